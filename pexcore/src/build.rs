@@ -1,0 +1,299 @@
+//! Write a PEX file deterministically: the header, every entry in byte order of its name with
+//! normalised metadata, `PEX-INFO` last; wheel members copied as raw compressed bytes.
+//!
+//! The file is written to a temporary file next to the output and renamed into place only when
+//! complete, so a failed build leaves nothing behind (`docs/format.md` describes the layout).
+
+use std::fmt;
+use std::io::{self, BufWriter, Seek, Write};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use zip::write::SimpleFileOptions;
+
+use crate::fs::OutputFile;
+use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::wheel::Wheel;
+
+/// The boot code every PEX starts with (`docs/format.md`, "`__main__.py`").
+const BOOT: &str = include_str!("boot/boot.py");
+
+/// Why a PEX could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("failed to write the PEX file `{path}`; check that its directory exists and is writable")]
+    Output {
+        path: Utf8PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("failed to write the PEX file `{path}`")]
+    Zip {
+        path: Utf8PathBuf,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    #[error("invalid shebang `{shebang}`: {reason}")]
+    Shebang { shebang: String, reason: &'static str },
+    #[error("invalid entry point `{entry_point}`: expected `module` or `module:function` with Python identifiers")]
+    EntryPoint { entry_point: String },
+}
+
+/// The first line of a PEX: the interpreter the operating system starts it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shebang(String);
+
+impl Shebang {
+    /// Parses a shebang given with or without its leading `#!`.
+    pub fn new(text: &str) -> Result<Self, Error> {
+        let command = text.strip_prefix("#!").unwrap_or(text).trim();
+        let invalid = |reason| Error::Shebang { shebang: text.to_owned(), reason };
+        if command.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        if command.chars().any(char::is_control) {
+            return Err(invalid("it contains a line break or another control character"));
+        }
+        // Linux reads at most 127 bytes of a shebang line before 5.1, and 255 since; keep to
+        // the smaller limit so the PEX runs on every kernel.
+        if command.len() + 2 > 127 {
+            return Err(invalid("it is longer than 127 bytes, which older kernels truncate"));
+        }
+        Ok(Self(format!("#!{command}")))
+    }
+}
+
+impl Default for Shebang {
+    fn default() -> Self {
+        Self("#!/usr/bin/env python3".to_owned())
+    }
+}
+
+impl fmt::Display for Shebang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a PEX runs when it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryPoint {
+    /// `-e module`: run like `python -m module`.
+    Module(String),
+    /// `-e module:function`: call the function (a dotted attribute path) and exit with its result.
+    Function { module: String, function: String },
+    /// `-c NAME`: a console script, or a script file from a wheel's `.data/scripts`.
+    Script(String),
+}
+
+impl EntryPoint {
+    /// Parses `module` or `module:function`.
+    pub fn parse_module(text: &str) -> Result<Self, Error> {
+        let invalid = || Error::EntryPoint { entry_point: text.to_owned() };
+        let is_dotted_identifier = |text: &str| text.split('.').all(is_identifier);
+        match text.split_once(':') {
+            None if is_dotted_identifier(text) => Ok(Self::Module(text.to_owned())),
+            Some((module, function)) if is_dotted_identifier(module) && is_dotted_identifier(function) => {
+                Ok(Self::Function { module: module.to_owned(), function: function.to_owned() })
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    /// The module this entry point imports, if it names one.
+    pub(crate) fn module(&self) -> Option<&str> {
+        match self {
+            Self::Module(module) | Self::Function { module, .. } => Some(module),
+            Self::Script(_) => None,
+        }
+    }
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut characters = text.chars();
+    characters.next().is_some_and(|first| first == '_' || first.is_alphabetic())
+        && characters.all(|character| character == '_' || character.is_alphanumeric())
+}
+
+/// A file of the user's code, read into memory, with its name inside the PEX.
+#[derive(Clone, Debug)]
+pub(crate) struct UserFile {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) is_executable: bool,
+}
+
+/// Everything that goes into one PEX file.
+pub(crate) struct Contents<'a> {
+    pub(crate) shebang: &'a Shebang,
+    pub(crate) wheels: &'a [Wheel],
+    pub(crate) user_files: &'a [UserFile],
+    pub(crate) pex_info: &'a PexInfo,
+    /// Seconds since 1970 for every entry's modification time; clamped to what zip can store.
+    pub(crate) source_date_epoch: Option<u64>,
+}
+
+enum Source {
+    WheelMember { wheel: usize, member: usize },
+    User(usize),
+    Main,
+}
+
+/// Returns the text of `__main__.py` for a PEX with this manifest.
+pub(crate) fn main_module(pex_info: &PexInfo) -> String {
+    let literal = serde_json::to_string(&pex_info.to_json()).expect("a string always serialises");
+    format!("{BOOT}\nboot({literal})\n")
+}
+
+/// Writes the PEX to `output` and returns its size in bytes.
+pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, Error> {
+    let output_error = |source| Error::Output { path: output.to_owned(), source };
+    let zip_error = |source| Error::Zip { path: output.to_owned(), source };
+
+    let mut entries: Vec<(String, Source)> = Vec::new();
+    for (wheel_index, wheel) in contents.wheels.iter().enumerate() {
+        for (member_index, member) in wheel.members.iter().enumerate() {
+            let name = format!("{DEPS_DIR}/{}/{}", wheel.filename, member.installed_path);
+            entries.push((name, Source::WheelMember { wheel: wheel_index, member: member_index }));
+        }
+    }
+    for (index, file) in contents.user_files.iter().enumerate() {
+        entries.push((file.name.clone(), Source::User(index)));
+    }
+    entries.push((MAIN_ENTRY.to_owned(), Source::Main));
+    entries.sort_unstable_by(|left, right| left.0.as_bytes().cmp(right.0.as_bytes()));
+
+    let mut file = OutputFile::create(output).map_err(output_error)?;
+    file.set_mode(0o755).map_err(output_error)?;
+    let mut writer = BufWriter::with_capacity(1 << 20, file.file());
+    writer.write_all(contents.shebang.to_string().as_bytes()).map_err(output_error)?;
+    writer.write_all(b"\n").map_err(output_error)?;
+    // The zip writer records absolute offsets, so the header simply precedes the archive.
+    let mut zip = zip::ZipWriter::new(writer).set_auto_large_file();
+    let timestamp = zip_timestamp(contents.source_date_epoch);
+    let options = |is_executable: bool| {
+        SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(6))
+            .last_modified_time(timestamp)
+            .unix_permissions(if is_executable { 0o755 } else { 0o644 })
+    };
+    let mut archives: Vec<_> = contents.wheels.iter().map(Wheel::archive).collect();
+    for (name, source) in &entries {
+        match source {
+            Source::WheelMember { wheel, member } => {
+                let index = contents.wheels[*wheel].members[*member].index;
+                let entry = archives[*wheel].by_index_raw(index).map_err(zip_error)?;
+                zip.raw_copy_file_rename(entry, name).map_err(zip_error)?;
+            }
+            Source::User(index) => {
+                let user_file = &contents.user_files[*index];
+                zip.start_file(name, options(user_file.is_executable)).map_err(zip_error)?;
+                zip.write_all(&user_file.bytes).map_err(output_error)?;
+            }
+            Source::Main => {
+                zip.start_file(name, options(false)).map_err(zip_error)?;
+                zip.write_all(main_module(contents.pex_info).as_bytes()).map_err(output_error)?;
+            }
+        }
+    }
+    zip.start_file(PEX_INFO_ENTRY, options(false)).map_err(zip_error)?;
+    zip.write_all(contents.pex_info.to_json().as_bytes()).map_err(output_error)?;
+    let writer = zip.finish().map_err(zip_error)?;
+    let file_handle = writer.into_inner().map_err(|error| output_error(error.into_error()))?;
+    let size = file_handle.stream_position().map_err(output_error)?;
+    file.persist().map_err(output_error)?;
+    Ok(size)
+}
+
+/// Converts `SOURCE_DATE_EPOCH` to a zip timestamp, clamped to the zip range (1980-2107);
+/// without it, 1980-01-01 00:00:00, the earliest time zip can store.
+fn zip_timestamp(source_date_epoch: Option<u64>) -> zip::DateTime {
+    const ZIP_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z
+    const ZIP_END: i64 = 4_354_819_199; // 2107-12-31T23:59:59Z
+    let Some(seconds) = source_date_epoch else {
+        return zip::DateTime::default();
+    };
+    let seconds = i64::try_from(seconds).unwrap_or(ZIP_END).clamp(ZIP_EPOCH, ZIP_END);
+    let (days, seconds_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to the zip range above")]
+    let datetime = zip::DateTime::from_date_and_time(
+        year as u16,
+        month as u8,
+        day as u8,
+        (seconds_of_day / 3600) as u8,
+        (seconds_of_day % 3600 / 60) as u8,
+        (seconds_of_day % 60) as u8,
+    );
+    datetime.unwrap_or_default()
+}
+
+/// Days since 1970-01-01 to a (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EntryPoint, Shebang, civil_from_days, zip_timestamp};
+
+    #[test]
+    fn ok_civil_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(3652), (1980, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn ok_zip_timestamp() {
+        let stamp = zip_timestamp(Some(1_700_000_000)); // 2023-11-14T22:13:20Z
+        assert_eq!((stamp.year(), stamp.month(), stamp.day()), (2023, 11, 14));
+        assert_eq!((stamp.hour(), stamp.minute(), stamp.second()), (22, 13, 20));
+        let early = zip_timestamp(Some(0));
+        assert_eq!((early.year(), early.month(), early.day()), (1980, 1, 1));
+        assert_eq!(zip_timestamp(None), zip::DateTime::default());
+    }
+
+    #[test]
+    fn ok_entry_points() {
+        assert_eq!(EntryPoint::parse_module("app").unwrap(), EntryPoint::Module("app".into()));
+        assert_eq!(
+            EntryPoint::parse_module("app.cli:Main.run").unwrap(),
+            EntryPoint::Function { module: "app.cli".into(), function: "Main.run".into() }
+        );
+    }
+
+    #[test]
+    fn err_entry_points() {
+        for text in ["", "app:", ":main", "a-b", "app.:x", "1app", "a:b:c"] {
+            let error = EntryPoint::parse_module(text).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("invalid entry point `{text}`: expected `module` or `module:function` with Python identifiers")
+            );
+        }
+    }
+
+    #[test]
+    fn ok_err_shebang() {
+        assert_eq!(Shebang::new("/usr/bin/python3.11").unwrap().to_string(), "#!/usr/bin/python3.11");
+        assert_eq!(Shebang::new("#!/usr/bin/env python3").unwrap(), Shebang::default());
+        assert_eq!(
+            Shebang::new("python\nrm -rf /").unwrap_err().to_string(),
+            "invalid shebang `python\nrm -rf /`: it contains a line break or another control character"
+        );
+        assert!(Shebang::new(&"x".repeat(200)).is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! Distribution file names and core metadata: pure parsing, bytes in, no I/O.
+//!
+//! - [`WheelFilename`]: `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl` (PEP 427,
+//!   PEP 491), validated so that a file name can never become a path traversal.
+//! - [`CoreMetadata`]: the fields of `METADATA` that pex-rs uses (core metadata 2.x).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::requirement::{PackageName, Requirement, Version, parse_requirement};
+
+/// Why a wheel file name or a metadata file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("`{filename}` is not a wheel file name: {reason}")]
+    InvalidWheelFilename { filename: String, reason: &'static str },
+    #[error("`{filename}` has an invalid project name")]
+    InvalidWheelName {
+        filename: String,
+        #[source]
+        source: uv_normalize::InvalidNameError,
+    },
+    #[error("`{filename}` has an invalid version")]
+    InvalidWheelVersion {
+        filename: String,
+        #[source]
+        source: uv_pep440::VersionParseError,
+    },
+    #[error("the core metadata is not a valid header block: {0}")]
+    MetadataSyntax(String),
+    #[error("the core metadata lacks the required `{0}` field")]
+    MetadataMissingField(&'static str),
+    #[error("the core metadata field `{field}` has an invalid value `{value}`: {reason}")]
+    MetadataInvalidField { field: &'static str, value: String, reason: String },
+}
+
+/// A parsed wheel file name. It displays as the original file name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WheelFilename {
+    filename: String,
+    name: PackageName,
+    version: Version,
+    tags: [String; 3],
+}
+
+impl WheelFilename {
+    /// The normalized project name.
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    pub(crate) fn package_name(&self) -> &PackageName {
+        &self.name
+    }
+
+    pub(crate) fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// The python, abi and platform tags, each possibly a `.`-joined compressed set.
+    pub fn tags(&self) -> [&str; 3] {
+        [&self.tags[0], &self.tags[1], &self.tags[2]]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.filename
+    }
+}
+
+impl FromStr for WheelFilename {
+    type Err = Error;
+
+    fn from_str(filename: &str) -> Result<Self, Error> {
+        let invalid = |reason| Error::InvalidWheelFilename { filename: filename.to_owned(), reason };
+        let stem = filename.strip_suffix(".whl").ok_or_else(|| invalid("it does not end in `.whl`"))?;
+        if stem.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control() || c.is_whitespace())
+            || stem.contains("..")
+        {
+            return Err(invalid("it contains a path separator, `..`, `:`, white space or a control character"));
+        }
+        let parts: Vec<&str> = stem.split('-').collect();
+        let (name, version, tags) = match parts.as_slice() {
+            [name, version, python, abi, platform] => (name, version, [python, abi, platform]),
+            [name, version, build, python, abi, platform] => {
+                if !build.starts_with(|c: char| c.is_ascii_digit()) {
+                    return Err(invalid("its build tag does not start with a digit"));
+                }
+                (name, version, [python, abi, platform])
+            }
+            _ => return Err(invalid("it must have 5 or 6 `-`-separated parts")),
+        };
+        if tags.iter().any(|tag| tag.is_empty()) {
+            return Err(invalid("it has an empty tag"));
+        }
+        let name = PackageName::from_str(name)
+            .map_err(|source| Error::InvalidWheelName { filename: filename.to_owned(), source })?;
+        let version = Version::from_str(version)
+            .map_err(|source| Error::InvalidWheelVersion { filename: filename.to_owned(), source })?;
+        Ok(Self {
+            filename: filename.to_owned(),
+            name,
+            version,
+            tags: tags.map(|tag| (*tag).to_owned()),
+        })
+    }
+}
+
+impl fmt::Display for WheelFilename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.filename)
+    }
+}
+
+/// The fields of a distribution's core metadata that pex-rs uses.
+#[derive(Clone, Debug)]
+pub struct CoreMetadata {
+    name: PackageName,
+    version: Version,
+    requires_dist: Vec<Requirement>,
+    requires_python: Option<String>,
+}
+
+impl CoreMetadata {
+    /// Parses a `METADATA` (or `PKG-INFO`) file: RFC 822 style headers, then a body we ignore.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        let (headers, _) =
+            mailparse::parse_headers(bytes).map_err(|error| Error::MetadataSyntax(error.to_string()))?;
+        let single = |field: &'static str| {
+            headers
+                .iter()
+                .find(|header| header.get_key_ref().eq_ignore_ascii_case(field))
+                .map(|header| header.get_value().trim().to_owned())
+        };
+        let name_text = single("Name").ok_or(Error::MetadataMissingField("Name"))?;
+        let name = PackageName::from_str(&name_text).map_err(|error| Error::MetadataInvalidField {
+            field: "Name",
+            value: name_text.clone(),
+            reason: error.to_string(),
+        })?;
+        let version_text = single("Version").ok_or(Error::MetadataMissingField("Version"))?;
+        let version = Version::from_str(&version_text).map_err(|error| Error::MetadataInvalidField {
+            field: "Version",
+            value: version_text.clone(),
+            reason: error.to_string(),
+        })?;
+        let mut requires_dist = Vec::new();
+        for header in headers.iter().filter(|header| header.get_key_ref().eq_ignore_ascii_case("Requires-Dist")) {
+            let value = header.get_value();
+            let requirement = parse_requirement(value.trim()).map_err(|reason| Error::MetadataInvalidField {
+                field: "Requires-Dist",
+                value: value.trim().to_owned(),
+                reason,
+            })?;
+            requires_dist.push(requirement);
+        }
+        Ok(Self { name, version, requires_dist, requires_python: single("Requires-Python") })
+    }
+
+    /// The normalized project name.
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    pub(crate) fn package_name(&self) -> &PackageName {
+        &self.name
+    }
+
+    pub(crate) fn version(&self) -> &Version {
+        &self.version
+    }
+
+    pub(crate) fn requires_dist(&self) -> &[Requirement] {
+        &self.requires_dist
+    }
+
+    /// The `Requires-Python` specifier text, if any.
+    pub fn requires_python(&self) -> Option<&str> {
+        self.requires_python.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CoreMetadata, WheelFilename};
+
+    #[test]
+    fn ok_wheel_filename_round_trip() {
+        for filename in [
+            "six-1.17.0-py2.py3-none-any.whl",
+            "numpy-2.4.6-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "Foo_Bar-1.0.post1-1build-cp38-abi3-linux_x86_64.whl",
+        ] {
+            let parsed: WheelFilename = filename.parse().unwrap();
+            assert_eq!(parsed.to_string(), filename);
+            let reparsed: WheelFilename = parsed.to_string().parse().unwrap();
+            assert_eq!(parsed, reparsed);
+        }
+        let parsed: WheelFilename = "Foo_Bar-1.0.post1-1build-cp38-abi3-linux_x86_64.whl".parse().unwrap();
+        assert_eq!(parsed.name(), "foo-bar");
+        assert_eq!(parsed.tags(), ["cp38", "abi3", "linux_x86_64"]);
+    }
+
+    #[test]
+    fn err_wheel_filename() {
+        for (filename, message) in [
+            ("six-1.17.0.tar.gz", "`six-1.17.0.tar.gz` is not a wheel file name: it does not end in `.whl`"),
+            ("six-1.17.0-py3-any.whl", "`six-1.17.0-py3-any.whl` is not a wheel file name: it must have 5 or 6 `-`-separated parts"),
+            ("../six-1.0-py3-none-any.whl", "`../six-1.0-py3-none-any.whl` is not a wheel file name: it contains a path separator, `..`, `:`, white space or a control character"),
+            ("six-1.0-x-py3-none-any.whl", "`six-1.0-x-py3-none-any.whl` is not a wheel file name: its build tag does not start with a digit"),
+            ("six-1.0--none-any.whl", "`six-1.0--none-any.whl` is not a wheel file name: it has an empty tag"),
+            ("six-one-py3-none-any.whl", "`six-one-py3-none-any.whl` has an invalid version"),
+            ("s!x-1.0-py3-none-any.whl", "`s!x-1.0-py3-none-any.whl` has an invalid project name"),
+        ] {
+            let error = filename.parse::<WheelFilename>().unwrap_err();
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn ok_core_metadata() {
+        let metadata = CoreMetadata::parse(
+            b"Metadata-Version: 2.1\nName: Requests\nVersion: 2.32.0\nRequires-Python: >=3.8\n\
+              Requires-Dist: idna<4,>=2.5\nRequires-Dist: PySocks!=1.5.7,>=1.5.6; extra == \"socks\"\n\nBody text\n",
+        )
+        .unwrap();
+        assert_eq!(metadata.name(), "requests");
+        assert_eq!(metadata.version().to_string(), "2.32.0");
+        assert_eq!(metadata.requires_dist().len(), 2);
+        assert_eq!(metadata.requires_python(), Some(">=3.8"));
+    }
+
+    #[test]
+    fn err_core_metadata() {
+        let error = CoreMetadata::parse(b"Metadata-Version: 2.1\nVersion: 1.0\n").unwrap_err();
+        assert_eq!(error.to_string(), "the core metadata lacks the required `Name` field");
+        let error = CoreMetadata::parse(b"Name: a\nVersion: 1.0\nRequires-Dist: a-;\n").unwrap_err();
+        assert!(error.to_string().starts_with("the core metadata field `Requires-Dist` has an invalid value `a-;`"), "{error}");
+    }
+}

@@ -1,0 +1,39 @@
+//! Every environment variable pex-rs reads, documented once.
+//!
+//! `pexcore` never reads the environment anywhere else: callers choose to call these readers
+//! (the CLI does; an embedding program may not).
+
+use std::ffi::OsString;
+
+/// `PEX_RS_CACHE_DIR`: the build cache directory, when `--cache-dir` is not given.
+pub(crate) const CACHE_DIR: &str = "PEX_RS_CACHE_DIR";
+/// `PEX_ROOT`: the runtime root; also where the build cache lives by default.
+pub(crate) const PEX_ROOT: &str = "PEX_ROOT";
+/// `XDG_CACHE_HOME`: the base of the default root (`$XDG_CACHE_HOME/pex-rs`).
+pub(crate) const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// `HOME`: the fallback base of the default root (`~/.cache/pex-rs`).
+pub(crate) const HOME: &str = "HOME";
+/// `SOURCE_DATE_EPOCH`: the timestamp written into every PEX entry (reproducible builds).
+pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+pub(crate) fn var(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|value| !value.is_empty())
+}
+
+/// Why an environment variable was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("`SOURCE_DATE_EPOCH` is `{0}`, which is not a whole number of seconds since 1970; unset it or fix it")]
+    SourceDateEpoch(String),
+}
+
+/// Reads `SOURCE_DATE_EPOCH` (reproducible-builds.org): the time to stamp on every entry of a
+/// PEX, in seconds since 1970. `None` when unset or empty.
+pub fn source_date_epoch() -> Result<Option<u64>, Error> {
+    let Some(value) = var(SOURCE_DATE_EPOCH) else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    text.trim().parse().map(Some).map_err(|_| Error::SourceDateEpoch(text.into_owned()))
+}

@@ -1,0 +1,99 @@
+//! The crate-level [`Error`]: one arm per module, plus the workflow errors of `ops`, and the
+//! [`ErrorKind`] that the CLI exit code and the C ABI result code are both derived from.
+
+use camino::Utf8PathBuf;
+
+/// Every error `pexcore` returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Wheel(#[from] crate::wheel::Error),
+    #[error(transparent)]
+    PexInfo(#[from] crate::pexinfo::Error),
+    #[error(transparent)]
+    Build(#[from] crate::build::Error),
+    #[error(transparent)]
+    Interpreter(#[from] crate::interpreter::Error),
+    #[error(transparent)]
+    Cache(#[from] crate::cache::Error),
+    #[error(transparent)]
+    Environment(#[from] crate::env::Error),
+    #[error("no wheels and no sources were given: pass wheel files, `-D DIR`, or both")]
+    NothingToBuild,
+    #[error("`{requirer}` requires `{requirement}`, which none of the given wheels provides; add a wheel of `{project}`")]
+    MissingRequirement { requirer: String, requirement: String, project: String },
+    #[error("`{requirer}` requires `{requirement}`, but the given wheel is version {found}; give a wheel that satisfies it")]
+    UnsatisfiedRequirement { requirer: String, requirement: String, found: String },
+    #[error("two versions of `{project}` were given: `{first}` and `{second}`; keep one")]
+    ConflictingWheels { project: String, first: String, second: String },
+    #[error("the entry point module `{module}` is not in the PEX: no `{expected}` among the sources (`-D`) and wheels")]
+    EntryPointNotFound { module: String, expected: String },
+    #[error("the entry point `{module}` is a package without a `__main__` module; name a module or `module:function`")]
+    EntryPointPackage { module: String },
+    #[error("no wheel provides the script `{script}`; the scripts available are: {available}")]
+    ScriptNotFound { script: String, available: String },
+    #[error("failed to read the source directory `{path}`")]
+    SourceDirectory {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the source file `{path}` has a name that is not valid UTF-8 or is unsafe in an archive")]
+    SourceName { path: String },
+    #[error("`{name}` is given twice: by `{first}` and by `{second}`")]
+    DuplicateFile { name: String, first: String, second: String },
+    #[error("the source `{name}` would replace the PEX's own `{name}`; rename it")]
+    ReservedName { name: String },
+}
+
+/// A coarse classification of [`Error`], stable across releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The user asked for something impossible or inconsistent (arguments, entry points,
+    /// requirements that the given wheels do not satisfy).
+    InvalidInput,
+    /// A wheel or PEX is not what it claims to be (not a zip, missing files, unsafe names).
+    InvalidArchive,
+    /// A file's content does not match the digest that vouches for it.
+    HashMismatch,
+    /// A Python interpreter could not be found or probed.
+    Interpreter,
+    /// Reading or writing the file system failed.
+    Io,
+}
+
+impl Error {
+    /// Returns the kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        use crate::wheel::Error as WheelError;
+        match self {
+            Self::Wheel(WheelError::Read { .. }) | Self::PexInfo(crate::pexinfo::Error::Read { .. }) => {
+                if self.is_not_found() {
+                    ErrorKind::InvalidInput
+                } else {
+                    ErrorKind::Io
+                }
+            }
+            Self::Wheel(WheelError::RecordMismatch { .. }) => ErrorKind::HashMismatch,
+            Self::Wheel(_) | Self::PexInfo(_) => ErrorKind::InvalidArchive,
+            Self::Build(crate::build::Error::Output { .. } | crate::build::Error::Zip { .. })
+            | Self::Cache(_)
+            | Self::SourceDirectory { .. } => ErrorKind::Io,
+            Self::Interpreter(_) => ErrorKind::Interpreter,
+            _ => ErrorKind::InvalidInput,
+        }
+    }
+
+    /// Returns `true` if the error is a file that does not exist.
+    pub fn is_not_found(&self) -> bool {
+        let source = match self {
+            Self::Wheel(crate::wheel::Error::Read { source, .. })
+            | Self::PexInfo(crate::pexinfo::Error::Read { source, .. })
+            | Self::SourceDirectory { source, .. } => source,
+            _ => return false,
+        };
+        source.kind() == std::io::ErrorKind::NotFound
+    }
+}

@@ -1,0 +1,113 @@
+//! File system rules shared by every module: the one check that an archive member name stays
+//! inside its target, atomic output files (temp file in the same directory, then rename), and
+//! the conversion of OS paths to UTF-8 at the edge.
+
+use std::io;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// Returns the member `name` as a relative path that stays inside the directory it is extracted
+/// to, or `None` when it must be refused.
+///
+/// Refused: an empty name, an absolute path or a Windows drive or UNC prefix, a backslash, an
+/// empty, `.` or `..` component, and NUL or any other control character. Wheels, sdists and PEX
+/// files are all untrusted; every member name goes through here (DESIGN.md, reliability rules).
+/// A trailing `/` (a directory entry) is accepted and dropped.
+pub fn enclosed(name: &str) -> Option<Utf8PathBuf> {
+    let name = name.strip_suffix('/').unwrap_or(name);
+    if name.is_empty()
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.chars().any(char::is_control)
+        || name.as_bytes().get(1) == Some(&b':')
+    {
+        return None;
+    }
+    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return None;
+    }
+    Some(Utf8PathBuf::from(name))
+}
+
+/// A file being written next to its final path; it appears at the final path only when
+/// [`OutputFile::persist`] renames it, and is deleted if dropped before that.
+pub(crate) struct OutputFile {
+    temp: tempfile::NamedTempFile,
+    path: Utf8PathBuf,
+}
+
+impl OutputFile {
+    /// Creates a temporary file in the directory of `path`, so the final rename is atomic.
+    pub(crate) fn create(path: &Utf8Path) -> io::Result<Self> {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_str().is_empty() => parent,
+            _ => Utf8Path::new("."),
+        };
+        let file_name = path.file_name().unwrap_or("output");
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{file_name}."))
+            .suffix(".tmp")
+            .tempfile_in(parent)?;
+        Ok(Self { temp, path: path.to_owned() })
+    }
+
+    pub(crate) fn file(&mut self) -> &mut std::fs::File {
+        self.temp.as_file_mut()
+    }
+
+    /// Sets the permissions the final file will have (`0o644` by default from tempfile's `0o600`).
+    #[cfg(unix)]
+    pub(crate) fn set_mode(&self, mode: u32) -> io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        self.temp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))
+    }
+
+    /// Renames the finished file to its final path.
+    pub(crate) fn persist(self) -> io::Result<()> {
+        self.temp.persist(&self.path).map(drop).map_err(|error| error.error)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, then rename).
+pub(crate) fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut output = OutputFile::create(path)?;
+    output.file().write_all(bytes)?;
+    #[cfg(unix)]
+    output.set_mode(0o644)?;
+    output.persist()
+}
+
+/// Converts an OS path to UTF-8, or returns it back for a `NonUtf8Path` error.
+pub(crate) fn utf8_path(path: std::path::PathBuf) -> Result<Utf8PathBuf, std::path::PathBuf> {
+    Utf8PathBuf::from_path_buf(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::enclosed;
+
+    #[test]
+    fn ok_enclosed() {
+        for (name, expected) in [
+            ("a", "a"),
+            ("a/b.py", "a/b.py"),
+            ("pkg/", "pkg"),
+            ("a..b/c", "a..b/c"),
+            (".deps/x-1.0-py3-none-any.whl/x.py", ".deps/x-1.0-py3-none-any.whl/x.py"),
+            ("naïve/ünïcode.txt", "naïve/ünïcode.txt"),
+        ] {
+            assert_eq!(enclosed(name).as_deref().map(camino::Utf8Path::as_str), Some(expected), "{name}");
+        }
+    }
+
+    #[test]
+    fn err_enclosed() {
+        for name in [
+            "", "/", "/etc/passwd", "../x", "a/../../x", "a/..", "./a", "a/./b", "a//b", "a\\b",
+            "..\\x", "C:/x", "c:x", "a\0b", "a\nb", "a\u{7f}b", "\u{1b}[31m",
+        ] {
+            assert_eq!(enclosed(name), None, "{name:?} must be refused");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `pexcore`: everything pex-rs knows about Python packaging and PEX files.
+//!
+//! The modules are layered: each one uses only the modules listed above it here (a unit test,
+//! `layering`, keeps it that way). The command (`pexcli`) and the C ABI (`pexffi`) use only
+//! what this file re-exports.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `env` | every environment variable pex-rs reads |
+//! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
+//! | `hash` | sha256 digests and hashing readers |
+//! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
+//! | `dist` | wheel file names and core metadata (METADATA) |
+//! | `pexinfo` | the PEX-INFO manifest, and reading it out of a PEX file |
+//! | `cache` | the build cache: versioned buckets, written by rename |
+//! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
+//! | `interpreter` | probe a Python for its marker environment (probe cached) |
+//! | `build` | write the PEX file deterministically |
+//! | `error` | the crate-level error and its kinds |
+//! | `ops` | the workflows the CLI and the C ABI share: build, inspect |
+//!
+//! See `docs/format.md` for the file format these modules produce.
+
+mod env;
+mod fs;
+mod hash;
+mod requirement;
+mod dist;
+mod pexinfo;
+mod cache;
+mod wheel;
+mod interpreter;
+mod build;
+mod error;
+mod ops;
+
+#[cfg(test)]
+mod layering;
+
+pub use build::{EntryPoint, Shebang};
+pub use cache::Cache;
+pub use dist::{CoreMetadata, WheelFilename};
+pub use env::source_date_epoch;
+pub use error::{Error, ErrorKind};
+pub use fs::enclosed;
+pub use hash::Sha256Digest;
+pub use interpreter::Interpreter;
+pub use ops::{BuildOptions, BuildReport, build_pex, inspect_pex};
+pub use pexinfo::{InheritPath, PexInfo};
+
+/// The version of pex-rs, recorded in every PEX it builds.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

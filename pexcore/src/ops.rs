@@ -1,0 +1,332 @@
+//! The workflows that the CLI and the C ABI share: build a PEX from wheels and sources, and
+//! inspect a PEX. Each takes an options struct and returns a report; none prints.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
+
+use crate::build::{self, Contents, EntryPoint, Shebang, UserFile};
+use crate::cache::Cache;
+use crate::error::Error;
+use crate::fs::enclosed;
+use crate::hash::{Hasher, Sha256Digest};
+use crate::interpreter::Interpreter;
+use crate::pexinfo::{DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::requirement::{ExtraName, PackageName, is_satisfied_by};
+use crate::wheel::Wheel;
+
+/// What to build. Built with [`BuildOptions::default`] and the `with_*` setters.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    wheels: Vec<Utf8PathBuf>,
+    source_directories: Vec<Utf8PathBuf>,
+    entry_point: Option<EntryPoint>,
+    shebang: Shebang,
+    python: Option<String>,
+    search_path: Option<OsString>,
+    cache: Option<Cache>,
+    source_date_epoch: Option<u64>,
+    inherit_path: InheritPath,
+    keep_pex_env: bool,
+}
+
+impl BuildOptions {
+    /// Wheel files to bundle, as paths. Defaults to none.
+    #[must_use]
+    pub fn with_wheels(mut self, wheels: Vec<Utf8PathBuf>) -> Self {
+        self.wheels = wheels;
+        self
+    }
+
+    /// Directories whose contents go to the root of the PEX (`-D`). Defaults to none.
+    #[must_use]
+    pub fn with_source_directories(mut self, directories: Vec<Utf8PathBuf>) -> Self {
+        self.source_directories = directories;
+        self
+    }
+
+    /// What the PEX runs. Defaults to none: the PEX behaves as the interpreter.
+    #[must_use]
+    pub fn with_entry_point(mut self, entry_point: Option<EntryPoint>) -> Self {
+        self.entry_point = entry_point;
+        self
+    }
+
+    /// The first line of the PEX. Defaults to `#!/usr/bin/env python3`.
+    #[must_use]
+    pub fn with_shebang(mut self, shebang: Shebang) -> Self {
+        self.shebang = shebang;
+        self
+    }
+
+    /// The interpreter whose environment evaluates `Requires-Dist` markers, and the `PATH`
+    /// value to find it on. Defaults to `python3` on no path (set one to enable marker checks).
+    #[must_use]
+    pub fn with_python(mut self, python: Option<String>, search_path: Option<OsString>) -> Self {
+        self.python = python;
+        self.search_path = search_path;
+        self
+    }
+
+    /// The build cache (interpreter probes). Defaults to none: nothing is cached.
+    #[must_use]
+    pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The modification time of every entry, in seconds since 1970 (`SOURCE_DATE_EPOCH`).
+    /// Defaults to none: 1980-01-01, the earliest time a zip can store.
+    #[must_use]
+    pub fn with_source_date_epoch(mut self, seconds: Option<u64>) -> Self {
+        self.source_date_epoch = seconds;
+        self
+    }
+
+    /// Whether the host's `sys.path` is kept at run time. Defaults to [`InheritPath::False`].
+    #[must_use]
+    pub fn with_inherit_path(mut self, inherit_path: InheritPath) -> Self {
+        self.inherit_path = inherit_path;
+        self
+    }
+
+    /// Keep `PEX_*` variables in the application's environment. Defaults to `false`.
+    #[must_use]
+    pub fn with_keep_pex_env(mut self, keep: bool) -> Self {
+        self.keep_pex_env = keep;
+        self
+    }
+}
+
+/// What a build produced.
+#[derive(Clone, Debug)]
+pub struct BuildReport {
+    pub pex_info: PexInfo,
+    /// The size of the PEX file in bytes.
+    pub size: u64,
+}
+
+/// Builds a PEX at `output` from `options`.
+#[tracing::instrument(skip_all, fields(output = %output))]
+pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildReport, Error> {
+    if options.wheels.is_empty() && options.source_directories.is_empty() {
+        return Err(Error::NothingToBuild);
+    }
+    let mut wheel_paths = options.wheels.clone();
+    wheel_paths.sort();
+    wheel_paths.dedup();
+    let mut wheels: Vec<Wheel> = wheel_paths.par_iter().map(|path| Wheel::open(path)).collect::<Result<_, _>>()?;
+    wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
+    wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
+    check_requirements(&wheels, options)?;
+
+    let user_files = collect_sources(&options.source_directories)?;
+    if let Some(entry_point) = &options.entry_point {
+        check_entry_point(entry_point, &wheels, &user_files)?;
+    }
+
+    let mut build_properties = serde_json::Map::new();
+    build_properties.insert("pex_rs_version".to_owned(), crate::VERSION.into());
+    let (entry_point, script) = match &options.entry_point {
+        None => (None, None),
+        Some(EntryPoint::Module(module)) => (Some(module.clone()), None),
+        Some(EntryPoint::Function { module, function }) => (Some(format!("{module}:{function}")), None),
+        Some(EntryPoint::Script(script)) => (None, Some(script.clone())),
+    };
+    let mut pex_info = PexInfo {
+        build_properties,
+        code_hash: Some(code_hash(&user_files).to_string()),
+        distributions: wheels.iter().map(|wheel| (wheel.filename.to_string(), wheel.sha256.to_string())).collect(),
+        entry_point,
+        script,
+        inherit_path: options.inherit_path,
+        pex_rs_format: Some(FORMAT_VERSION),
+        requirements: wheels.iter().map(|wheel| format!("{}=={}", wheel.metadata.name(), wheel.metadata.version())).collect(),
+        strip_pex_env: !options.keep_pex_env,
+        ..PexInfo::default()
+    };
+    pex_info.pex_hash = Some(pex_info.compute_pex_hash().to_string());
+
+    let contents = Contents {
+        shebang: &options.shebang,
+        wheels: &wheels,
+        user_files: &user_files,
+        pex_info: &pex_info,
+        source_date_epoch: options.source_date_epoch,
+    };
+    let size = build::write(output, &contents)?;
+    Ok(BuildReport { pex_info, size })
+}
+
+/// Reads the manifest of the PEX at `path` (made by pex-rs or by pex).
+pub fn inspect_pex(path: &Utf8Path) -> Result<PexInfo, Error> {
+    Ok(PexInfo::read_from_pex(path)?)
+}
+
+/// Checks that the wheels satisfy each other's `Requires-Dist`, following extras, with markers
+/// evaluated for the build interpreter (probed only when some marker needs it).
+fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Error> {
+    let mut by_name: BTreeMap<&PackageName, &Wheel> = BTreeMap::new();
+    for wheel in wheels {
+        if let Some(other) = by_name.insert(wheel.filename.package_name(), wheel) {
+            // Several wheels of one release (say, for different Pythons) are fine; several
+            // releases of one project cannot all be installed.
+            if other.filename.version() != wheel.filename.version() {
+                return Err(Error::ConflictingWheels {
+                    project: wheel.metadata.name().to_owned(),
+                    first: other.filename.to_string(),
+                    second: wheel.filename.to_string(),
+                });
+            }
+        }
+    }
+    let needs_markers = wheels
+        .iter()
+        .flat_map(|wheel| wheel.metadata.requires_dist())
+        .any(|requirement| !requirement.marker.is_true());
+    let interpreter = if needs_markers {
+        let python = options.python.as_deref().unwrap_or("python3");
+        Some(Interpreter::find(python, options.search_path.as_deref(), options.cache.as_ref())?)
+    } else {
+        None
+    };
+
+    // Breadth-first over (project, extra) pairs: a requirement on `a[x]` activates the
+    // `extra == "x"` requirements of `a`.
+    let mut queue: Vec<(&Wheel, Option<ExtraName>)> = wheels.iter().map(|wheel| (wheel, None)).collect();
+    let mut seen: HashSet<(PackageName, Option<ExtraName>)> = HashSet::new();
+    while let Some((wheel, extra)) = queue.pop() {
+        if !seen.insert((wheel.filename.package_name().clone(), extra.clone())) {
+            continue;
+        }
+        let extras: Vec<ExtraName> = extra.iter().cloned().collect();
+        let applies = |requirement: &crate::requirement::Requirement, extras: &[ExtraName]| match &interpreter {
+            Some(interpreter) => requirement.evaluate_markers(interpreter.markers(), extras),
+            None => requirement.marker.is_true(),
+        };
+        for requirement in wheel.metadata.requires_dist() {
+            // With an extra, only the requirements that the extra enables are new: the others
+            // were checked when the project itself was.
+            if !applies(requirement, &extras) || (extra.is_some() && applies(requirement, &[])) {
+                continue;
+            }
+            let requirer = wheel.filename.to_string();
+            let Some(provider) = by_name.get(&requirement.name) else {
+                return Err(Error::MissingRequirement {
+                    requirer,
+                    requirement: requirement.to_string(),
+                    project: requirement.name.to_string(),
+                });
+            };
+            if !is_satisfied_by(requirement, provider.filename.version()) {
+                return Err(Error::UnsatisfiedRequirement {
+                    requirer,
+                    requirement: requirement.to_string(),
+                    found: provider.filename.version().to_string(),
+                });
+            }
+            queue.push((provider, None));
+            queue.extend(requirement.extras.iter().map(|extra| (*provider, Some(extra.clone()))));
+        }
+    }
+    Ok(())
+}
+
+/// Reads every file under the source directories, named by its path relative to its
+/// directory; bytecode caches are left out (they are rebuilt at run time and not reproducible).
+fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> {
+    let mut files: BTreeMap<String, (UserFile, Utf8PathBuf)> = BTreeMap::new();
+    for directory in directories {
+        let mut pending = vec![directory.clone()];
+        while let Some(current) = pending.pop() {
+            let source_error = |source| Error::SourceDirectory { path: current.clone(), source };
+            for entry in fs_err::read_dir(&current).map_err(source_error)? {
+                let entry = entry.map_err(source_error)?;
+                let path = crate::fs::utf8_path(entry.path())
+                    .map_err(|path| Error::SourceName { path: path.display().to_string() })?;
+                // Follow symbolic links, as `cp -L` would: the PEX holds the files they point to.
+                let metadata = fs_err::metadata(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
+                let file_name = path.file_name().unwrap_or_default();
+                if metadata.is_dir() {
+                    if file_name != "__pycache__" {
+                        pending.push(path);
+                    }
+                    continue;
+                }
+                if path.extension() == Some("pyc") {
+                    continue;
+                }
+                let relative = path.strip_prefix(directory).expect("walked from the directory").as_str().to_owned();
+                let name = enclosed(&relative).ok_or_else(|| Error::SourceName { path: path.to_string() })?.into_string();
+                if name == MAIN_ENTRY || name == PEX_INFO_ENTRY || name.starts_with(&format!("{DEPS_DIR}/")) {
+                    return Err(Error::ReservedName { name });
+                }
+                let bytes = fs_err::read(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
+                let is_executable = {
+                    use std::os::unix::fs::PermissionsExt;
+                    metadata.permissions().mode() & 0o111 != 0
+                };
+                let user_file = UserFile { name: name.clone(), bytes, is_executable };
+                if let Some((_, first)) = files.insert(name.clone(), (user_file, path.clone())) {
+                    return Err(Error::DuplicateFile { name, first: first.to_string(), second: path.to_string() });
+                }
+            }
+        }
+    }
+    Ok(files.into_values().map(|(file, _)| file).collect())
+}
+
+/// The `code_hash` of `docs/format.md`: name, NUL, size, NUL, bytes, for each file by name.
+fn code_hash(files: &[UserFile]) -> Sha256Digest {
+    let mut hasher = Hasher::default();
+    for file in files {
+        hasher.update(file.name.as_bytes());
+        hasher.update(b"\0");
+        hasher.update(file.bytes.len().to_string().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(&file.bytes);
+    }
+    hasher.finish()
+}
+
+/// Checks that the module an entry point imports, or the script it runs, is in the PEX. The
+/// function of `module:function` is not checked: that would need running the module.
+fn check_entry_point(entry_point: &EntryPoint, wheels: &[Wheel], user_files: &[UserFile]) -> Result<(), Error> {
+    let mut paths: HashSet<&str> = user_files.iter().map(|file| file.name.as_str()).collect();
+    paths.extend(wheels.iter().flat_map(|wheel| wheel.members.iter().map(|member| member.installed_path.as_str())));
+
+    if let EntryPoint::Script(script) = entry_point {
+        let mut available: Vec<&str> = wheels
+            .iter()
+            .flat_map(|wheel| wheel.entry_point_scripts.iter().chain(&wheel.data_scripts))
+            .map(String::as_str)
+            .collect();
+        if available.contains(&script.as_str()) {
+            return Ok(());
+        }
+        available.sort_unstable();
+        available.dedup();
+        let available = if available.is_empty() { "none".to_owned() } else { available.join(", ") };
+        return Err(Error::ScriptNotFound { script: script.clone(), available });
+    }
+    let module = entry_point.module().expect("not a script");
+    let base = module.replace('.', "/");
+    let is_module = paths.contains(format!("{base}.py").as_str())
+        || paths.contains(format!("{base}.pyc").as_str())
+        || paths.iter().any(|path| {
+            path.strip_prefix(&base)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|suffix| !suffix.contains('/') && (suffix.ends_with("so") || suffix.ends_with("pyd")))
+        });
+    let is_package = paths.contains(format!("{base}/__init__.py").as_str());
+    if is_module {
+        return Ok(());
+    }
+    if is_package {
+        let runs_as_main = matches!(entry_point, EntryPoint::Function { .. }) || paths.contains(format!("{base}/__main__.py").as_str());
+        return if runs_as_main { Ok(()) } else { Err(Error::EntryPointPackage { module: module.to_owned() }) };
+    }
+    Err(Error::EntryPointNotFound { module: module.to_owned(), expected: format!("{base}.py` or `{base}/__init__.py") })
+}

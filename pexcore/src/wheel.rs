@@ -1,0 +1,403 @@
+//! Open a wheel, verify it, and plan where each of its members is installed.
+//!
+//! Verification (before any byte of a wheel reaches a PEX): the file name parses; the archive
+//! is a readable zip; there is exactly one `.dist-info` directory for the project, with
+//! `WHEEL` (version 1.x), `METADATA` (whose name and version agree with the file name) and
+//! `RECORD`; every member is listed in RECORD and its content matches the recorded digest; no
+//! member name escapes the install directory and no member is a symbolic link.
+//!
+//! Installing follows PEP 427 for a virtual environment whose site-packages is the install
+//! directory and whose prefix is `.prefix/` inside it (`docs/format.md` has the table).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Cursor, Read};
+use std::sync::Arc;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
+
+use crate::dist::{self, CoreMetadata, WheelFilename};
+use crate::fs::enclosed;
+use crate::hash::Sha256Digest;
+
+/// Why a wheel was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("failed to read wheel `{path}`")]
+    Read {
+        path: Utf8PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{path}` is not a wheel")]
+    Filename {
+        path: Utf8PathBuf,
+        #[source]
+        source: dist::Error,
+    },
+    #[error("wheel `{path}` is not a valid zip archive (truncated or corrupt?); download it again")]
+    Zip {
+        path: Utf8PathBuf,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    #[error("wheel `{wheel}` is corrupt: member `{member}` cannot be read; download it again")]
+    Member {
+        wheel: String,
+        member: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("wheel `{wheel}` has no `.dist-info` directory for project `{project}`")]
+    NoDistInfo { wheel: String, project: String },
+    #[error("wheel `{wheel}` has several `.dist-info` directories for its project: {found}")]
+    SeveralDistInfo { wheel: String, found: String },
+    #[error("wheel `{wheel}` lacks `{file}`")]
+    MissingFile { wheel: String, file: String },
+    #[error("wheel `{wheel}` has an unsupported `Wheel-Version` `{version}` (pex-rs reads 1.x)")]
+    WheelVersion { wheel: String, version: String },
+    #[error("the METADATA of wheel `{wheel}` is invalid")]
+    Metadata {
+        wheel: String,
+        #[source]
+        source: dist::Error,
+    },
+    #[error("wheel `{wheel}` says in its METADATA that it is `{name} {version}`, which its file name contradicts")]
+    MetadataMismatch { wheel: String, name: String, version: String },
+    #[error("the RECORD of wheel `{wheel}` is malformed at line {line}: {reason}")]
+    RecordSyntax { wheel: String, line: usize, reason: String },
+    #[error("wheel `{wheel}` was modified after it was built: `{member}` does not match the digest in its RECORD")]
+    RecordMismatch { wheel: String, member: String },
+    #[error("wheel `{wheel}` has `{member}`, which its RECORD does not list")]
+    Unrecorded { wheel: String, member: String },
+    #[error("wheel `{wheel}` has a member whose name is unsafe to extract: `{member}`")]
+    UnsafeMember { wheel: String, member: String },
+    #[error("wheel `{wheel}` has a symbolic link `{member}`, which wheels may not contain")]
+    Symlink { wheel: String, member: String },
+    #[error("wheel `{wheel}` has `{member}` in an unknown `.data` scheme (expected purelib, platlib, scripts, data or headers)")]
+    DataScheme { wheel: String, member: String },
+    #[error("wheel `{wheel}` installs two members to `{path}`")]
+    Collision { wheel: String, path: String },
+}
+
+/// A member of a wheel and the place it is installed, relative to the install directory.
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    /// The index of the member in the wheel's zip directory.
+    pub(crate) index: usize,
+    pub(crate) installed_path: Utf8PathBuf,
+}
+
+/// A verified wheel, held in memory: its bytes are copied raw into the PEX later.
+#[derive(Clone, Debug)]
+pub(crate) struct Wheel {
+    pub(crate) filename: WheelFilename,
+    pub(crate) sha256: Sha256Digest,
+    pub(crate) metadata: CoreMetadata,
+    pub(crate) members: Vec<Member>,
+    /// Console and GUI script names declared in `entry_points.txt`.
+    pub(crate) entry_point_scripts: Vec<String>,
+    /// Script files from the `.data/scripts` directory (installed under `.prefix/bin/`).
+    pub(crate) data_scripts: Vec<String>,
+    bytes: Arc<[u8]>,
+}
+
+/// The prefix, inside an install directory, that stands for the environment's prefix.
+pub(crate) const PREFIX_DIR: &str = ".prefix";
+
+impl Wheel {
+    /// Reads and verifies the wheel at `path`.
+    pub(crate) fn open(path: &Utf8Path) -> Result<Self, Error> {
+        let file_name = path.file_name().unwrap_or(path.as_str());
+        let filename: WheelFilename =
+            file_name.parse().map_err(|source| Error::Filename { path: path.to_owned(), source })?;
+        let bytes: Arc<[u8]> = fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?.into();
+        let sha256 = Sha256Digest::of(&bytes);
+        let archive = zip::ZipArchive::new(Cursor::new(Arc::clone(&bytes)))
+            .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
+        let wheel = filename.to_string();
+
+        let dist_info = find_dist_info(&archive, &filename)?;
+        let read = |name: &str| read_member(&archive, &wheel, name);
+        let wheel_file = read(&format!("{dist_info}/WHEEL"))?;
+        check_wheel_version(&wheel, &wheel_file)?;
+        let metadata = CoreMetadata::parse(&read(&format!("{dist_info}/METADATA"))?)
+            .map_err(|source| Error::Metadata { wheel: wheel.clone(), source })?;
+        if metadata.package_name() != filename.package_name() || metadata.version() != filename.version() {
+            return Err(Error::MetadataMismatch {
+                wheel,
+                name: metadata.name().to_owned(),
+                version: metadata.version().to_string(),
+            });
+        }
+        let record_name = format!("{dist_info}/RECORD");
+        let record = parse_record(&wheel, &read(&record_name)?)?;
+        let entry_point_scripts = match read_optional(&archive, &wheel, &format!("{dist_info}/entry_points.txt"))? {
+            Some(text) => scripts_in_entry_points(&String::from_utf8_lossy(&text)),
+            None => Vec::new(),
+        };
+
+        let data_dir = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
+        let mut members = Vec::with_capacity(archive.len());
+        let mut data_scripts = Vec::new();
+        let mut expected_digests = Vec::with_capacity(archive.len());
+        for index in 0..archive.len() {
+            let mut archive = archive.clone();
+            let entry = archive
+                .by_index_raw(index)
+                .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
+            let name = entry.name().map_err(|source| Error::Zip { path: path.to_owned(), source })?.into_owned();
+            if entry.is_dir() {
+                continue;
+            }
+            let unsafe_member = || Error::UnsafeMember { wheel: wheel.clone(), member: name.clone() };
+            let relative = enclosed(&name).ok_or_else(unsafe_member)?;
+            if entry.is_symlink() {
+                return Err(Error::Symlink { wheel, member: name });
+            }
+            if name == record_name || name.ends_with(".dist-info/RECORD.jws") || name.ends_with(".dist-info/RECORD.p7s") {
+                expected_digests.push(None);
+            } else {
+                let digest = record.get(name.as_str()).ok_or_else(|| Error::Unrecorded { wheel: wheel.clone(), member: name.clone() })?;
+                expected_digests.push(Some((index, name.clone(), digest.clone())));
+            }
+            // Members keep the mode the wheel gives them (they are copied raw); the runtime
+            // makes `.prefix/bin/` executable, as installers do for scripts.
+            let installed_path = match relative.as_str().strip_prefix(&data_dir) {
+                None => relative,
+                Some(rest) => {
+                    let (scheme, path) = rest.split_once('/').ok_or_else(|| Error::DataScheme { wheel: wheel.clone(), member: name.clone() })?;
+                    match scheme {
+                        "purelib" | "platlib" => Utf8PathBuf::from(path),
+                        "scripts" => {
+                            data_scripts.push(path.to_owned());
+                            Utf8Path::new(PREFIX_DIR).join("bin").join(path)
+                        }
+                        "data" => Utf8Path::new(PREFIX_DIR).join(path),
+                        "headers" => Utf8Path::new(PREFIX_DIR).join("include").join(filename.name()).join(path),
+                        _ => return Err(Error::DataScheme { wheel, member: name }),
+                    }
+                }
+            };
+            members.push(Member { index, installed_path });
+        }
+        let mut seen = HashMap::with_capacity(members.len());
+        for member in &members {
+            if seen.insert(member.installed_path.as_str(), ()).is_some() {
+                return Err(Error::Collision { wheel, path: member.installed_path.to_string() });
+            }
+        }
+
+        // Hashing every member is most of the cost of opening a wheel: spread it over threads,
+        // each with its own cheap clone of the in-memory archive.
+        expected_digests
+            .into_par_iter()
+            .flatten()
+            .try_for_each_init(
+                || archive.clone(),
+                |archive, (index, name, expected)| verify_member(archive, &wheel, index, &name, &expected),
+            )?;
+
+        Ok(Self {
+            filename,
+            sha256,
+            metadata,
+            members,
+            entry_point_scripts,
+            data_scripts,
+            bytes,
+        })
+    }
+
+    /// Returns the wheel as a zip archive, to copy its members' raw bytes.
+    pub(crate) fn archive(&self) -> zip::ZipArchive<Cursor<Arc<[u8]>>> {
+        // The archive was parsed once in `open`; parsing the in-memory directory again is cheap
+        // and keeps `Wheel` free of a self-referential reader.
+        zip::ZipArchive::new(Cursor::new(Arc::clone(&self.bytes))).expect("the wheel was parsed when it was opened")
+    }
+}
+
+type Archive = zip::ZipArchive<Cursor<Arc<[u8]>>>;
+
+fn find_dist_info(archive: &Archive, filename: &WheelFilename) -> Result<String, Error> {
+    let names: Vec<String> = archive.file_names().filter_map(Result::ok).map(|name| name.into_owned()).collect();
+    let mut found: Vec<&str> = names
+        .iter()
+        .filter_map(|name| name.split_once('/').map(|(top, _)| top))
+        .filter(|top| {
+            top.strip_suffix(".dist-info")
+                .and_then(|stem| stem.rsplit_once('-'))
+                .and_then(|(name, _)| name.parse::<uv_normalize::PackageName>().ok())
+                .is_some_and(|name| &name == filename.package_name())
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Ok((*one).to_owned()),
+        [] => Err(Error::NoDistInfo { wheel: filename.to_string(), project: filename.name().to_owned() }),
+        several => Err(Error::SeveralDistInfo { wheel: filename.to_string(), found: several.join(", ") }),
+    }
+}
+
+fn read_optional(archive: &Archive, wheel: &str, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    let mut archive = archive.clone();
+    let mut entry = match archive.by_name(name) {
+        Ok(entry) => entry,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(error) => return Err(Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source: io::Error::other(error) }),
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source })?;
+    Ok(Some(bytes))
+}
+
+fn read_member(archive: &Archive, wheel: &str, name: &str) -> Result<Vec<u8>, Error> {
+    read_optional(archive, wheel, name)?.ok_or_else(|| Error::MissingFile { wheel: wheel.to_owned(), file: name.to_owned() })
+}
+
+fn check_wheel_version(wheel: &str, wheel_file: &[u8]) -> Result<(), Error> {
+    let text = String::from_utf8_lossy(wheel_file);
+    let version = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Wheel-Version:"))
+        .map(str::trim)
+        .ok_or_else(|| Error::WheelVersion { wheel: wheel.to_owned(), version: "(missing)".to_owned() })?;
+    if version.split('.').next() == Some("1") {
+        Ok(())
+    } else {
+        Err(Error::WheelVersion { wheel: wheel.to_owned(), version: version.to_owned() })
+    }
+}
+
+/// A digest from RECORD: the algorithm and the raw digest bytes.
+#[derive(Clone, Debug)]
+struct RecordDigest {
+    algorithm: Algorithm,
+    digest: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Algorithm {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// Parses RECORD (PEP 376: CSV rows `path,algorithm=urlsafe-b64-digest,size`). Rows without a
+/// digest (RECORD itself, signatures) are skipped; callers decide whether a member may lack one.
+fn parse_record(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, RecordDigest>, Error> {
+    let syntax = |line, reason: &str| Error::RecordSyntax { wheel: wheel.to_owned(), line, reason: reason.to_owned() };
+    let text = std::str::from_utf8(bytes).map_err(|_| syntax(0, "it is not UTF-8"))?;
+    let mut digests = BTreeMap::new();
+    for (number, line) in text.lines().enumerate().map(|(index, line)| (index + 1, line)) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields = split_csv_line(line).ok_or_else(|| syntax(number, "unbalanced quotes"))?;
+        let [path, hash, ..] = fields.as_slice() else {
+            return Err(syntax(number, "expected `path,hash,size`"));
+        };
+        if hash.is_empty() {
+            continue;
+        }
+        let (algorithm, encoded) = hash.split_once('=').ok_or_else(|| syntax(number, "the hash is not `algorithm=digest`"))?;
+        let algorithm = match algorithm {
+            "sha256" => Algorithm::Sha256,
+            "sha384" => Algorithm::Sha384,
+            "sha512" => Algorithm::Sha512,
+            _ => return Err(syntax(number, "the hash algorithm is not sha256, sha384 or sha512")),
+        };
+        let digest = crate::hash::decode_urlsafe_base64(encoded).ok_or_else(|| syntax(number, "the digest is not urlsafe base64"))?;
+        digests.insert(path.clone(), RecordDigest { algorithm, digest });
+    }
+    Ok(digests)
+}
+
+/// Splits one CSV line (the dialect Python's `csv` module writes: `,` separators, `"` quotes,
+/// `""` for a quote inside quotes). Returns `None` for unbalanced quotes.
+fn split_csv_line(line: &str) -> Option<Vec<String>> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut characters = line.chars().peekable();
+    let mut in_quotes = false;
+    while let Some(character) = characters.next() {
+        match (character, in_quotes) {
+            ('"', true) if characters.peek() == Some(&'"') => {
+                field.push('"');
+                characters.next();
+            }
+            ('"', _) => in_quotes = !in_quotes,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(character),
+        }
+    }
+    if in_quotes {
+        return None;
+    }
+    fields.push(field);
+    Some(fields)
+}
+
+fn verify_member(archive: &mut Archive, wheel: &str, index: usize, name: &str, expected: &RecordDigest) -> Result<(), Error> {
+    let member_error = |source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source };
+    let entry = archive.by_index(index).map_err(|error| member_error(io::Error::other(error)))?;
+    let actual = match expected.algorithm {
+        Algorithm::Sha256 => digest_of::<sha2::Sha256>(entry),
+        Algorithm::Sha384 => digest_of::<sha2::Sha384>(entry),
+        Algorithm::Sha512 => digest_of::<sha2::Sha512>(entry),
+    }
+    .map_err(member_error)?;
+    if actual == expected.digest {
+        Ok(())
+    } else {
+        Err(Error::RecordMismatch { wheel: wheel.to_owned(), member: name.to_owned() })
+    }
+}
+
+fn digest_of<D: sha2::Digest + io::Write>(mut reader: impl Read) -> io::Result<Vec<u8>> {
+    let mut hasher = D::new();
+    // The zip reader checks the CRC-32 at the end of the stream, so a corrupt member surfaces
+    // here as an error even when RECORD would not catch it.
+    io::copy(&mut reader, &mut hasher)?;
+    Ok(hasher.finalize().to_vec())
+}
+
+/// Returns the names declared under `[console_scripts]` and `[gui_scripts]` in an
+/// `entry_points.txt` (an INI file; values are `module:attr [extras]`).
+pub(crate) fn scripts_in_entry_points(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_scripts = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_scripts = matches!(line, "[console_scripts]" | "[gui_scripts]");
+        } else if in_scripts && !line.is_empty() && !line.starts_with(['#', ';']) {
+            if let Some((name, _)) = line.split_once('=') {
+                names.push(name.trim().to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scripts_in_entry_points, split_csv_line};
+
+    #[test]
+    fn ok_csv() {
+        assert_eq!(split_csv_line("a/b.py,sha256=x,12").unwrap(), ["a/b.py", "sha256=x", "12"]);
+        assert_eq!(split_csv_line("\"a,b.py\",,").unwrap(), ["a,b.py", "", ""]);
+        assert_eq!(split_csv_line("\"a\"\"b\",h,1").unwrap(), ["a\"b", "h", "1"]);
+        assert_eq!(split_csv_line("\"a,b"), None);
+    }
+
+    #[test]
+    fn ok_entry_point_scripts() {
+        let text = "[console_scripts]\nblack = black:patched_main\nblackd = blackd:patched_main [d]\n\n[gui_scripts]\nviewer=app.gui:main\n[other]\nx = y:z\n";
+        assert_eq!(scripts_in_entry_points(text), ["black", "blackd", "viewer"]);
+    }
+}
