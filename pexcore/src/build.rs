@@ -47,7 +47,7 @@ impl Shebang {
     /// Parses a shebang given with or without its leading `#!`.
     pub fn new(text: &str) -> Result<Self, Error> {
         let command = text.strip_prefix("#!").unwrap_or(text).trim();
-        let invalid = |reason| Error::Shebang { shebang: text.to_owned(), reason };
+        let invalid = |reason| Error::Shebang { shebang: text.escape_debug().to_string(), reason };
         if command.is_empty() {
             return Err(invalid("it is empty"));
         }
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(Shebang::new("#!/usr/bin/env python3").unwrap(), Shebang::default());
         assert_eq!(
             Shebang::new("python\nrm -rf /").unwrap_err().to_string(),
-            "invalid shebang `python\nrm -rf /`: it contains a line break or another control character"
+            "invalid shebang `python\\nrm -rf /`: it contains a line break or another control character"
         );
         assert!(Shebang::new(&"x".repeat(200)).is_err());
     }

@@ -160,7 +160,7 @@ def _install_all(pex, root, entries):
             name = info.filename
             if name.startswith(".deps/"):
                 whl, _, rest = name[6:].partition("/")
-                groups.setdefault(whl, []).append((name, whl + "/" + rest, info))
+                groups.setdefault(whl, []).append((name, rest, info))
             elif name not in ("__main__.py", "PEX-INFO"):
                 groups.setdefault(None, []).append((name, name, info))
 
@@ -183,11 +183,11 @@ def _install_all(pex, root, entries):
 
 
 def _ensure_installed(pex, root, entries):
-    import errno
-
     missing = [e for e in entries if not e.locate(root)]
     if not missing:
         return
+    import errno
+
     try:
         return _install_all(pex, root, missing)
     except OSError as e:
@@ -466,7 +466,7 @@ def _prepare(pex_info_text):
     env["PEX"] = pex
     if info.get("strip_pex_env", True):
         for key in [k for k in env if k.startswith("PEX_")]:
-            del env[k]
+            del env[key]
 
     if interpreter:
         entry = ("interpreter", None)

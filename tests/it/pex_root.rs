@@ -1,0 +1,94 @@
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use crate::support::{TestContext, WheelBuilder, python3, stdout_of, write_file};
+
+/// A PEX with a wheel big enough that installing it takes a while (many small files).
+fn big_pex(context: &TestContext) -> Utf8PathBuf {
+    let mut builder = WheelBuilder::new("bulky", "1.0").file("bulky/__init__.py", "SIZE = 1500\n");
+    for index in 0..1500 {
+        builder = builder.file(&format!("bulky/part_{index:04}.py"), format!("VALUE = {index}\n"));
+    }
+    let small = WheelBuilder::new("small", "1.0").file("small.py", "OK = 'small'\n").build(&context.dir);
+    let wheel = builder.build(&context.dir);
+    write_file(&context.dir, "src/check.py", "import bulky.part_1499, small\nprint(small.OK, bulky.part_1499.VALUE)\n");
+    context.build(&[wheel.as_str(), small.as_str(), "-D", "src", "-e", "check", "-o", "big.pex"]);
+    context.dir.join("big.pex")
+}
+
+/// The entries of a bucket, split into finished ones and leftovers (`.tmp`, locks).
+fn bucket(pex_root: &Utf8Path, name: &str) -> (Vec<String>, Vec<String>) {
+    let dir = pex_root.join(name).join("v1");
+    let mut finished = Vec::new();
+    let mut other = Vec::new();
+    for entry in fs_err::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') { other.push(name) } else { finished.push(name) }
+    }
+    (finished, other)
+}
+
+#[test]
+fn concurrent_first_runs_all_succeed_with_one_install() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    let children: Vec<_> = (0..16)
+        .map(|_| context.pex_command(python3(), &pex).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
+    for child in children {
+        assert_eq!(stdout_of(&child.wait_with_output().unwrap()), "small 1499\n");
+    }
+    let (wheels, leftovers) = bucket(&context.pex_root, "installed_wheels");
+    assert_eq!(wheels.len(), 2, "one install per wheel: {wheels:?}");
+    assert!(leftovers.iter().all(|name| name.ends_with(".lck")), "unexpected leftovers: {leftovers:?}");
+    let (code, _) = bucket(&context.pex_root, "user_code");
+    assert_eq!(code.len(), 1);
+}
+
+#[test]
+fn a_run_killed_mid_install_leaves_nothing_trusted() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    // Kill the first run at several points of its install; each time, the next run must work.
+    for delay in [40, 80, 160, 320] {
+        if context.pex_root.exists() {
+            fs_err::remove_dir_all(&context.pex_root).unwrap();
+        }
+        let mut child = context.pex_command(python3(), &pex).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL: no cleanup handler runs.
+        let _ = child.wait();
+        if context.pex_root.join("installed_wheels/v1").exists() {
+            // Whatever is there is either complete or hidden (a dot-prefixed temp dir).
+            let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+            for wheel in wheels {
+                let dir = context.pex_root.join("installed_wheels/v1").join(&wheel);
+                let whl = fs_err::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+                assert!(whl.join("bulky").exists() || whl.join("small.py").exists(), "partial install published: {dir}");
+            }
+        }
+        let output = context.run_pex(python3(), &pex, &[]);
+        assert_eq!(stdout_of(&output), "small 1499\n", "after a kill at {delay} ms");
+        let (_, leftovers) = bucket(&context.pex_root, "installed_wheels");
+        assert!(leftovers.iter().all(|name| name.ends_with(".lck")), "temp dirs left after recovery: {leftovers:?}");
+    }
+}
+
+#[test]
+fn an_unwritable_pex_root_falls_back_to_a_temporary_one() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    // A PEX_ROOT below a regular file can never be created, even by root.
+    write_file(&context.dir, "blocker", "");
+    let output = Command::new(&python3().path)
+        .arg(&pex)
+        .env("PEX_ROOT", context.dir.join("blocker/root"))
+        .env_remove("PEX_VERBOSE")
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&output), "small 1499\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one warning line: {stderr}");
+    assert!(stderr.contains("blocker/root"), "the warning names the root: {stderr}");
+}

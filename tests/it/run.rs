@@ -1,0 +1,186 @@
+use camino::Utf8PathBuf;
+use crate::support::{Python, TestContext, WheelBuilder, python3, pythons, stdout_of, write_file};
+
+/// A PEX project: a dependency wheel with a console script, a data script and a `.pth` file,
+/// two wheels sharing a PEP 420 namespace package, and user code with a package.
+struct Project {
+    context: TestContext,
+    wheels: Vec<Utf8PathBuf>,
+}
+
+impl Project {
+    fn new() -> Self {
+        let context = TestContext::new();
+        let dir = context.dir.clone();
+        let wheels = vec![
+            WheelBuilder::new("greet", "1.0")
+                .file("greet/__init__.py", "import os\nHERE = os.path.dirname(__file__)\ndef hello(name):\n    return 'hello ' + name\n")
+                .file("greet/cli.py", "import sys\nfrom greet import hello\ndef main():\n    print(hello(' '.join(sys.argv[1:]) or 'world'))\n    return 3\n")
+                .file("greet-1.0.data/scripts/greet-data", "#!python\nimport sys\nprint('data script', sys.argv[1:])\n")
+                .file("greet_path_hook.pth", "import os; os.environ['GREET_PTH'] = 'ran'\n")
+                .console_script("greet", "greet.cli:main")
+                .build(&dir),
+            WheelBuilder::new("ns-one", "1.0").file("nspkg/one.py", "NAME = 'one'\n").build(&dir),
+            WheelBuilder::new("ns-two", "1.0").file("nspkg/two.py", "NAME = 'two'\n").build(&dir),
+        ];
+        write_file(&dir, "src/app/__init__.py", "");
+        write_file(
+            &dir,
+            "src/app/__main__.py",
+            "import os, sys\nimport greet, nspkg.one, nspkg.two\nprint('main', sys.argv[1:], nspkg.one.NAME, nspkg.two.NAME)\n\
+             print('file', os.path.isfile(__file__), os.path.isfile(greet.__file__))\n",
+        );
+        write_file(&dir, "src/app/cli.py", "import sys\ndef run():\n    print('run', sys.argv[1:])\n    return 0\n");
+        write_file(
+            &dir,
+            "src/show_env.py",
+            "import os, sys\nprint('PEX=' + os.environ.get('PEX', ''))\n\
+             print('PEX_VARS=' + ','.join(sorted(k for k in os.environ if k.startswith('PEX_'))))\n\
+             print('PTH=' + os.environ.get('GREET_PTH', ''))\n",
+        );
+        Self { context, wheels }
+    }
+
+    fn build(&self, output: &str, extra: &[&str]) -> Utf8PathBuf {
+        let mut args: Vec<&str> = self.wheels.iter().map(|wheel| wheel.as_str()).collect();
+        args.extend(["-D", "src", "-o", output]);
+        args.extend_from_slice(extra);
+        self.context.build(&args);
+        self.context.dir.join(output)
+    }
+
+    fn run(&self, python: &Python, pex: &Utf8PathBuf, args: &[&str]) -> String {
+        stdout_of(&self.context.run_pex(python, pex, args))
+    }
+}
+
+#[test]
+fn entry_points_run_under_every_python() {
+    let project = Project::new();
+    let module = project.build("module.pex", &["-e", "app"]);
+    let function = project.build("function.pex", &["-e", "app.cli:run"]);
+    let script = project.build("script.pex", &["-c", "greet"]);
+    let data_script = project.build("data-script.pex", &["-c", "greet-data"]);
+    for python in pythons() {
+        let text = project.run(python, &module, &["a", "b"]);
+        assert_eq!(text, "main ['a', 'b'] one two\nfile True True\n", "{}", python.name);
+        assert_eq!(project.run(python, &function, &["x"]), "run ['x']\n", "{}", python.name);
+        let output = project.context.run_pex(python, &script, &["pex"]);
+        assert_eq!(output.status.code(), Some(3), "the function's return value is the exit code");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "hello pex\n", "{}", python.name);
+        assert_eq!(project.run(python, &data_script, &["z"]), "data script ['z']\n", "{}", python.name);
+    }
+}
+
+#[test]
+fn the_pex_is_executable_through_its_shebang() {
+    let project = Project::new();
+    let shebang = format!("--python-shebang={}", python3().path.display());
+    let pex = project.build("app.pex", &["-e", "app.cli:run", &shebang]);
+    let mut command = std::process::Command::new(&pex);
+    crate::support::clean_environment(&mut command);
+    let output = command.arg("direct").env("PEX_ROOT", &project.context.pex_root).output().unwrap();
+    assert_eq!(stdout_of(&output), "run ['direct']\n");
+}
+
+#[test]
+fn without_an_entry_point_the_pex_is_the_interpreter() {
+    let project = Project::new();
+    let pex = project.build("interpreter.pex", &[]);
+    write_file(&project.context.dir, "script.py", "import sys, greet\nprint('script', sys.argv)\n");
+    for python in pythons() {
+        let text = project.run(python, &pex, &["-c", "import sys, greet; print(greet.hello('c'), sys.argv)", "x"]);
+        assert_eq!(text, "hello c ['-c', 'x']\n", "{}", python.name);
+        let text = project.run(python, &pex, &["script.py", "y"]);
+        assert_eq!(text, "script ['script.py', 'y']\n", "{}", python.name);
+        let text = project.run(python, &pex, &["-m", "app.cli"]);
+        assert_eq!(text, "", "{}: `-m` runs the module as __main__", python.name);
+        let mut child = project
+            .context
+            .pex_command(python, &pex)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"import nspkg.two\nprint('stdin', nspkg.two.NAME)\n").unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(stdout_of(&output), "stdin two\n", "{}", python.name);
+    }
+}
+
+#[test]
+fn environment_variables_steer_the_pex() {
+    let project = Project::new();
+    let pex = project.build("env.pex", &["-e", "app"]);
+    let python = python3();
+    let run_with = |variables: &[(&str, &str)], args: &[&str]| {
+        let mut command = project.context.pex_command(python, &pex);
+        command.args(args).envs(variables.iter().copied());
+        stdout_of(&command.output().unwrap())
+    };
+    // PEX is set to the PEX's path; PEX_* variables are stripped; wheel .pth files ran.
+    let text = run_with(&[("PEX_MODULE", "show_env"), ("PEX_VERBOSE", "0")], &[]);
+    assert_eq!(text, format!("PEX={pex}\nPEX_VARS=\nPTH=ran\n"));
+    assert_eq!(run_with(&[("PEX_MODULE", "app.cli:run")], &["m"]), "run ['m']\n");
+    assert_eq!(run_with(&[("PEX_SCRIPT", "greet")], &["s"]).trim(), "hello s");
+    assert_eq!(run_with(&[("PEX_INTERPRETER", "1")], &["-c", "print('interp')"]), "interp\n");
+
+    // Without stripping, the application sees the variables.
+    let keep = project.build("keep.pex", &["-e", "show_env", "--no-strip-pex-env"]);
+    let mut command = project.context.pex_command(python, &keep);
+    let text = stdout_of(&command.env("PEX_EXTRA_FLAG", "1").output().unwrap());
+    assert!(text.contains("PEX_VARS=PEX_EXTRA_FLAG,PEX_ROOT"), "{text}");
+
+    // PEX_VERBOSE explains what the runtime does on stderr.
+    let output = project.context.pex_command(python, &pex).env("PEX_VERBOSE", "1").output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pex-rs: "), "{output:?}");
+}
+
+#[test]
+fn the_host_site_packages_are_hidden_unless_inherited() {
+    // `pip` is installed in the site-packages of every interpreter here, never in the PEX.
+    let project = Project::new();
+    let isolated = project.build("isolated.pex", &[]);
+    let inherit = project.build("inherit.pex", &["--inherit-path", "prefer"]);
+    let code = "import importlib.util as u; print(u.find_spec('pip') is not None)";
+    for python in pythons() {
+        assert_eq!(project.run(python, &isolated, &["-c", code]), "False\n", "{}", python.name);
+        assert_eq!(project.run(python, &inherit, &["-c", code]), "True\n", "{}", python.name);
+    }
+}
+
+#[test]
+fn native_extension_wheels_load() {
+    let context = TestContext::new();
+    let python = python3();
+    let query = "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
+    let output = std::process::Command::new(&python.path).args(["-c", query]).output().unwrap();
+    let text = stdout_of(&output);
+    let mut lines = text.lines();
+    let (include, suffix) = (lines.next().unwrap(), lines.next().unwrap());
+    let source = write_file(
+        &context.dir,
+        "native.c",
+        "#include <Python.h>\nstatic PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(42); }\n\
+         static PyMethodDef methods[] = {{\"answer\", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\n\
+         static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, \"native\", NULL, -1, methods};\n\
+         PyMODINIT_FUNC PyInit_native(void) { return PyModule_Create(&module); }\n",
+    );
+    let library = context.dir.join(format!("native{suffix}"));
+    let compiled = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o", library.as_str(), "-I", include, source.as_str()])
+        .status();
+    if !compiled.is_ok_and(|status| status.success()) {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"note: no C compiler or Python headers; skipping the native extension test\n");
+        return;
+    }
+    let (major, minor) = python.version;
+    let tag = format!("cp{major}{minor}-cp{major}{minor}-linux_x86_64");
+    let wheel = WheelBuilder::new("native", "1.0")
+        .tag(&tag)
+        .executable(&format!("native{suffix}"), fs_err::read(&library).unwrap())
+        .build(&context.dir);
+    context.build(&[wheel.as_str(), "-o", "native.pex"]);
+    let output = context.run_pex(python, &context.dir.join("native.pex"), &["-c", "import native; print(native.answer())"]);
+    assert_eq!(stdout_of(&output), "42\n");
+}

@@ -1,0 +1,275 @@
+//! Shared helpers of the integration tests: a [`TestContext`] with a private PEX_ROOT and
+//! cache, a [`WheelBuilder`] that makes real fixture wheels (METADATA, WHEEL, RECORD with
+//! digests), and [`pythons`], the real interpreters on this machine.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+
+/// A temporary directory with a private PEX_ROOT and build cache.
+pub(crate) struct TestContext {
+    _temp: tempfile::TempDir,
+    pub(crate) dir: Utf8PathBuf,
+    pub(crate) pex_root: Utf8PathBuf,
+    pub(crate) cache_dir: Utf8PathBuf,
+}
+
+impl Default for TestContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestContext {
+    pub(crate) fn new() -> Self {
+        let temp = tempfile::Builder::new().prefix("pex-rs-test.").tempdir().expect("temp dir");
+        let dir = Utf8PathBuf::from_path_buf(temp.path().to_owned()).expect("UTF-8 temp dir");
+        let pex_root = dir.join("pex_root");
+        let cache_dir = dir.join("cache");
+        Self { _temp: temp, dir, pex_root, cache_dir }
+    }
+
+    /// The `pex-rs` command with this context's cache, run in its directory.
+    pub(crate) fn pex_rs(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pex-rs-under-test"));
+        command.current_dir(&self.dir).env("PEX_RS_CACHE_DIR", &self.cache_dir).env_remove("SOURCE_DATE_EPOCH");
+        command
+    }
+
+    /// `pex-rs build ARGS`, which must succeed.
+    pub(crate) fn build(&self, args: &[&str]) -> Output {
+        let output = self.pex_rs().arg("build").args(args).output().expect("run pex-rs");
+        assert!(output.status.success(), "pex-rs {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        output
+    }
+
+    /// `python PEX ARGS` with this context's PEX_ROOT and a clean `PEX_*` environment.
+    pub(crate) fn run_pex(&self, python: &Python, pex: &Utf8Path, args: &[&str]) -> Output {
+        self.pex_command(python, pex).args(args).output().expect("run the PEX")
+    }
+
+    pub(crate) fn pex_command(&self, python: &Python, pex: &Utf8Path) -> Command {
+        let mut command = Command::new(&python.path);
+        command.arg(pex).current_dir(&self.dir);
+        clean_environment(&mut command);
+        command.env("PEX_ROOT", &self.pex_root);
+        command
+    }
+}
+
+/// Removes the variables that would change how a PEX or Python behaves in a test.
+pub(crate) fn clean_environment(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("PEX") || (name.starts_with("PYTHON") && name != "PYTHONDONTWRITEBYTECODE") {
+            command.env_remove(name.as_ref());
+        }
+    }
+}
+
+/// The stdout of a successful run, or a panic that shows what went wrong.
+pub(crate) fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A real Python interpreter on this machine.
+#[derive(Clone, Debug)]
+pub(crate) struct Python {
+    /// The name it was found by (`python3`, `python3.8`, ...).
+    pub(crate) name: String,
+    /// Its real executable (not a pyenv shim).
+    pub(crate) path: PathBuf,
+    pub(crate) version: (u32, u32),
+}
+
+/// `python3` and every `python3.8` ... `python3.13` that runs here, each once. A missing one
+/// is reported on stderr, once per test binary, and skipped.
+pub(crate) fn pythons() -> &'static [Python] {
+    static PYTHONS: OnceLock<Vec<Python>> = OnceLock::new();
+    PYTHONS.get_or_init(|| {
+        let mut found: Vec<Python> = Vec::new();
+        for name in ["python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"] {
+            match probe(name) {
+                Some(python) if found.iter().any(|other| other.path == python.path) => {}
+                Some(python) => found.push(python),
+                None => {
+                    let _ = writeln!(std::io::stderr(), "note: `{name}` is not available here; tests skip it");
+                }
+            }
+        }
+        assert!(!found.is_empty(), "no Python interpreter found: the tests need at least `python3`");
+        found
+    })
+}
+
+/// The default interpreter (`python3`).
+pub(crate) fn python3() -> &'static Python {
+    &pythons()[0]
+}
+
+fn probe(name: &str) -> Option<Python> {
+    let output = Command::new(name)
+        .args(["-c", "import sys; print(sys.executable); print(*sys.version_info[:2])"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    let mut lines = text.lines();
+    let path = PathBuf::from(lines.next()?);
+    let mut version = lines.next()?.split(' ').map(|part| part.parse::<u32>());
+    let version = (version.next()?.ok()?, version.next()?.ok()?);
+    Some(Python { name: name.to_owned(), path, version })
+}
+
+/// Builds a real wheel: METADATA, WHEEL, entry points and a RECORD with every digest.
+#[derive(Clone, Debug)]
+pub(crate) struct WheelBuilder {
+    name: String,
+    version: String,
+    tag: String,
+    files: Vec<(String, Vec<u8>, u32)>,
+    requires: Vec<String>,
+    console_scripts: Vec<(String, String)>,
+}
+
+impl WheelBuilder {
+    pub(crate) fn new(name: &str, version: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            tag: "py3-none-any".to_owned(),
+            files: Vec::new(),
+            requires: Vec::new(),
+            console_scripts: Vec::new(),
+        }
+    }
+
+    /// The `python-abi-platform` tag. Defaults to `py3-none-any`.
+    #[must_use]
+    pub(crate) fn tag(mut self, tag: &str) -> Self {
+        self.tag = tag.to_owned();
+        self
+    }
+
+    /// A file at `path` inside the wheel (a `.data/` path is relocated by installers).
+    #[must_use]
+    pub(crate) fn file(mut self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        self.files.push((path.to_owned(), contents.as_ref().to_vec(), 0o644));
+        self
+    }
+
+    /// An executable file at `path`.
+    #[must_use]
+    pub(crate) fn executable(mut self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        self.files.push((path.to_owned(), contents.as_ref().to_vec(), 0o755));
+        self
+    }
+
+    /// A `Requires-Dist` line.
+    #[must_use]
+    pub(crate) fn requires(mut self, requirement: &str) -> Self {
+        self.requires.push(requirement.to_owned());
+        self
+    }
+
+    /// A `console_scripts` entry point.
+    #[must_use]
+    pub(crate) fn console_script(mut self, name: &str, target: &str) -> Self {
+        self.console_scripts.push((name.to_owned(), target.to_owned()));
+        self
+    }
+
+    /// The escaped `{name}-{version}` of file names and `.dist-info` (PEP 427).
+    pub(crate) fn stem(&self) -> String {
+        format!("{}-{}", self.name.replace(['-', '.'], "_"), self.version)
+    }
+
+    pub(crate) fn filename(&self) -> String {
+        format!("{}-{}.whl", self.stem(), self.tag)
+    }
+
+    /// The members of the finished wheel, RECORD last.
+    pub(crate) fn members(&self) -> Vec<(String, Vec<u8>, u32)> {
+        let dist_info = format!("{}.dist-info", self.stem());
+        let mut metadata = format!("Metadata-Version: 2.1\nName: {}\nVersion: {}\n", self.name, self.version);
+        for requirement in &self.requires {
+            metadata.push_str(&format!("Requires-Dist: {requirement}\n"));
+        }
+        let mut members = self.files.clone();
+        members.push((format!("{dist_info}/METADATA"), metadata.into_bytes(), 0o644));
+        members.push((
+            format!("{dist_info}/WHEEL"),
+            format!("Wheel-Version: 1.0\nGenerator: pex-rs-tests\nRoot-Is-Purelib: true\nTag: {}\n", self.tag).into_bytes(),
+            0o644,
+        ));
+        if !self.console_scripts.is_empty() {
+            let mut text = String::from("[console_scripts]\n");
+            for (name, target) in &self.console_scripts {
+                text.push_str(&format!("{name} = {target}\n"));
+            }
+            members.push((format!("{dist_info}/entry_points.txt"), text.into_bytes(), 0o644));
+        }
+        let mut record = String::new();
+        for (path, contents, _) in &members {
+            let digest = urlsafe_base64(&Sha256::digest(contents));
+            record.push_str(&format!("{path},sha256={digest},{}\n", contents.len()));
+        }
+        record.push_str(&format!("{dist_info}/RECORD,,\n"));
+        members.push((format!("{dist_info}/RECORD"), record.into_bytes(), 0o644));
+        members
+    }
+
+    /// Writes the wheel into `dir` and returns its path.
+    pub(crate) fn build(&self, dir: &Utf8Path) -> Utf8PathBuf {
+        let path = dir.join(self.filename());
+        write_zip(&path, &self.members());
+        path
+    }
+}
+
+/// Writes a zip of `members` (name, contents, mode), deflated.
+pub(crate) fn write_zip(path: &Utf8Path, members: &[(String, Vec<u8>, u32)]) {
+    let file = fs_err::File::create(path).expect("create zip");
+    let mut zip = zip::ZipWriter::new(file);
+    for (name, contents, mode) in members {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(*mode);
+        zip.start_file(name.as_str(), options).expect("zip entry");
+        zip.write_all(contents).expect("zip write");
+    }
+    zip.finish().expect("zip finish");
+}
+
+fn urlsafe_base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let buffer = chunk.iter().enumerate().fold(0u32, |buffer, (index, byte)| buffer | u32::from(*byte) << (16 - 8 * index));
+        for index in 0..=chunk.len() {
+            text.push(ALPHABET[(buffer >> (18 - 6 * index) & 63) as usize] as char);
+        }
+    }
+    text
+}
+
+/// Writes `contents` to `dir/relative`, creating parent directories.
+pub(crate) fn write_file(dir: &Utf8Path, relative: &str, contents: &str) -> Utf8PathBuf {
+    let path = dir.join(relative);
+    fs_err::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+    fs_err::write(&path, contents).expect("write file");
+    path
+}
