@@ -122,7 +122,9 @@ fn environment_variables_steer_the_pex() {
     let text = run_with(&[("PEX_MODULE", "show_env"), ("PEX_VERBOSE", "0")], &[]);
     assert_eq!(text, format!("PEX={pex}\nPEX_VARS=\nPTH=ran\n"));
     assert_eq!(run_with(&[("PEX_MODULE", "app.cli:run")], &["m"]), "run ['m']\n");
-    assert_eq!(run_with(&[("PEX_SCRIPT", "greet")], &["s"]).trim(), "hello s");
+    let mut command = project.context.pex_command(python, &pex);
+    let output = command.env("PEX_SCRIPT", "greet").arg("s").output().unwrap();
+    assert_eq!((output.status.code(), String::from_utf8_lossy(&output.stdout).as_ref()), (Some(3), "hello s\n"));
     assert_eq!(run_with(&[("PEX_INTERPRETER", "1")], &["-c", "print('interp')"]), "interp\n");
 
     // Without stripping, the application sees the variables.

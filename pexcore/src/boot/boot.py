@@ -22,6 +22,11 @@ def _log(msg):
         sys.stderr.write("pex-rs: %s\n" % msg)
 
 
+def _fail(msg, code=1):
+    sys.stderr.write("pex-rs: error: %s\n" % msg)
+    sys.exit(code)
+
+
 def _load_json(text):
     # `import json` pulls in `re` and costs about as much as starting Python; the C scanner that
     # json itself uses costs a fraction of a millisecond. The class stands in for a JSONDecoder.
@@ -30,8 +35,8 @@ def _load_json(text):
 
         class _Decoder:
             strict, object_hook, object_pairs_hook = True, None, None
-            parse_float = parse_int = parse_constant = None
-        _Decoder.parse_float, _Decoder.parse_int, _Decoder.parse_constant = float, int, float
+            parse_float, parse_int, parse_constant = float, int, float
+
         value, end = make_scanner(_Decoder)(text, 0)
         if end == len(text):
             return value
@@ -61,12 +66,13 @@ def _is_digest(s):
 
 
 def _default_root():
+    """The configured root, absolute; left starting with "~" when there is no home to expand to."""
     root = os.environ.get("PEX_ROOT")
     if not root:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        base = xdg if xdg and os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "pex-rs")
-    return os.path.abspath(os.path.expanduser(root))
+        root = os.path.join(xdg if xdg and os.path.isabs(xdg) else "~/.cache", "pex-rs")
+    root = os.path.expanduser(root)
+    return root if root.startswith("~") else os.path.abspath(root)
 
 
 class _Entry:
@@ -84,13 +90,18 @@ class _Entry:
 
 
 def _extract(zf, members, dest):
+    import shutil
+
     made = set()
     for name, rel, info in members:
-        why = _bad_name(rel.rstrip("/") if rel.endswith("/") else rel)
+        is_dir = name.endswith("/")  # pex-rs writes no directory entries; other zips may
+        if is_dir and not rel.strip("/"):
+            continue
+        why = _bad_name(rel.rstrip("/") if is_dir else rel)
         if why:
             raise _Error("unsafe member name %r in the archive (%s); refusing to install it" % (name, why))
         target = os.path.join(dest, rel)
-        if rel.endswith("/"):
+        if is_dir:
             os.makedirs(target, exist_ok=True)
             continue
         parent = os.path.dirname(target)
@@ -98,12 +109,10 @@ def _extract(zf, members, dest):
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
         with zf.open(info) as src, open(target, "wb") as dst:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                dst.write(chunk)
-        if (info.external_attr >> 16) & 0o111:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        # Wheel members keep the wheel's own modes (they are copied raw into the PEX); scripts
+        # are made executable here, as installers do.
+        if (info.external_attr >> 16) & 0o111 or rel.startswith(".prefix/bin/"):
             os.chmod(target, 0o755)
 
 
@@ -132,12 +141,16 @@ def _install(zf, root, entry, members):
         os.mkdir(tmp)
         try:
             _extract(zf, members, os.path.join(tmp, entry.sub))
-            os.rename(tmp, final)  # the only step that publishes: a crash before it leaves a .tmp
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        entry.locate(root)
-        return True
+            try:
+                os.rename(tmp, final)  # the only step that publishes: a crash before it leaves a .tmp
+            except OSError:
+                if not entry.locate(root):
+                    raise
+                return False  # published meanwhile by an installer that does not take the lock
+        finally:
+            if os.path.lexists(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+        return bool(entry.locate(root))
     finally:
         os.close(fd)
 
@@ -145,6 +158,7 @@ def _install(zf, root, entry, members):
 def _install_all(pex, root, entries):
     import time
     import zipfile
+    import zlib
 
     start = time.time()
     for bucket in {e.bucket for e in entries}:
@@ -167,7 +181,7 @@ def _install_all(pex, root, entries):
         def job(entry):
             try:
                 return _install(zf, root, entry, groups.get(entry.sub or None, []))
-            except (zipfile.BadZipFile, EOFError) as e:
+            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
                 raise _Error("%s is corrupt: %s; rebuild or download it again" % (pex, e))
 
         if len(entries) == 1:
@@ -183,17 +197,22 @@ def _install_all(pex, root, entries):
 
 
 def _ensure_installed(pex, root, entries):
-    missing = [e for e in entries if not e.locate(root)]
+    usable = os.path.isabs(root)
+    missing = [e for e in entries if not (usable and e.locate(root))]
     if not missing:
         return
-    import errno
+    why = "no home directory to expand ~ to"
+    if usable:
+        import errno
 
-    try:
-        return _install_all(pex, root, missing)
-    except OSError as e:
-        if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise _Error("cannot install into %s: %s" % (root, e))
-        why = e
+        try:
+            return _install_all(pex, root, missing)
+        except OSError as e:
+            # The root cannot be created or written; other errors (a full disk) are the
+            # machine's problem, not the root's, and a temporary root would not help.
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST):
+                raise _Error("cannot install into %s: %s" % (root, e))
+            why = e.strerror
     import atexit
     import shutil
     import tempfile
@@ -204,9 +223,9 @@ def _ensure_installed(pex, root, entries):
     atexit.register(lambda: os.getpid() == pid and shutil.rmtree(tmp, ignore_errors=True))
     sys.stderr.write(
         "pex-rs: warning: PEX_ROOT %s is not writable (%s); using the temporary root %s for "
-        "this run; set PEX_ROOT to a writable directory to install once\n" % (root, why.strerror, tmp))
+        "this run; set PEX_ROOT to a writable directory to install only once\n" % (root, why, tmp))
     try:
-        _install_all(pex, tmp, [e for e in missing if not e.locate(root)])
+        _install_all(pex, tmp, [e for e in missing if not (usable and e.locate(root))])
     except OSError as e:
         raise _Error("cannot install into %s: %s" % (tmp, e))
 
@@ -215,25 +234,21 @@ def _is_stdlib(path, bases):
     parts = path.split(os.sep)
     if "site-packages" in parts or "dist-packages" in parts:
         return False
-    for p in (path, os.path.realpath(path)):
-        if any(p == b or p.startswith(b + os.sep) for b in bases):
-            return True
-    return False
+    inside = lambda p: any(p == b or p.startswith(b + os.sep) for b in bases)
+    return inside(path) or inside(os.path.realpath(path))
 
 
 def _scrub_modules(keep, drop):
     """Forget host modules imported from dropped sys.path entries (by site, .pth files, ...)."""
+    drop = [d.rstrip(os.sep) for d in drop]
+    entries = drop + [d.rstrip(os.sep) for d in keep]
 
     def owner(path):
+        # The longest entry wins: a kept /usr/lib/python3.X is inside a dropped PYTHONPATH=/usr.
         path = os.path.abspath(path)
-        best = ""
-        for d in keep + drop:
-            if (path == d or path.startswith(d + os.sep)) and len(d) > len(best):
-                best = d
-        return best
+        inside = [d for d in entries if path == d or path.startswith(d + os.sep)]
+        return max(inside, key=len) if inside else None
 
-    drop = [d.rstrip(os.sep) for d in drop]
-    keep = [d.rstrip(os.sep) for d in keep]
     dropped = set()
     for name, mod in list(sys.modules.items()):
         attrs = getattr(mod, "__dict__", None)
@@ -241,10 +256,10 @@ def _scrub_modules(keep, drop):
             continue
         file = attrs.get("__file__")
         try:
-            paths = [file] if isinstance(file, str) else [p for p in attrs.get("__path__") or () if isinstance(p, str)]
+            paths = [file] if isinstance(file, str) else list(attrs.get("__path__") or ())
         except Exception:
             continue
-        if any(owner(p) in drop for p in paths):
+        if any(isinstance(p, str) and owner(p) in drop for p in paths):
             del sys.modules[name]
             dropped.add(name)
     # Import hooks installed by host .pth files (setuptools' distutils shim, ...) go with them.
@@ -253,7 +268,10 @@ def _scrub_modules(keep, drop):
         _log("dropped host modules: %s" % ", ".join(sorted(dropped)))
 
 
-def _setup_sys_path(pex, inherit, dirs, extra):
+def _setup_sys_path(pex, inherit, code_dirs, wheel_dirs, extra):
+    """Lay sys.path out as a virtualenv would: the user code where a script's directory goes
+    (first), then the standard library, then the wheels where site-packages goes, so a wheel
+    can never shadow the standard library (a `typing` or `enum34` backport, say)."""
     import site
 
     bases = {sys.base_prefix, sys.base_exec_prefix}
@@ -271,17 +289,20 @@ def _setup_sys_path(pex, inherit, dirs, extra):
         _scrub_modules([os.path.abspath(p) for p in std], [os.path.abspath(p) for p in host] + [pex])
         host = []
     # addsitedir appends, and runs the .pth files of each dir while the standard library is
-    # importable (their `import` lines may need it); our entries are moved to the front after.
+    # importable (their `import` lines may need it); the order is settled afterwards.
     sys.path[:] = std + host
-    before = set(sys.path)
     known = {os.path.normcase(os.path.abspath(p)) for p in sys.path}
-    for d in dirs:
-        site.addsitedir(d, known)
-    ours = [p for p in sys.path if p not in before]
+    added = []
+    for dirs in (code_dirs, wheel_dirs):
+        before = set(sys.path)
+        for d in dirs:
+            site.addsitedir(d, known)
+        added.append([p for p in sys.path if p not in before])
+    code, wheels = added
     if inherit == "prefer":
-        sys.path[:] = host + ours + std
+        sys.path[:] = code + std + host + wheels
     else:  # "false" (host is empty) or "fallback"
-        sys.path[:] = ours + std + host
+        sys.path[:] = code + std + wheels + host
     sys.path.extend(p for p in extra.split(":") if p)
     _log("sys.path: %s" % sys.path)
 
@@ -356,9 +377,16 @@ def _run_entry(value, pex, args):
     module, _, attrs = value.partition(":")
     if not attrs:
         return _run_module(module, [pex] + args, False)
-    __import__(module)
+    try:
+        __import__(module)
+    except ModuleNotFoundError as e:
+        if e.name != module and not module.startswith("%s." % e.name):
+            raise  # the module exists, one of its own imports failed: a traceback helps there
+        _fail("entry point %s: no module %s in this PEX" % (value, module))
     func = sys.modules[module]
     for attr in attrs.split("."):
+        if not hasattr(func, attr):
+            _fail("entry point %s: %s has no attribute %s" % (value, module, attrs))
         func = getattr(func, attr)
     sys.argv = [pex] + args
     sys.exit(func())
@@ -383,8 +411,7 @@ def _interpreter(args):
     if arg is not None and arg[:2] in ("-c", "-m"):
         value, rest = (arg[2:], args[1:]) if len(arg) > 2 else (args[1] if len(args) > 1 else None, args[2:])
         if value is None:
-            sys.stderr.write("pex-rs: error: argument expected for the %s option\n" % arg)
-            sys.exit(2)
+            _fail("argument expected for the %s option" % arg, 2)
         if arg[:2] == "-c":
             if cwd_first:
                 sys.path.insert(0, "")
@@ -393,20 +420,16 @@ def _interpreter(args):
             sys.path.insert(0, os.getcwd())
         return _run_module(value, [value] + rest, True)
     if arg is not None and arg.startswith("-") and arg != "-":
-        sys.stderr.write("pex-rs: error: unknown option %s in interpreter mode "
-                         "(supported: -c CODE, -m MODULE, SCRIPT, -)\n" % arg)
-        sys.exit(2)
+        _fail("unknown option %s in interpreter mode (supported: -c CODE, -m MODULE, SCRIPT, -)" % arg, 2)
     if arg is not None and arg != "-":
         import runpy
 
+        if not os.access(arg, os.R_OK):
+            _fail("can't open file %r" % arg, 2)
         if cwd_first and os.path.isfile(arg):
             sys.path.insert(0, os.path.dirname(os.path.realpath(arg)))
         sys.argv = list(args)
-        try:
-            return runpy.run_path(arg, run_name="__main__")
-        except OSError as e:
-            sys.stderr.write("pex-rs: error: can't open file %r: %s\n" % (arg, e.strerror))
-            sys.exit(2)
+        return runpy.run_path(arg, run_name="__main__")
     if cwd_first:
         sys.path.insert(0, "")
     if arg == "-" or not sys.stdin.isatty():
@@ -440,8 +463,11 @@ def _prepare(pex_info_text):
     if not isinstance(info, dict) or info.get("pex_rs_format", 1) != 1:
         raise _Error("%s has a PEX-INFO this runtime does not understand; rebuild it" % pex)
 
+    dists = info.get("distributions") or {}
+    if not isinstance(dists, dict):
+        raise _Error("PEX-INFO of %s has a bad distributions field" % pex)
     entries = []
-    for whl, digest in sorted((info.get("distributions") or {}).items()):
+    for whl, digest in sorted(dists.items()):
         if not _is_digest(digest) or "/" in whl or _bad_name(whl):
             raise _Error("PEX-INFO of %s lists a bad distribution %r: %r" % (pex, whl, digest))
         entries.append(_Entry("installed_wheels", digest, whl))
@@ -458,8 +484,10 @@ def _prepare(pex_info_text):
     inherit = env.get("PEX_INHERIT_PATH") or str(info.get("inherit_path", "false"))
     inherit = {"true": "prefer"}.get(inherit.lower(), inherit.lower())
     if inherit not in ("false", "prefer", "fallback"):
-        raise _Error("PEX_INHERIT_PATH must be false, prefer or fallback, not %r" % inherit)
-    _setup_sys_path(pex, inherit, [e.path for e in entries], env.get("PEX_EXTRA_SYS_PATH", ""))
+        raise _Error("inherit_path (PEX_INHERIT_PATH) must be false, prefer or fallback, not %r" % inherit)
+    code_dirs = [e.path for e in entries if e.bucket == "user_code"]
+    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
+    _setup_sys_path(pex, inherit, code_dirs, wheel_dirs, env.get("PEX_EXTRA_SYS_PATH", ""))
 
     interpreter = env.get("PEX_INTERPRETER", "").lower() in ("1", "true")
     script, module = env.get("PEX_SCRIPT"), env.get("PEX_MODULE")
@@ -481,7 +509,6 @@ def _prepare(pex_info_text):
     else:
         entry = ("interpreter", None)
     _log("entry: %s %s" % entry)
-    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
     return pex, entry, wheel_dirs
 
 
@@ -494,8 +521,7 @@ def boot(pex_info_text):
             kind, value = _find_script(value, wheel_dirs)
             _log("script: %s %s" % (kind, value))
     except _Error as e:
-        sys.stderr.write("pex-rs: error: %s\n" % e)
-        sys.exit(1)
+        _fail(e)
     args = sys.argv[1:]
     if kind == "entry":
         _run_entry(value, pex, args)
