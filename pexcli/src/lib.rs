@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use pexcore::{BuildOptions, Cache, EntryPoint, ErrorKind, InheritPath, PexInfo, Shebang};
 
 #[derive(Parser)]
-#[command(name = "pex-rs", version, about = "Build and inspect PEX files: one executable file with a Python application and its dependencies")]
+#[command(
+    name = "pex-rs",
+    version,
+    about = "Build and inspect PEX files: one executable file with a Python application and its dependencies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -151,7 +155,8 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
 
 fn write_info(out: &mut impl Write, path: &camino::Utf8Path, pex_info: &PexInfo) -> io::Result<()> {
     writeln!(out, "{path}")?;
-    let built_by = match (pex_info.build_properties.get("pex_rs_version"), pex_info.build_properties.get("pex_version")) {
+    let built_by = match (pex_info.build_properties.get("pex_rs_version"), pex_info.build_properties.get("pex_version"))
+    {
         (Some(version), _) => format!("pex-rs {}", version.as_str().unwrap_or("?")),
         (None, Some(version)) => format!("pex {}", version.as_str().unwrap_or("?")),
         (None, None) => "unknown".to_owned(),
@@ -182,7 +187,10 @@ fn write_info(out: &mut impl Write, path: &camino::Utf8Path, pex_info: &PexInfo)
 
 /// Prints `error: ...` with one `caused by:` line per source, and picks the exit code.
 fn report(error: &anyhow::Error) -> ExitCode {
-    if error.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)) {
+    if error
+        .chain()
+        .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    {
         return ExitCode::SUCCESS;
     }
     let mut stderr = io::stderr().lock();

@@ -97,12 +97,7 @@ impl FromStr for WheelFilename {
             .map_err(|source| Error::InvalidWheelName { filename: filename.to_owned(), source })?;
         let version = Version::from_str(version)
             .map_err(|source| Error::InvalidWheelVersion { filename: filename.to_owned(), source })?;
-        Ok(Self {
-            filename: filename.to_owned(),
-            name,
-            version,
-            tags: tags.map(|tag| (*tag).to_owned()),
-        })
+        Ok(Self { filename: filename.to_owned(), name, version, tags: tags.map(|tag| (*tag).to_owned()) })
     }
 }
 
@@ -124,8 +119,7 @@ pub struct CoreMetadata {
 impl CoreMetadata {
     /// Parses a `METADATA` (or `PKG-INFO`) file: RFC 822 style headers, then a body we ignore.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let (headers, _) =
-            mailparse::parse_headers(bytes).map_err(|error| Error::MetadataSyntax(error.to_string()))?;
+        let (headers, _) = mailparse::parse_headers(bytes).map_err(|error| Error::MetadataSyntax(error.to_string()))?;
         let single = |field: &'static str| {
             headers
                 .iter()
@@ -205,9 +199,18 @@ mod tests {
     fn err_wheel_filename() {
         for (filename, message) in [
             ("six-1.17.0.tar.gz", "`six-1.17.0.tar.gz` is not a wheel file name: it does not end in `.whl`"),
-            ("six-1.17.0-py3-any.whl", "`six-1.17.0-py3-any.whl` is not a wheel file name: it must have 5 or 6 `-`-separated parts"),
-            ("../six-1.0-py3-none-any.whl", "`../six-1.0-py3-none-any.whl` is not a wheel file name: it contains a path separator, `..`, `:`, white space or a control character"),
-            ("six-1.0-x-py3-none-any.whl", "`six-1.0-x-py3-none-any.whl` is not a wheel file name: its build tag does not start with a digit"),
+            (
+                "six-1.17.0-py3-any.whl",
+                "`six-1.17.0-py3-any.whl` is not a wheel file name: it must have 5 or 6 `-`-separated parts",
+            ),
+            (
+                "../six-1.0-py3-none-any.whl",
+                "`../six-1.0-py3-none-any.whl` is not a wheel file name: it contains a path separator, `..`, `:`, white space or a control character",
+            ),
+            (
+                "six-1.0-x-py3-none-any.whl",
+                "`six-1.0-x-py3-none-any.whl` is not a wheel file name: its build tag does not start with a digit",
+            ),
             ("six-1.0--none-any.whl", "`six-1.0--none-any.whl` is not a wheel file name: it has an empty tag"),
             ("six-one-py3-none-any.whl", "`six-one-py3-none-any.whl` has an invalid version"),
             ("s!x-1.0-py3-none-any.whl", "`s!x-1.0-py3-none-any.whl` has an invalid project name"),
@@ -235,6 +238,9 @@ mod tests {
         let error = CoreMetadata::parse(b"Metadata-Version: 2.1\nVersion: 1.0\n").unwrap_err();
         assert_eq!(error.to_string(), "the core metadata lacks the required `Name` field");
         let error = CoreMetadata::parse(b"Name: a\nVersion: 1.0\nRequires-Dist: a-;\n").unwrap_err();
-        assert!(error.to_string().starts_with("the core metadata field `Requires-Dist` has an invalid value `a-;`"), "{error}");
+        assert!(
+            error.to_string().starts_with("the core metadata field `Requires-Dist` has an invalid value `a-;`"),
+            "{error}"
+        );
     }
 }

@@ -21,9 +21,13 @@ pub enum Error {
     Environment(#[from] crate::env::Error),
     #[error("no wheels and no sources were given: pass wheel files, `-D DIR`, or both")]
     NothingToBuild,
-    #[error("`{requirer}` requires `{requirement}`, which none of the given wheels provides; add a wheel of `{project}`")]
+    #[error(
+        "`{requirer}` requires `{requirement}`, which none of the given wheels provides; add a wheel of `{project}`"
+    )]
     MissingRequirement { requirer: String, requirement: String, project: String },
-    #[error("`{requirer}` requires `{requirement}`, but the given wheel is version {found}; give a wheel that satisfies it")]
+    #[error(
+        "`{requirer}` requires `{requirement}`, but the given wheel is version {found}; give a wheel that satisfies it"
+    )]
     UnsatisfiedRequirement { requirer: String, requirement: String, found: String },
     #[error("two versions of `{project}` were given: `{first}` and `{second}`; keep one")]
     ConflictingWheels { project: String, first: String, second: String },
@@ -70,11 +74,7 @@ impl Error {
         use crate::wheel::Error as WheelError;
         match self {
             Self::Wheel(WheelError::Read { .. }) | Self::PexInfo(crate::pexinfo::Error::Read { .. }) => {
-                if self.is_not_found() {
-                    ErrorKind::InvalidInput
-                } else {
-                    ErrorKind::Io
-                }
+                if self.is_not_found() { ErrorKind::InvalidInput } else { ErrorKind::Io }
             }
             Self::Wheel(WheelError::RecordMismatch { .. }) => ErrorKind::HashMismatch,
             Self::Wheel(_) | Self::PexInfo(_) => ErrorKind::InvalidArchive,
@@ -88,11 +88,11 @@ impl Error {
 
     /// Returns `true` if the error is a file that does not exist.
     pub fn is_not_found(&self) -> bool {
-        let source = match self {
-            Self::Wheel(crate::wheel::Error::Read { source, .. })
-            | Self::PexInfo(crate::pexinfo::Error::Read { source, .. })
-            | Self::SourceDirectory { source, .. } => source,
-            _ => return false,
+        let (Self::Wheel(crate::wheel::Error::Read { source, .. })
+        | Self::PexInfo(crate::pexinfo::Error::Read { source, .. })
+        | Self::SourceDirectory { source, .. }) = self
+        else {
+            return false;
         };
         source.kind() == std::io::ErrorKind::NotFound
     }

@@ -44,10 +44,7 @@ impl OutputFile {
             _ => Utf8Path::new("."),
         };
         let file_name = path.file_name().unwrap_or("output");
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{file_name}."))
-            .suffix(".tmp")
-            .tempfile_in(parent)?;
+        let temp = tempfile::Builder::new().prefix(&format!(".{file_name}.")).suffix(".tmp").tempfile_in(parent)?;
         Ok(Self { temp, path: path.to_owned() })
     }
 
@@ -104,8 +101,23 @@ mod tests {
     #[test]
     fn err_enclosed() {
         for name in [
-            "", "/", "/etc/passwd", "../x", "a/../../x", "a/..", "./a", "a/./b", "a//b", "a\\b",
-            "..\\x", "C:/x", "c:x", "a\0b", "a\nb", "a\u{7f}b", "\u{1b}[31m",
+            "",
+            "/",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "./a",
+            "a/./b",
+            "a//b",
+            "a\\b",
+            "..\\x",
+            "C:/x",
+            "c:x",
+            "a\0b",
+            "a\nb",
+            "a\u{7f}b",
+            "\u{1b}[31m",
         ] {
             assert_eq!(enclosed(name), None, "{name:?} must be refused");
         }

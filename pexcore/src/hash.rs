@@ -94,11 +94,12 @@ pub(crate) fn decode_urlsafe_base64(text: &str) -> Option<Vec<u8>> {
             b'_' | b'/' => 63,
             _ => return None,
         };
-        buffer = (buffer << 6) | u32::from(value);
+        // Only the low 14 bits matter: at most 6 new bits on top of fewer than 8 pending ones.
+        buffer = ((buffer << 6) | u32::from(value)) & 0x3fff;
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            bytes.push((buffer >> bits) as u8);
+            bytes.push(((buffer >> bits) & 0xff) as u8);
         }
     }
     Some(bytes)

@@ -62,13 +62,12 @@ impl Interpreter {
 
     fn probe(path: &Utf8Path, cache: Option<&Cache>) -> Result<Self, Error> {
         let cache_file = cache.and_then(|cache| cache_file(cache, path));
-        if let Some(file) = &cache_file {
-            if let Ok(text) = fs_err::read_to_string(file) {
-                // A corrupt entry is a miss: probe again and overwrite it.
-                if let Ok(result) = serde_json::from_str::<ProbeResult>(&text) {
-                    return Ok(Self { path: path.to_owned(), markers: result.markers });
-                }
-            }
+        // A corrupt entry is a miss: probe again and overwrite it.
+        if let Some(file) = &cache_file
+            && let Ok(text) = fs_err::read_to_string(file)
+            && let Ok(result) = serde_json::from_str::<ProbeResult>(&text)
+        {
+            return Ok(Self { path: path.to_owned(), markers: result.markers });
         }
         let output = Command::new(path.as_std_path())
             .args(["-I", "-c", PROBE])
@@ -136,5 +135,5 @@ fn locate(python: &str, search_path: Option<&std::ffi::OsStr>) -> Option<Utf8Pat
 
 fn is_executable(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+    fs_err::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
 }

@@ -2,9 +2,8 @@
 //! before it (STYLE.md, "Proposed pexcore module layout").
 
 /// The modules in layering order; `error` sits just above `ops`, which returns it.
-const ORDER: &[&str] = &[
-    "env", "fs", "hash", "requirement", "dist", "pexinfo", "cache", "wheel", "interpreter", "build", "error", "ops",
-];
+const ORDER: &[&str] =
+    &["env", "fs", "hash", "requirement", "dist", "pexinfo", "cache", "wheel", "interpreter", "build", "error", "ops"];
 
 #[test]
 fn ok_modules_use_only_modules_above_them() {

@@ -21,18 +21,18 @@
 //!
 //! See `docs/format.md` for the file format these modules produce.
 
+mod build;
+mod cache;
+mod dist;
 mod env;
+mod error;
 mod fs;
 mod hash;
-mod requirement;
-mod dist;
-mod pexinfo;
-mod cache;
-mod wheel;
 mod interpreter;
-mod build;
-mod error;
 mod ops;
+mod pexinfo;
+mod requirement;
+mod wheel;
 
 #[cfg(test)]
 mod layering;

@@ -143,7 +143,10 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         script,
         inherit_path: options.inherit_path,
         pex_rs_format: Some(FORMAT_VERSION),
-        requirements: wheels.iter().map(|wheel| format!("{}=={}", wheel.metadata.name(), wheel.metadata.version())).collect(),
+        requirements: wheels
+            .iter()
+            .map(|wheel| format!("{}=={}", wheel.metadata.name(), wheel.metadata.version()))
+            .collect(),
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
@@ -182,10 +185,8 @@ fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Er
             }
         }
     }
-    let needs_markers = wheels
-        .iter()
-        .flat_map(|wheel| wheel.metadata.requires_dist())
-        .any(|requirement| !requirement.marker.is_true());
+    let needs_markers =
+        wheels.iter().flat_map(|wheel| wheel.metadata.requires_dist()).any(|requirement| !requirement.marker.is_true());
     let interpreter = if needs_markers {
         let python = options.python.as_deref().unwrap_or("python3");
         Some(Interpreter::find(python, options.search_path.as_deref(), options.cache.as_ref())?)
@@ -247,7 +248,8 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> 
                 let path = crate::fs::utf8_path(entry.path())
                     .map_err(|path| Error::SourceName { path: path.display().to_string() })?;
                 // Follow symbolic links, as `cp -L` would: the PEX holds the files they point to.
-                let metadata = fs_err::metadata(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
+                let metadata =
+                    fs_err::metadata(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
                 let file_name = path.file_name().unwrap_or_default();
                 if metadata.is_dir() {
                     if file_name != "__pycache__" {
@@ -259,11 +261,13 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> 
                     continue;
                 }
                 let relative = path.strip_prefix(directory).expect("walked from the directory").as_str().to_owned();
-                let name = enclosed(&relative).ok_or_else(|| Error::SourceName { path: path.to_string() })?.into_string();
+                let name =
+                    enclosed(&relative).ok_or_else(|| Error::SourceName { path: path.to_string() })?.into_string();
                 if name == MAIN_ENTRY || name == PEX_INFO_ENTRY || name.starts_with(&format!("{DEPS_DIR}/")) {
                     return Err(Error::ReservedName { name });
                 }
-                let bytes = fs_err::read(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
+                let bytes =
+                    fs_err::read(&path).map_err(|source| Error::SourceDirectory { path: path.clone(), source })?;
                 let is_executable = {
                     use std::os::unix::fs::PermissionsExt;
                     metadata.permissions().mode() & 0o111 != 0
@@ -325,7 +329,8 @@ fn check_entry_point(entry_point: &EntryPoint, wheels: &[Wheel], user_files: &[U
         return Ok(());
     }
     if is_package {
-        let runs_as_main = matches!(entry_point, EntryPoint::Function { .. }) || paths.contains(format!("{base}/__main__.py").as_str());
+        let runs_as_main = matches!(entry_point, EntryPoint::Function { .. })
+            || paths.contains(format!("{base}/__main__.py").as_str());
         return if runs_as_main { Ok(()) } else { Err(Error::EntryPointPackage { module: module.to_owned() }) };
     }
     Err(Error::EntryPointNotFound { module: module.to_owned(), expected: format!("{base}.py` or `{base}/__init__.py") })

@@ -118,9 +118,17 @@ impl PexInfo {
         let value: Value =
             serde_json::from_str(text).map_err(|source| Error::Json { path: path.to_owned(), source })?;
         let Value::Object(mut object) = value else {
-            return Err(Error::Field { path: path.to_owned(), field: "(top level)", reason: "it is not a JSON object".into() });
+            return Err(Error::Field {
+                path: path.to_owned(),
+                field: "(top level)",
+                reason: "it is not a JSON object".into(),
+            });
         };
-        let field = |field: &'static str, reason: &str| Error::Field { path: path.to_owned(), field, reason: reason.to_owned() };
+        let field = |field: &'static str, reason: &str| Error::Field {
+            path: path.to_owned(),
+            field,
+            reason: reason.to_owned(),
+        };
         let string = |object: &mut Map<String, Value>, name: &'static str| match object.remove(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
@@ -165,7 +173,9 @@ impl PexInfo {
         };
         let pex_rs_format = match object.remove("pex_rs_format") {
             None | Some(Value::Null) => None,
-            Some(Value::Number(number)) => Some(number.as_u64().ok_or_else(|| field("pex_rs_format", "it is not a whole number"))?),
+            Some(Value::Number(number)) => {
+                Some(number.as_u64().ok_or_else(|| field("pex_rs_format", "it is not a whole number"))?)
+            }
             Some(_) => return Err(field("pex_rs_format", "it is not a number")),
         };
         Ok(Self {
@@ -196,7 +206,9 @@ impl PexInfo {
         }
         put(
             "distributions",
-            Value::Object(self.distributions.iter().map(|(name, digest)| (name.clone(), Value::String(digest.clone()))).collect()),
+            Value::Object(
+                self.distributions.iter().map(|(name, digest)| (name.clone(), Value::String(digest.clone()))).collect(),
+            ),
         );
         if let Some(entry_point) = &self.entry_point {
             put("entry_point", Value::String(entry_point.clone()));
@@ -300,9 +312,18 @@ mod tests {
     fn err_bad_fields() {
         for (text, message) in [
             ("[]", "the PEX-INFO of `x.pex` has an invalid `(top level)`: it is not a JSON object"),
-            (r#"{"inherit_path":"sometimes"}"#, "the PEX-INFO of `x.pex` has an invalid `inherit_path`: expected `false`, `prefer` or `fallback`"),
-            (r#"{"distributions":{"a.whl":1}}"#, "the PEX-INFO of `x.pex` has an invalid `distributions`: a digest is not a string"),
-            (r#"{"requirements":"six"}"#, "the PEX-INFO of `x.pex` has an invalid `requirements`: it is not a list of strings"),
+            (
+                r#"{"inherit_path":"sometimes"}"#,
+                "the PEX-INFO of `x.pex` has an invalid `inherit_path`: expected `false`, `prefer` or `fallback`",
+            ),
+            (
+                r#"{"distributions":{"a.whl":1}}"#,
+                "the PEX-INFO of `x.pex` has an invalid `distributions`: a digest is not a string",
+            ),
+            (
+                r#"{"requirements":"six"}"#,
+                "the PEX-INFO of `x.pex` has an invalid `requirements`: it is not a list of strings",
+            ),
             ("{", "the PEX-INFO of `x.pex` is not valid JSON"),
         ] {
             let error = PexInfo::from_json(text, Utf8Path::new("x.pex")).unwrap_err();

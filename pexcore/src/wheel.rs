@@ -9,7 +9,7 @@
 //! Installing follows PEP 427 for a virtual environment whose site-packages is the install
 //! directory and whose prefix is `.prefix/` inside it (`docs/format.md` has the table).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Cursor, Read};
 use std::sync::Arc;
 
@@ -75,7 +75,9 @@ pub enum Error {
     UnsafeMember { wheel: String, member: String },
     #[error("wheel `{wheel}` has a symbolic link `{member}`, which wheels may not contain")]
     Symlink { wheel: String, member: String },
-    #[error("wheel `{wheel}` has `{member}` in an unknown `.data` scheme (expected purelib, platlib, scripts, data or headers)")]
+    #[error(
+        "wheel `{wheel}` has `{member}` in an unknown `.data` scheme (expected purelib, platlib, scripts, data or headers)"
+    )]
     DataScheme { wheel: String, member: String },
     #[error("wheel `{wheel}` installs two members to `{path}`")]
     Collision { wheel: String, path: String },
@@ -109,10 +111,13 @@ pub(crate) const PREFIX_DIR: &str = ".prefix";
 impl Wheel {
     /// Reads and verifies the wheel at `path`.
     pub(crate) fn open(path: &Utf8Path) -> Result<Self, Error> {
-        let file_name = path.file_name().unwrap_or(path.as_str());
-        let filename: WheelFilename =
-            file_name.parse().map_err(|source| Error::Filename { path: path.to_owned(), source })?;
-        let bytes: Arc<[u8]> = fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?.into();
+        let filename: WheelFilename = path
+            .file_name()
+            .unwrap_or(path.as_str())
+            .parse()
+            .map_err(|source| Error::Filename { path: path.to_owned(), source })?;
+        let bytes: Arc<[u8]> =
+            fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?.into();
         let sha256 = Sha256Digest::of(&bytes);
         let archive = zip::ZipArchive::new(Cursor::new(Arc::clone(&bytes)))
             .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
@@ -144,9 +149,7 @@ impl Wheel {
         let mut expected_digests = Vec::with_capacity(archive.len());
         for index in 0..archive.len() {
             let mut archive = archive.clone();
-            let entry = archive
-                .by_index_raw(index)
-                .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
+            let entry = archive.by_index_raw(index).map_err(|source| Error::Zip { path: path.to_owned(), source })?;
             let name = entry.name().map_err(|source| Error::Zip { path: path.to_owned(), source })?.into_owned();
             if entry.is_dir() {
                 continue;
@@ -156,10 +159,13 @@ impl Wheel {
             if entry.is_symlink() {
                 return Err(Error::Symlink { wheel, member: name });
             }
-            if name == record_name || name.ends_with(".dist-info/RECORD.jws") || name.ends_with(".dist-info/RECORD.p7s") {
+            if name == record_name || name.ends_with(".dist-info/RECORD.jws") || name.ends_with(".dist-info/RECORD.p7s")
+            {
                 expected_digests.push(None);
             } else {
-                let digest = record.get(name.as_str()).ok_or_else(|| Error::Unrecorded { wheel: wheel.clone(), member: name.clone() })?;
+                let digest = record
+                    .get(name.as_str())
+                    .ok_or_else(|| Error::Unrecorded { wheel: wheel.clone(), member: name.clone() })?;
                 expected_digests.push(Some((index, name.clone(), digest.clone())));
             }
             // Members keep the mode the wheel gives them (they are copied raw); the runtime
@@ -167,7 +173,9 @@ impl Wheel {
             let installed_path = match relative.as_str().strip_prefix(&data_dir) {
                 None => relative,
                 Some(rest) => {
-                    let (scheme, path) = rest.split_once('/').ok_or_else(|| Error::DataScheme { wheel: wheel.clone(), member: name.clone() })?;
+                    let (scheme, path) = rest
+                        .split_once('/')
+                        .ok_or_else(|| Error::DataScheme { wheel: wheel.clone(), member: name.clone() })?;
                     match scheme {
                         "purelib" | "platlib" => Utf8PathBuf::from(path),
                         "scripts" => {
@@ -182,32 +190,21 @@ impl Wheel {
             };
             members.push(Member { index, installed_path });
         }
-        let mut seen = HashMap::with_capacity(members.len());
+        let mut seen = HashSet::with_capacity(members.len());
         for member in &members {
-            if seen.insert(member.installed_path.as_str(), ()).is_some() {
+            if !seen.insert(member.installed_path.as_str()) {
                 return Err(Error::Collision { wheel, path: member.installed_path.to_string() });
             }
         }
 
         // Hashing every member is most of the cost of opening a wheel: spread it over threads,
         // each with its own cheap clone of the in-memory archive.
-        expected_digests
-            .into_par_iter()
-            .flatten()
-            .try_for_each_init(
-                || archive.clone(),
-                |archive, (index, name, expected)| verify_member(archive, &wheel, index, &name, &expected),
-            )?;
+        expected_digests.into_par_iter().flatten().try_for_each_init(
+            || archive.clone(),
+            |archive, (index, name, expected)| verify_member(archive, &wheel, index, &name, &expected),
+        )?;
 
-        Ok(Self {
-            filename,
-            sha256,
-            metadata,
-            members,
-            entry_point_scripts,
-            data_scripts,
-            bytes,
-        })
+        Ok(Self { filename, sha256, metadata, members, entry_point_scripts, data_scripts, bytes })
     }
 
     /// Returns the wheel as a zip archive, to copy its members' raw bytes.
@@ -221,7 +218,7 @@ impl Wheel {
 type Archive = zip::ZipArchive<Cursor<Arc<[u8]>>>;
 
 fn find_dist_info(archive: &Archive, filename: &WheelFilename) -> Result<String, Error> {
-    let names: Vec<String> = archive.file_names().filter_map(Result::ok).map(|name| name.into_owned()).collect();
+    let names: Vec<String> = archive.file_names().filter_map(Result::ok).map(std::borrow::Cow::into_owned).collect();
     let mut found: Vec<&str> = names
         .iter()
         .filter_map(|name| name.split_once('/').map(|(top, _)| top))
@@ -246,17 +243,26 @@ fn read_optional(archive: &Archive, wheel: &str, name: &str) -> Result<Option<Ve
     let mut entry = match archive.by_name(name) {
         Ok(entry) => entry,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(error) => return Err(Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source: io::Error::other(error) }),
+        Err(error) => {
+            return Err(Error::Member {
+                wheel: wheel.to_owned(),
+                member: name.to_owned(),
+                source: io::Error::other(error),
+            });
+        }
     };
     let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source })?;
+    entry.read_to_end(&mut bytes).map_err(|source| Error::Member {
+        wheel: wheel.to_owned(),
+        member: name.to_owned(),
+        source,
+    })?;
     Ok(Some(bytes))
 }
 
 fn read_member(archive: &Archive, wheel: &str, name: &str) -> Result<Vec<u8>, Error> {
-    read_optional(archive, wheel, name)?.ok_or_else(|| Error::MissingFile { wheel: wheel.to_owned(), file: name.to_owned() })
+    read_optional(archive, wheel, name)?
+        .ok_or_else(|| Error::MissingFile { wheel: wheel.to_owned(), file: name.to_owned() })
 }
 
 fn check_wheel_version(wheel: &str, wheel_file: &[u8]) -> Result<(), Error> {
@@ -304,14 +310,16 @@ fn parse_record(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, RecordDige
         if hash.is_empty() {
             continue;
         }
-        let (algorithm, encoded) = hash.split_once('=').ok_or_else(|| syntax(number, "the hash is not `algorithm=digest`"))?;
+        let (algorithm, encoded) =
+            hash.split_once('=').ok_or_else(|| syntax(number, "the hash is not `algorithm=digest`"))?;
         let algorithm = match algorithm {
             "sha256" => Algorithm::Sha256,
             "sha384" => Algorithm::Sha384,
             "sha512" => Algorithm::Sha512,
             _ => return Err(syntax(number, "the hash algorithm is not sha256, sha384 or sha512")),
         };
-        let digest = crate::hash::decode_urlsafe_base64(encoded).ok_or_else(|| syntax(number, "the digest is not urlsafe base64"))?;
+        let digest = crate::hash::decode_urlsafe_base64(encoded)
+            .ok_or_else(|| syntax(number, "the digest is not urlsafe base64"))?;
         digests.insert(path.clone(), RecordDigest { algorithm, digest });
     }
     Ok(digests)
@@ -342,7 +350,13 @@ fn split_csv_line(line: &str) -> Option<Vec<String>> {
     Some(fields)
 }
 
-fn verify_member(archive: &mut Archive, wheel: &str, index: usize, name: &str, expected: &RecordDigest) -> Result<(), Error> {
+fn verify_member(
+    archive: &mut Archive,
+    wheel: &str,
+    index: usize,
+    name: &str,
+    expected: &RecordDigest,
+) -> Result<(), Error> {
     let member_error = |source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source };
     let entry = archive.by_index(index).map_err(|error| member_error(io::Error::other(error)))?;
     let actual = match expected.algorithm {
@@ -374,10 +388,11 @@ pub(crate) fn scripts_in_entry_points(text: &str) -> Vec<String> {
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {
             in_scripts = matches!(line, "[console_scripts]" | "[gui_scripts]");
-        } else if in_scripts && !line.is_empty() && !line.starts_with(['#', ';']) {
-            if let Some((name, _)) = line.split_once('=') {
-                names.push(name.trim().to_owned());
-            }
+        } else if in_scripts
+            && !line.starts_with(['#', ';'])
+            && let Some((name, _)) = line.split_once('=')
+        {
+            names.push(name.trim().to_owned());
         }
     }
     names

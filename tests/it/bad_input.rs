@@ -1,5 +1,5 @@
-use camino::Utf8Path;
 use crate::support::{TestContext, WheelBuilder, write_file, write_zip};
+use camino::Utf8Path;
 
 /// Runs `pex-rs ARGS`, which must fail with one `error:` line (and its causes) naming
 /// `expected`, a non-zero exit code, and no file left in the output directory.
@@ -29,10 +29,22 @@ fn listing(dir: &Utf8Path) -> Vec<String> {
 fn a_file_that_is_not_a_wheel() {
     let context = TestContext::new();
     write_file(&context.dir, "notes.txt", "hello");
-    assert_refused(&context, &["build", "notes.txt", "-o", "x.pex"], "error: `notes.txt` is not a wheel\n  caused by: `notes.txt` is not a wheel file name: it does not end in `.whl`");
+    assert_refused(
+        &context,
+        &["build", "notes.txt", "-o", "x.pex"],
+        "error: `notes.txt` is not a wheel\n  caused by: `notes.txt` is not a wheel file name: it does not end in `.whl`",
+    );
     write_file(&context.dir, "fake-1.0-py3-none-any.whl", "not a zip");
-    assert_refused(&context, &["build", "fake-1.0-py3-none-any.whl", "-o", "x.pex"], "wheel `fake-1.0-py3-none-any.whl` is not a valid zip archive (truncated or corrupt?); download it again");
-    assert_refused(&context, &["build", "missing-1.0-py3-none-any.whl", "-o", "x.pex"], "failed to read wheel `missing-1.0-py3-none-any.whl`");
+    assert_refused(
+        &context,
+        &["build", "fake-1.0-py3-none-any.whl", "-o", "x.pex"],
+        "wheel `fake-1.0-py3-none-any.whl` is not a valid zip archive (truncated or corrupt?); download it again",
+    );
+    assert_refused(
+        &context,
+        &["build", "missing-1.0-py3-none-any.whl", "-o", "x.pex"],
+        "failed to read wheel `missing-1.0-py3-none-any.whl`",
+    );
 }
 
 #[test]
@@ -41,7 +53,11 @@ fn a_truncated_wheel() {
     let wheel = WheelBuilder::new("cut", "1.0").file("cut.py", "x = 1\n".repeat(1000)).build(&context.dir);
     let bytes = fs_err::read(&wheel).unwrap();
     fs_err::write(&wheel, &bytes[..bytes.len() / 2]).unwrap();
-    assert_refused(&context, &["build", wheel.as_str(), "-o", "x.pex"], "is not a valid zip archive (truncated or corrupt?)");
+    assert_refused(
+        &context,
+        &["build", wheel.as_str(), "-o", "x.pex"],
+        "is not a valid zip archive (truncated or corrupt?)",
+    );
 }
 
 #[test]
@@ -52,14 +68,20 @@ fn a_wheel_whose_record_does_not_match() {
     members[0].1 = b"print('changed')\n".to_vec();
     let path = context.dir.join(builder.filename());
     write_zip(&path, &members);
-    assert_refused(&context, &["build", path.as_str(), "-o", "x.pex"],
+    assert_refused(
+        &context,
+        &["build", path.as_str(), "-o", "x.pex"],
         "error: wheel `tampered-1.0-py3-none-any.whl` was modified after it was built: `tampered.py` does not match the digest in its RECORD",
     );
 
     let mut members = builder.members();
     members.insert(0, ("sneaky.py".to_owned(), b"".to_vec(), 0o644));
     write_zip(&path, &members);
-    assert_refused(&context, &["build", path.as_str(), "-o", "x.pex"], "has `sneaky.py`, which its RECORD does not list");
+    assert_refused(
+        &context,
+        &["build", path.as_str(), "-o", "x.pex"],
+        "has `sneaky.py`, which its RECORD does not list",
+    );
 
     let members: Vec<_> = builder.members().into_iter().filter(|(name, ..)| !name.ends_with("/METADATA")).collect();
     write_zip(&path, &members);
@@ -72,7 +94,11 @@ fn a_wheel_member_that_escapes() {
     for evil in ["../escape.py", "/etc/evil.py", "pkg/../../escape.py", "a\\..\\b.py"] {
         let builder = WheelBuilder::new("evil", "1.0").file(evil, "boom\n");
         let path = builder.build(&context.dir);
-        assert_refused(&context, &["build", path.as_str(), "-o", "x.pex"], "has a member whose name is unsafe to extract");
+        assert_refused(
+            &context,
+            &["build", path.as_str(), "-o", "x.pex"],
+            "has a member whose name is unsafe to extract",
+        );
         fs_err::remove_file(path).unwrap();
     }
 }
@@ -80,25 +106,42 @@ fn a_wheel_member_that_escapes() {
 #[test]
 fn a_missing_entry_point() {
     let context = TestContext::new();
-    let wheel = WheelBuilder::new("tool", "1.0").file("tool/__init__.py", "").console_script("tool", "tool:main").build(&context.dir);
+    let wheel = WheelBuilder::new("tool", "1.0")
+        .file("tool/__init__.py", "")
+        .console_script("tool", "tool:main")
+        .build(&context.dir);
     write_file(&context.dir, "src/app.py", "");
-    assert_refused(&context, &["build", wheel.as_str(), "-D", "src", "-e", "nothere", "-o", "x.pex"],
+    assert_refused(
+        &context,
+        &["build", wheel.as_str(), "-D", "src", "-e", "nothere", "-o", "x.pex"],
         "error: the entry point module `nothere` is not in the PEX: no `nothere.py` or `nothere/__init__.py` among the sources (`-D`) and wheels",
     );
-    assert_refused(&context, &["build", wheel.as_str(), "-e", "tool", "-o", "x.pex"],
+    assert_refused(
+        &context,
+        &["build", wheel.as_str(), "-e", "tool", "-o", "x.pex"],
         "the entry point `tool` is a package without a `__main__` module",
     );
-    assert_refused(&context, &["build", wheel.as_str(), "-c", "tol", "-o", "x.pex"],
+    assert_refused(
+        &context,
+        &["build", wheel.as_str(), "-c", "tol", "-o", "x.pex"],
         "error: no wheel provides the script `tol`; the scripts available are: tool",
     );
-    assert_refused(&context, &["build", wheel.as_str(), "-e", "bad-name", "-o", "x.pex"], "invalid entry point `bad-name`");
+    assert_refused(
+        &context,
+        &["build", wheel.as_str(), "-e", "bad-name", "-o", "x.pex"],
+        "invalid entry point `bad-name`",
+    );
 }
 
 #[test]
 fn an_unwritable_output_directory() {
     let context = TestContext::new();
     write_file(&context.dir, "src/app.py", "");
-    let stderr = assert_refused(&context, &["build", "-D", "src", "-o", "no/such/dir/x.pex"], "failed to write the PEX file `no/such/dir/x.pex`");
+    let stderr = assert_refused(
+        &context,
+        &["build", "-D", "src", "-o", "no/such/dir/x.pex"],
+        "failed to write the PEX file `no/such/dir/x.pex`",
+    );
     assert!(stderr.contains("check that its directory exists and is writable"), "{stderr}");
     let output = context.pex_rs().args(["build", "-D", "src", "-o", "no/such/dir/x.pex"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "I/O failures exit with 2");
@@ -110,7 +153,11 @@ fn info_on_a_file_that_is_not_a_pex() {
     write_file(&context.dir, "plain.txt", "text");
     assert_refused(&context, &["info", "plain.txt"], "error: `plain.txt` is not a PEX file: it is not a zip archive");
     write_zip(&context.dir.join("other.zip"), &[("hello.txt".to_owned(), b"hi".to_vec(), 0o644)]);
-    assert_refused(&context, &["info", "other.zip"], "error: `other.zip` is not a PEX file: it has no `PEX-INFO` entry");
+    assert_refused(
+        &context,
+        &["info", "other.zip"],
+        "error: `other.zip` is not a PEX file: it has no `PEX-INFO` entry",
+    );
     write_zip(&context.dir.join("broken.pex"), &[("PEX-INFO".to_owned(), b"{not json".to_vec(), 0o644)]);
     assert_refused(&context, &["info", "broken.pex"], "error: the PEX-INFO of `broken.pex` is not valid JSON");
     assert_refused(&context, &["info", "absent.pex"], "error: failed to read `absent.pex`");
@@ -122,9 +169,18 @@ fn nothing_to_build_and_bad_options() {
     assert_refused(&context, &["build", "-o", "x.pex"], "no wheels and no sources were given");
     write_file(&context.dir, "src/app.py", "");
     assert_refused(&context, &["build", "-D", "src", "--python-shebang", "a\nb", "-o", "x.pex"], "invalid shebang");
-    let output = context.pex_rs().args(["build", "-D", "src", "-o", "x.pex"]).env("SOURCE_DATE_EPOCH", "yesterday").output().unwrap();
+    let output = context
+        .pex_rs()
+        .args(["build", "-D", "src", "-o", "x.pex"])
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`SOURCE_DATE_EPOCH` is `yesterday`"));
     write_file(&context.dir, "bad/__main__.py", "");
-    assert_refused(&context, &["build", "-D", "bad", "-o", "x.pex"], "the source `__main__.py` would replace the PEX's own `__main__.py`");
+    assert_refused(
+        &context,
+        &["build", "-D", "bad", "-o", "x.pex"],
+        "the source `__main__.py` would replace the PEX's own `__main__.py`",
+    );
 }

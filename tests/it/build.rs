@@ -104,7 +104,8 @@ fn info_shows_pex_info_and_distributions() {
     assert!(text.contains("distributions (1):\n  six-1.17.0-py2.py3-none-any.whl  "), "{text}");
 
     let json: serde_json::Value =
-        serde_json::from_str(&stdout_of(&context.pex_rs().args(["info", "six.pex", "--json"]).output().unwrap())).unwrap();
+        serde_json::from_str(&stdout_of(&context.pex_rs().args(["info", "six.pex", "--json"]).output().unwrap()))
+            .unwrap();
     assert_eq!(json["entry_point"], "six");
     assert_eq!(json["requirements"], serde_json::json!(["six==1.17.0"]));
     assert_eq!(json["pex_rs_format"], 1);
@@ -139,7 +140,8 @@ fn info_reads_a_pex_made_by_pex() {
     assert!(text.contains("interpreters: CPython==3.11.*"), "{text}");
     assert!(text.contains("cowsay-6.1-py3-none-any.whl  aa11"), "{text}");
     let json: serde_json::Value =
-        serde_json::from_str(&stdout_of(&context.pex_rs().args(["info", path.as_str(), "--json"]).output().unwrap())).unwrap();
+        serde_json::from_str(&stdout_of(&context.pex_rs().args(["info", path.as_str(), "--json"]).output().unwrap()))
+            .unwrap();
     assert_eq!(json["bootstrap_hash"], "0a1b", "unknown fields are kept");
     assert_eq!(json["venv"], false);
 }
@@ -183,7 +185,15 @@ fn requirements_must_be_among_the_wheels() {
     let stderr = fail(&[app.as_str(), lib.as_str(), old_lib.as_str(), speedup.as_str(), "-o", "app.pex"]);
     assert!(stderr.starts_with("error: two versions of `lib` were given"), "{stderr}");
 
-    context.build(&[app.as_str(), lib.as_str(), speedup.as_str(), "--python", python3().path.to_str().unwrap(), "-o", "app.pex"]);
+    context.build(&[
+        app.as_str(),
+        lib.as_str(),
+        speedup.as_str(),
+        "--python",
+        python3().path.to_str().unwrap(),
+        "-o",
+        "app.pex",
+    ]);
     // The interpreter probe is cached for the next build.
     let probes = fs_err::read_dir(context.cache_dir.join("interpreters/v1")).unwrap().count();
     assert_eq!(probes, 1);

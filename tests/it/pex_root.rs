@@ -1,8 +1,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use camino::{Utf8Path, Utf8PathBuf};
 use crate::support::{TestContext, WheelBuilder, python3, stdout_of, write_file};
+use camino::{Utf8Path, Utf8PathBuf};
 
 /// A PEX with a wheel big enough that installing it takes a while (many small files).
 fn big_pex(context: &TestContext) -> Utf8PathBuf {
@@ -55,7 +55,8 @@ fn a_run_killed_mid_install_leaves_nothing_trusted() {
         if context.pex_root.exists() {
             fs_err::remove_dir_all(&context.pex_root).unwrap();
         }
-        let mut child = context.pex_command(python3(), &pex).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child =
+            context.pex_command(python3(), &pex).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill(); // SIGKILL: no cleanup handler runs.
         let _ = child.wait();
@@ -65,7 +66,10 @@ fn a_run_killed_mid_install_leaves_nothing_trusted() {
             for wheel in wheels {
                 let dir = context.pex_root.join("installed_wheels/v1").join(&wheel);
                 let whl = fs_err::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
-                assert!(whl.join("bulky").exists() || whl.join("small.py").exists(), "partial install published: {dir}");
+                assert!(
+                    whl.join("bulky").exists() || whl.join("small.py").exists(),
+                    "partial install published: {dir}"
+                );
             }
         }
         let output = context.run_pex(python3(), &pex, &[]);

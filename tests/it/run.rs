@@ -1,5 +1,5 @@
-use camino::Utf8PathBuf;
 use crate::support::{Python, TestContext, WheelBuilder, python3, pythons, stdout_of, write_file};
+use camino::Utf8PathBuf;
 
 /// A PEX project: a dependency wheel with a console script, a data script and a `.pth` file,
 /// two wheels sharing a PEP 420 namespace package, and user code with a package.
@@ -102,7 +102,8 @@ fn without_an_entry_point_the_pex_is_the_interpreter() {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"import nspkg.two\nprint('stdin', nspkg.two.NAME)\n").unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"import nspkg.two\nprint('stdin', nspkg.two.NAME)\n")
+            .unwrap();
         let output = child.wait_with_output().unwrap();
         assert_eq!(stdout_of(&output), "stdin two\n", "{}", python.name);
     }
@@ -155,7 +156,8 @@ fn the_host_site_packages_are_hidden_unless_inherited() {
 fn native_extension_wheels_load() {
     let context = TestContext::new();
     let python = python3();
-    let query = "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
+    let query =
+        "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
     let output = std::process::Command::new(&python.path).args(["-c", query]).output().unwrap();
     let text = stdout_of(&output);
     let mut lines = text.lines();
@@ -173,7 +175,10 @@ fn native_extension_wheels_load() {
         .args(["-shared", "-fPIC", "-o", library.as_str(), "-I", include, source.as_str()])
         .status();
     if !compiled.is_ok_and(|status| status.success()) {
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"note: no C compiler or Python headers; skipping the native extension test\n");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: no C compiler or Python headers; skipping the native extension test\n",
+        );
         return;
     }
     let (major, minor) = python.version;
@@ -183,6 +188,7 @@ fn native_extension_wheels_load() {
         .executable(&format!("native{suffix}"), fs_err::read(&library).unwrap())
         .build(&context.dir);
     context.build(&[wheel.as_str(), "-o", "native.pex"]);
-    let output = context.run_pex(python, &context.dir.join("native.pex"), &["-c", "import native; print(native.answer())"]);
+    let output =
+        context.run_pex(python, &context.dir.join("native.pex"), &["-c", "import native; print(native.answer())"]);
     assert_eq!(stdout_of(&output), "42\n");
 }

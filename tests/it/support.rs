@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-/// A temporary directory with a private PEX_ROOT and build cache.
+/// A temporary directory with a private `PEX_ROOT` and build cache.
 pub(crate) struct TestContext {
     _temp: tempfile::TempDir,
     pub(crate) dir: Utf8PathBuf,
@@ -47,7 +47,7 @@ impl TestContext {
         output
     }
 
-    /// `python PEX ARGS` with this context's PEX_ROOT and a clean `PEX_*` environment.
+    /// `python PEX ARGS` with this context's `PEX_ROOT` and a clean `PEX_*` environment.
     pub(crate) fn run_pex(&self, python: &Python, pex: &Utf8Path, args: &[&str]) -> Output {
         self.pex_command(python, pex).args(args).output().expect("run the PEX")
     }
@@ -129,7 +129,7 @@ fn probe(name: &str) -> Option<Python> {
     let text = String::from_utf8(output.stdout).ok()?;
     let mut lines = text.lines();
     let path = PathBuf::from(lines.next()?);
-    let mut version = lines.next()?.split(' ').map(|part| part.parse::<u32>());
+    let mut version = lines.next()?.split(' ').map(str::parse::<u32>);
     let version = (version.next()?.ok()?, version.next()?.ok()?);
     Some(Python { name: name.to_owned(), path, version })
 }
@@ -160,7 +160,7 @@ impl WheelBuilder {
     /// The `python-abi-platform` tag. Defaults to `py3-none-any`.
     #[must_use]
     pub(crate) fn tag(mut self, tag: &str) -> Self {
-        self.tag = tag.to_owned();
+        tag.clone_into(&mut self.tag);
         self
     }
 
@@ -212,7 +212,8 @@ impl WheelBuilder {
         members.push((format!("{dist_info}/METADATA"), metadata.into_bytes(), 0o644));
         members.push((
             format!("{dist_info}/WHEEL"),
-            format!("Wheel-Version: 1.0\nGenerator: pex-rs-tests\nRoot-Is-Purelib: true\nTag: {}\n", self.tag).into_bytes(),
+            format!("Wheel-Version: 1.0\nGenerator: pex-rs-tests\nRoot-Is-Purelib: true\nTag: {}\n", self.tag)
+                .into_bytes(),
             0o644,
         ));
         if !self.console_scripts.is_empty() {
@@ -258,7 +259,8 @@ fn urlsafe_base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut text = String::new();
     for chunk in bytes.chunks(3) {
-        let buffer = chunk.iter().enumerate().fold(0u32, |buffer, (index, byte)| buffer | u32::from(*byte) << (16 - 8 * index));
+        let buffer =
+            chunk.iter().enumerate().fold(0u32, |buffer, (index, byte)| buffer | u32::from(*byte) << (16 - 8 * index));
         for index in 0..=chunk.len() {
             text.push(ALPHABET[(buffer >> (18 - 6 * index) & 63) as usize] as char);
         }
