@@ -47,8 +47,10 @@ struct BuildArgs {
     /// What the PEX runs: a console script (or wheel script) of a bundled distribution.
     #[arg(short = 'c', long = "console-script", alias = "script", value_name = "CONSOLE-SCRIPT")]
     console_script: Option<String>,
-    /// The shebang line of the PEX.
-    #[arg(long, value_name = "S", default_value = "/usr/bin/env python3")]
+    /// The Python the PEX starts with before it is installed: a name on PATH or a path (a
+    /// shebang such as `/usr/bin/env python3.11` is accepted); `python3` and `python` are tried
+    /// after it.
+    #[arg(long, value_name = "S", default_value = "python3")]
     python_shebang: String,
     /// The interpreter whose environment evaluates requirement markers (a name on PATH or a path).
     #[arg(long, value_name = "PYTHON", default_value = "python3")]

@@ -39,33 +39,44 @@ pub enum Error {
     EntryPoint { entry_point: String },
 }
 
-/// The first line of a PEX: the interpreter the operating system starts it with.
+/// The Python a PEX starts with when it is not installed yet (`--python-shebang`, named after
+/// pex's option): a name looked up on `PATH` (`python3.11`) or a path, optionally written as a
+/// shebang (`#!/usr/bin/env python3.11`). The PEX itself always begins with a `/bin/sh` header
+/// (`docs/format.md`), which runs this interpreter, then `python3`, then `python`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shebang(String);
 
 impl Shebang {
-    /// Parses a shebang given with or without its leading `#!`.
+    /// Parses `python3.11`, `/usr/bin/python3`, `/usr/bin/env python3` or the same with `#!`.
     pub fn new(text: &str) -> Result<Self, Error> {
-        let command = text.strip_prefix("#!").unwrap_or(text).trim();
         let invalid = |reason| Error::Shebang { shebang: text.escape_debug().to_string(), reason };
-        if command.is_empty() {
-            return Err(invalid("it is empty"));
-        }
+        let command = text.strip_prefix("#!").unwrap_or(text);
         if command.chars().any(char::is_control) {
             return Err(invalid("it contains a line break or another control character"));
         }
-        // Linux reads at most 127 bytes of a shebang line before 5.1, and 255 since; keep to
-        // the smaller limit so the PEX runs on every kernel.
-        if command.len() + 2 > 127 {
-            return Err(invalid("it is longer than 127 bytes, which older kernels truncate"));
+        let mut words: Vec<&str> = command.split_whitespace().collect();
+        if words.first().is_some_and(|first| *first == "env" || first.ends_with("/env")) {
+            words.remove(0);
         }
-        Ok(Self(format!("#!{command}")))
+        match words.as_slice() {
+            [] => Err(invalid("it names no interpreter")),
+            [interpreter] if interpreter.contains(['\'', '"', '`', '$']) => {
+                Err(invalid("the interpreter name contains a quote, `$` or a backquote"))
+            }
+            [interpreter] => Ok(Self((*interpreter).to_owned())),
+            _ => Err(invalid("give only the interpreter (a name on PATH or a path), without arguments")),
+        }
+    }
+
+    /// The interpreter: a name to look up on `PATH`, or a path.
+    pub fn interpreter(&self) -> &str {
+        &self.0
     }
 }
 
 impl Default for Shebang {
     fn default() -> Self {
-        Self("#!/usr/bin/env python3".to_owned())
+        Self("python3".to_owned())
     }
 }
 
@@ -73,6 +84,43 @@ impl fmt::Display for Shebang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Reads `__main__.py` out of the PEX with `zipfile` and runs it, so that archives `zipimport`
+/// cannot read (ZIP64 before Python 3.13) boot too. `sys.argv[1]` is the PEX path.
+const LOADER: &str = "import sys,zipfile;m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];\
+m.__file__=p+'/__main__.py';exec(compile(zipfile.ZipFile(p).read('__main__.py'),m.__file__,'exec'),m.__dict__)";
+
+/// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
+/// environment of this PEX when there is one (one interpreter start, no zip parsing), else find
+/// a Python and run the archive's boot code.
+pub(crate) fn sh_header(shebang: &Shebang, pex_hash: &str) -> String {
+    let mut candidates = vec![shebang.interpreter()];
+    for fallback in ["python3", "python"] {
+        if !candidates.contains(&fallback) {
+            candidates.push(fallback);
+        }
+    }
+    let candidates = candidates.join(" ");
+    let version = crate::VERSION;
+    format!(
+        r#"#!/bin/sh
+# A PEX file made by pex-rs {version}: this sh header, then a zip archive. Run it as a program
+# or with a Python interpreter (`python3 FILE`); `unzip -l FILE` lists it.
+if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}" ]; then
+  if [ -n "${{PEX_ROOT:-}}" ]; then root=$PEX_ROOT
+  else case "${{XDG_CACHE_HOME:-}}" in /*) root=$XDG_CACHE_HOME/pex-rs ;; *) root=${{HOME:-}}/.cache/pex-rs ;; esac
+  fi
+  venv=$root/venvs/v1/{pex_hash}/sh
+  if [ -x "$venv/bin/python" ] && [ -f "$venv/pex" ]; then exec "$venv/bin/python" "$venv/pex" "$0" "$@"; fi
+fi
+for python in ${{PEX_PYTHON:-}} {candidates}; do
+  if command -v "$python" >/dev/null 2>&1; then exec "$python" -c "{LOADER}" "$0" "$@"; fi
+done
+echo "pex-rs: error: no Python interpreter found to run $0 (tried: ${{PEX_PYTHON:-}} {candidates}); install one or set PEX_PYTHON" >&2
+exit 127
+"#
+    )
 }
 
 /// What a PEX runs when it starts.
@@ -166,8 +214,8 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
     let mut file = OutputFile::create(output).map_err(output_error)?;
     file.set_mode(0o755).map_err(output_error)?;
     let mut writer = BufWriter::with_capacity(1 << 20, file.file());
-    writer.write_all(contents.shebang.to_string().as_bytes()).map_err(output_error)?;
-    writer.write_all(b"\n").map_err(output_error)?;
+    let pex_hash = contents.pex_info.pex_hash.as_deref().expect("the manifest is complete");
+    writer.write_all(sh_header(contents.shebang, pex_hash).as_bytes()).map_err(output_error)?;
     // The zip writer records absolute offsets, so the header simply precedes the archive.
     let mut zip = zip::ZipWriter::new(writer).set_auto_large_file();
     let timestamp = zip_timestamp(contents.source_date_epoch);
@@ -288,12 +336,38 @@ mod tests {
 
     #[test]
     fn ok_err_shebang() {
-        assert_eq!(Shebang::new("/usr/bin/python3.11").unwrap().to_string(), "#!/usr/bin/python3.11");
-        assert_eq!(Shebang::new("#!/usr/bin/env python3").unwrap(), Shebang::default());
-        assert_eq!(
-            Shebang::new("python\nrm -rf /").unwrap_err().to_string(),
-            "invalid shebang `python\\nrm -rf /`: it contains a line break or another control character"
-        );
-        assert!(Shebang::new(&"x".repeat(200)).is_err());
+        for (text, interpreter) in [
+            ("python3.11", "python3.11"),
+            ("/usr/bin/python3.11", "/usr/bin/python3.11"),
+            ("#!/usr/bin/env python3", "python3"),
+            ("env python3.12", "python3.12"),
+        ] {
+            assert_eq!(Shebang::new(text).unwrap().interpreter(), interpreter, "{text}");
+        }
+        for (text, message) in [
+            (
+                "python\nrm -rf /",
+                "invalid shebang `python\\nrm -rf /`: it contains a line break or another control character",
+            ),
+            ("", "invalid shebang ``: it names no interpreter"),
+            ("/usr/bin/env", "invalid shebang `/usr/bin/env`: it names no interpreter"),
+            (
+                "python3 -sE",
+                "invalid shebang `python3 -sE`: give only the interpreter (a name on PATH or a path), without arguments",
+            ),
+            ("py$(reboot)", "invalid shebang `py$(reboot)`: the interpreter name contains a quote, `$` or a backquote"),
+        ] {
+            assert_eq!(Shebang::new(text).unwrap_err().to_string(), message);
+        }
+    }
+
+    #[test]
+    fn ok_sh_header_parses() {
+        // `sh -n` checks the syntax without running anything.
+        let header = super::sh_header(&Shebang::new("/opt/py/bin/python3.11").unwrap(), &"ab".repeat(32));
+        assert!(header.starts_with("#!/bin/sh\n"));
+        assert!(header.contains("for python in ${PEX_PYTHON:-} /opt/py/bin/python3.11 python3 python; do"));
+        let status = std::process::Command::new("sh").args(["-n", "-c", &header]).status().unwrap();
+        assert!(status.success(), "{header}");
     }
 }

@@ -134,15 +134,20 @@ impl PexInfo {
             Some(Value::String(text)) => Ok(Some(text)),
             Some(_) => Err(field(name, "it is not a string")),
         };
+        // Lists are sorted as the canonical text has them, so parsing and rendering round-trip.
         let strings = |object: &mut Map<String, Value>, name: &'static str| match object.remove(name) {
             None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(text) => Ok(text),
-                    _ => Err(field(name, "it is not a list of strings")),
-                })
-                .collect(),
+            Some(Value::Array(items)) => {
+                let mut items = items
+                    .into_iter()
+                    .map(|item| match item {
+                        Value::String(text) => Ok(text),
+                        _ => Err(field(name, "it is not a list of strings")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                items.sort();
+                Ok(items)
+            }
             Some(_) => Err(field(name, "it is not a list of strings")),
         };
         let build_properties = match object.remove("build_properties") {
@@ -286,6 +291,16 @@ mod tests {
         let info = PexInfo::from_json(text, Utf8Path::new("x.pex")).unwrap();
         assert_eq!(info.to_json(), text);
         assert_eq!(PexInfo::from_json(&info.to_json(), Utf8Path::new("x.pex")).unwrap(), info);
+    }
+
+    #[test]
+    fn ok_large_numbers_round_trip() {
+        // Found by the `pex_info` fuzz target: needs serde_json's `float_roundtrip` feature.
+        let info = PexInfo::from_json(r#"{"x":122222222222222222222}"#, Utf8Path::new("x.pex")).unwrap();
+        let again = PexInfo::from_json(&info.to_json(), Utf8Path::new("x.pex")).unwrap();
+        assert_eq!(again.to_json(), info.to_json());
+        let unsorted = PexInfo::from_json(r#"{"requirements":["b","a"]}"#, Utf8Path::new("x.pex")).unwrap();
+        assert_eq!(unsorted.requirements, ["a", "b"]);
     }
 
     #[test]

@@ -1,1 +1,44 @@
+//! `pexffi`: the C ABI of pex-rs, built as `libpex` (cdylib, staticlib and rlib).
+//!
+//! The header `pexffi/include/pex.h` is generated from this crate by cbindgen and committed; it
+//! is the primary documentation for C users, so the `///` docs here are written for them
+//! (C names, `NULL`, who frees what). The rules are in STYLE.md (d); in short:
+//!
+//! - Every symbol starts with `pex_`. Handles are opaque `pex_<noun>` types made by
+//!   `pex_<noun>_new` and destroyed by `pex_<noun>_free`, which accepts `NULL`.
+//! - Every fallible function returns a [`pex_result`] and takes an optional [`pex_error`] last,
+//!   which on failure receives the code and the whole message chain.
+//! - Out-parameters come last (before the error object) and are written only on success.
+//! - Every exported body runs behind a panic boundary: a panic becomes `PEX_RESULT_PANIC` (or
+//!   `NULL`) and never unwinds into C or aborts the host process.
+//! - Strings the library allocates are freed with [`pex_string_free`], never with `free()`.
+//!
+//! ABI stability: none before 1.0. A program must be built against the `pex.h` of the exact
+//! library version it loads; compare [`pex_version`] with `PEX_VERSION` at start-up.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `ffi` | casting handles to the Rust values behind them, and the `NULL` checks |
+//! | `panic` | the panic boundary around every exported body |
+//! | `result` | `pex_result` and the one mapping from `pexcore::ErrorKind` |
+//! | `error` | the `pex_error` object and the internal `Failure` that fills it |
+//! | `string` | strings handed to C, and `pex_string_free` |
+//! | `version` | `pex_version` |
+//! | `inspect` | `pex_inspect`: read a PEX's PEX-INFO |
 
+// C names (`pex_error`, `pex_result`) are part of the ABI and follow C conventions.
+#![expect(non_camel_case_types, reason = "the exported type names are the C names")]
+
+mod error;
+mod ffi;
+mod inspect;
+mod panic;
+mod result;
+mod string;
+mod version;
+
+pub use error::{pex_error, pex_error_code, pex_error_free, pex_error_message, pex_error_new};
+pub use inspect::pex_inspect;
+pub use result::pex_result;
+pub use string::pex_string_free;
+pub use version::pex_version;
