@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ GROUPS = {
     "all": MEASURES,
 }
 QUICK_WORKLOADS = ["w1-black", "w3-boto3"]
+COMMAND_TIMEOUT = 300  # seconds; a timed command running longer is killed and its cell fails
 
 MEASURE_TITLES = {
     "wheels-cold": "Build from already-downloaded wheels, cold (fresh cache / PEX_ROOT every run)",
@@ -141,8 +143,9 @@ def clean_env(py: str, tools: Path, scratch: Path) -> dict[str, str]:
     # The target interpreter first on PATH (not a pyenv shim), then the tools.
     env["PATH"] = os.pathsep.join([str(Path(py).parent), str(tools / "bin"), os.environ.get("PATH", "")])
     env["TMPDIR"] = str(scratch / "tmp")
-    # Defaults that tools would otherwise put under ~/.cache land on scratch.
-    env["XDG_CACHE_HOME"] = str(scratch / "xdg-cache")
+    # XDG_CACHE_HOME is left alone on purpose: pex bakes the default PEX_ROOT it derives from it
+    # into the __main__.py of every PEX it builds, so changing it changes pex's output bytes.
+    # Every cache a measure uses is given explicitly instead.
     return env
 
 
@@ -331,7 +334,7 @@ class Cmd:
     cwd: Path | None = None
 
     def display(self, names: dict[str, str]) -> str:
-        parts = [f"{k}={v}" for k, v in self.env.items()]
+        parts = [f"{k}={v}" if k != "PATH" else "PATH=$(dirname $PY):$PATH" for k, v in self.env.items()]
         text = ("env " + " ".join(parts) + " " if parts else "") + shlex.join(self.argv)
         for path, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(path, name)
@@ -380,9 +383,16 @@ class Timer:
         with open(self.logdir / f"{logname}.log", "wb") as out:
             t0 = time.perf_counter()
             p = subprocess.Popen(c.argv, env=env, cwd=c.cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+            watchdog = threading.Timer(COMMAND_TIMEOUT, p.kill)  # a hung command fails its cell only
+            watchdog.start()
             _, status, ru = os.wait4(p.pid, 0)
             elapsed = time.perf_counter() - t0
+            watchdog.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)
+        if elapsed >= COMMAND_TIMEOUT:
+            out_path = self.logdir / f"{logname}.log"
+            with open(out_path, "a") as f:
+                f.write(f"\nkilled after {COMMAND_TIMEOUT} s\n")
         return elapsed, ru.ru_maxrss, p.returncode
 
     def fail_text(self, logname: str, rc: int) -> str:
@@ -518,7 +528,7 @@ class Bench:
 
     def record(self, w: Workload, measure: str, stats: dict[str, Stat], ref: str, names, cmds: list[Cmd]) -> None:
         for c in cmds:
-            stats[c.tool].command = c.display(names)
+            stats[c.tool].command = re.sub(r"(\$WHEELS/\S+\.whl )+", "$WHEELS/*.whl ", c.display(names))
             self.commands.setdefault(measure, {}).setdefault(c.tool, stats[c.tool].command)
         self.results.append({"workload": w.name, "measure": measure, "ref": ref, "timer": self.timer_kind,
                              "rows": [s.summary() for s in stats.values()]})
@@ -545,8 +555,14 @@ class Bench:
         stamp.write_text(digest)
         return d
 
+    def pexrs_python(self) -> list[str]:
+        # The target interpreter, when the CLI takes one (pex uses the interpreter it runs under,
+        # the tools venv's, which is the same CPython).
+        return ["--python", self.py] if re.search(r"^\s+--python\b", self.pexrs.build_help, re.M) else []
+
     def pexrs_wheel_argv(self, w: Workload, wheels: Path, out: Path) -> list[str]:
-        return [self.pexrs.path, "build", *sorted(glob.glob(str(wheels / "*.whl"))), *w.entry, "-o", str(out)]
+        return [self.pexrs.path, "build", *sorted(glob.glob(str(wheels / "*.whl"))), *w.entry,
+                *self.pexrs_python(), "-o", str(out)]
 
     def pexrs_env(self, cache: Path) -> dict[str, str]:
         return {"PEX_ROOT": str(cache), "PEX_RS_CACHE_DIR": str(cache)}
@@ -586,7 +602,8 @@ class Bench:
         why = self.pexrs.can("requirements")
         if not why:
             out, cache = d / "pex-rs.pex", d / "cache-pex-rs"
-            cmds.append(Cmd("pex-rs", [self.pexrs.path, "build", "-r", str(w.lock), *w.entry, "-o", str(out),
+            cmds.append(Cmd("pex-rs", [self.pexrs.path, "build", "-r", str(w.lock), *w.entry, *self.pexrs_python(),
+                                       "-o", str(out),
                                        *self.pexrs.cache_flags(cache)], self.pexrs_env(cache),
                             [out] if warm else [out, cache]))
         else:
@@ -663,7 +680,7 @@ class Bench:
             builds = {"pex-rs": self.pexrs_wheel_argv(w, wheels, a / "pex-rs.pex"), **builds}
         for tool, argv in builds.items():
             env = dict(self.env, PIP_CACHE_DIR=str(cache / "pip"), **self.pexrs_env(cache / "pex-rs"))
-            p = subprocess.run(argv, env=env, capture_output=True, text=True)
+            p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
             if p.returncode:
                 self.note(f"{w.name}: building the {tool} artifact failed (exit {p.returncode}): "
                           + " | ".join((p.stdout + p.stderr).strip().splitlines()[-3:])[-400:])
@@ -686,16 +703,18 @@ class Bench:
         def root(tool):
             return {("SHIV_ROOT" if tool == "shiv" else "PEX_ROOT"): str(rt / tool)}
 
-        for tool in ("pex-rs", "pex", "pex-venv", "shiv"):
-            if tool in art:
+        for tool in ("pex-rs", "pex-rs-sh", "pex", "pex-venv", "pex-venv-shboot", "shiv"):
+            if tool == "pex-rs-sh":
+                # The pex-rs file executed directly, when it carries a sh header: the header picks
+                # the interpreter from PATH (the target interpreter's directory comes first).
+                if "pex-rs" in art and re.match(rb"#!\S*sh\b", art["pex-rs"].read_bytes()[:64]):
+                    cmds.append(Cmd(tool, [str(art["pex-rs"]), *w.run], {**root(tool), **shbang_path},
+                                    [rt / tool]))
+            elif tool == "pex-venv-shboot":
+                if tool in art:  # pex --venv --sh-boot, executed directly likewise
+                    cmds.append(Cmd(tool, [str(art[tool]), *w.run], {**root(tool), **shbang_path}, [rt / tool]))
+            elif tool in art:
                 cmds.append(Cmd(tool, [self.py, str(art[tool]), *w.run], root(tool), [rt / tool]))
-        # Executed directly (the file's own header picks the interpreter from PATH).
-        if "pex-rs" in art and art["pex-rs"].read_bytes()[:64].split(b"\n")[0].endswith(b"sh"):
-            cmds.insert(1, Cmd("pex-rs-sh", [str(art["pex-rs"]), *w.run], {**root("pex-rs-sh"), **shbang_path},
-                               [rt / "pex-rs-sh"]))
-        if "pex-venv-shboot" in art:
-            cmds.append(Cmd("pex-venv-shboot", [str(art["pex-venv-shboot"]), *w.run],
-                            {**root("pex-venv-shboot"), **shbang_path}, [rt / "pex-venv-shboot"]))
         if "venv" in art:
             cmds.append(Cmd("venv", [str(art["venv"] / w.floor[0]), *w.floor[1:]]))
         cmds.append(Cmd("python", [self.py, "-c", "pass"]))
@@ -735,7 +754,8 @@ class Bench:
             row["members"] = len(infos)
             row["uncompressed"] = sum(i.file_size for i in infos)
             rm([rt / c.tool])
-            p = subprocess.run(c.argv, env=dict(self.env, **c.env), capture_output=True, text=True)
+            p = subprocess.run(c.argv, env=dict(self.env, **c.env), capture_output=True, text=True,
+                               timeout=COMMAND_TIMEOUT)
             if p.returncode:
                 row["error"] = f"run failed (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-300:]}"
             else:
@@ -787,7 +807,8 @@ class Bench:
                 out = d / f"{tool}-{label}.out"
                 argv, env = builders(wdir, cache, out)[tool]
                 t_a = t_a or time.time()
-                p = subprocess.run(argv, env=dict(self.env, **env), cwd=cwd, capture_output=True, text=True)
+                p = subprocess.run(argv, env=dict(self.env, **env), cwd=cwd, capture_output=True, text=True,
+                                   timeout=COMMAND_TIMEOUT)
                 if p.returncode:
                     err = f"build {label} failed (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-300:]}"
                     break
@@ -804,7 +825,6 @@ class Bench:
 
     def run(self, workloads: list[Workload], measures: list[str]) -> None:
         (self.scratch / "tmp").mkdir(parents=True, exist_ok=True)
-        rm([self.scratch / "xdg-cache"])
         for w in workloads:
             d = self.scratch / "runs" / w.name
             rm([d])
@@ -816,7 +836,7 @@ class Bench:
                 log(f"[{w.name}] {m}")
                 try:
                     fn(w, d, wheels, m)
-                except subprocess.CalledProcessError as e:
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
                     self.note(f"{w.name} {m}: aborted: {e}")
             if not self.args.keep:
                 rm([d])
@@ -834,20 +854,25 @@ def fmt_mb(b: int) -> str:
     return f"{b / 1e6:.2f}"
 
 
-def report(bench: Bench, meta: dict) -> str:
+def report(raw: dict) -> str:
+    """The markdown tables, from the raw results (as written to SCRATCH/results-*.json)."""
+    meta = raw["meta"]
+    paired = meta["timer"] == "paired"
     out = []
     timer = ("paired timer: the commands of a row group alternate within each round (rotated order), "
              "whole-process wall time, peak RSS of the largest process of the tree"
-             if bench.timer_kind == "paired" else "hyperfine -N, one command after the other")
-    out.append(f"Date: {meta['date']}. Timer: {timer}. Runs: builds/resolves {bench.runs_build}, "
-               f"starts {bench.runs_start}; {'quick mode' if bench.args.quick else 'full mode'}.")
+             if paired else "hyperfine -N, one command after the other")
+    out.append(f"Date: {meta['date']}. Timer: {timer}. Runs: builds/resolves {meta['runs_build']}, "
+               f"starts {meta['runs_start']}; {'quick mode' if meta['quick'] else 'full mode'}.")
     out.append("")
-    out.append("Seconds, **median (min-max)**. The ratio column is each tool's time divided by the "
-               "reference tool's time in the same round (median of the per-round ratios, min-max): "
-               "the reference is pex-rs when it ran, else the tool named in the heading; "
-               "a ratio above 1 means slower than the reference.")
+    how = ("each tool's time divided by the reference tool's time in the same round (median of the "
+           "per-round ratios, min-max)" if paired else
+           "each tool's median divided by the reference tool's median (not paired: the machine's drift "
+           "between the two hyperfine runs goes into it)")
+    out.append(f"Seconds, **median (min-max)**. The ratio column is {how}: the reference is pex-rs when it "
+               "ran, else the tool named in the heading; a ratio above 1 means slower than the reference.")
     by_measure: dict[str, list[dict]] = {}
-    for r in bench.results:
+    for r in raw["results"]:
         by_measure.setdefault(r["measure"], []).append(r)
     for m in MEASURES:
         if m not in by_measure:
@@ -907,21 +932,21 @@ def report(bench: Bench, meta: dict) -> str:
                     rss = row.get("peak_rss_kib")
                     line += f" {rss / 1024:.0f} |" if rss else " |"
                 out.append(line)
-    if bench.notes:
+    if raw["notes"]:
         out.append("")
         out.append("Skipped and failed:")
         out.append("")
-        out.extend(f"- {n}" for n in bench.notes)
+        out.extend(f"- {n}" for n in raw["notes"])
     return "\n".join(out) + "\n"
 
 
-def commands_section(bench: Bench) -> str:
+def commands_section(raw: dict) -> str:
     out = ["`$S` is the per-workload scratch directory, `$WHEELS` the downloaded wheels, `$LOCK` the pinned "
            "closure (`bench/workloads/NAME.txt`), `$PY` the target interpreter's real path; the tools come "
            "from the tools venv. Paths that a run removes before each timed run (cold measures: the "
            "output and the cache or runtime root) are removed untimed.", ""]
-    for m, tools in bench.commands.items():
-        out.append(f"**{m}** (last workload run):")
+    for m, tools in raw["commands"].items():
+        out.append(f"**{m}** (as run for the first workload; the others differ in ENTRY and ARGS):")
         out.append("")
         out.append("```")
         out.extend(f"{t}: {c}" for t, c in tools.items())
@@ -930,10 +955,15 @@ def commands_section(bench: Bench) -> str:
     return "\n".join(out)
 
 
-def write_docs(bench: Bench, meta: dict, body: str) -> Path:
+def write_docs(raw: dict, body: str) -> Path:
+    meta = raw["meta"]
     path = REPO / "docs" / "benchmarks.md"
     info = "\n".join(f"- {k}: {v}" for k, v in meta["machine"].items())
     tools = ", ".join(meta["tools"].values())
+    status = ("" if meta["pex-rs-found"] else
+              f"**No pex-rs figures yet** ({meta['pex-rs']}): the tables below hold the anchors "
+              "(pex, shiv, uv, the venv floor) measured with this harness; pex-rs rows appear, and every "
+              "ratio is taken against pex-rs, once the binary exists.\n\n")
     text = f"""# Benchmarks
 
 Generated by `{meta['command']}` (bench/bench.py); edits to this file are overwritten by the next
@@ -948,10 +978,10 @@ taken in one run, not absolute seconds across runs.
 
 ## Results
 
-{body}
+{status}{body}
 ## Exact commands
 
-{commands_section(bench)}"""
+{commands_section(raw)}"""
     path.write_text(text)
     return path
 
@@ -988,6 +1018,9 @@ def main() -> int:
     r.add_argument("--keep", action="store_true", help="keep artifacts and runtime roots in the scratch dir")
     r.add_argument("--write-docs", action="store_true", help="also write docs/benchmarks.md")
     r.add_argument("--json", type=Path, help="also write the raw results here")
+    rp = sub.add_parser("report", help="print the tables of a raw results file again (no measuring)")
+    rp.add_argument("results", type=Path, help="a SCRATCH/results-*.json or --json file")
+    rp.add_argument("--write-docs", action="store_true", help="also write docs/benchmarks.md")
     args = ap.parse_args()
 
     wl = all_workloads()
@@ -996,6 +1029,13 @@ def main() -> int:
             print(f"{w.name}: top {' '.join(w.top)}; entry {shlex.join(w.entry) or '-'}; run {shlex.join(w.run)}")
         print("measures: " + " ".join(MEASURES))
         print("groups: " + "; ".join(f"{k} = {' '.join(v)}" for k, v in GROUPS.items()))
+        return 0
+    if args.cmd == "report":
+        raw = json.loads(args.results.read_text())
+        body = report(raw)
+        print(body)
+        if args.write_docs:
+            log(f"wrote {write_docs(raw, body)}")
         return 0
     py = find_python(args.python)
     tools = args.tools.expanduser().absolute()
@@ -1027,7 +1067,9 @@ def main() -> int:
     meta = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
             "command": "python3.11 bench/bench.py " + shlex.join(sys.argv[1:]),
             "machine": machine_info(py, scratch), "tools": tool_versions(tools),
-            "pex-rs": f"{pexrs.version} ({pexrs.path})" if pexrs.path else pexrs.missing}
+            "pex-rs": f"{pexrs.version} ({pexrs.path})" if pexrs.path else pexrs.missing,
+            "pex-rs-found": bool(pexrs.path), "timer": args.timer, "quick": args.quick,
+            "runs_build": bench.runs_build, "runs_start": bench.runs_start}
     if "index-url" not in bench.pip:
         log("index: the tools' defaults (no index-url in pip's configuration or environment)")
     t0 = time.time()
@@ -1036,15 +1078,15 @@ def main() -> int:
     except KeyboardInterrupt:
         bench.note("interrupted: partial results")
     log(f"done in {time.time() - t0:.0f} s")
-    body = report(bench, meta)
-    print(body)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     raw = {"meta": meta, "results": bench.results, "notes": bench.notes, "commands": bench.commands}
+    body = report(raw)
+    print(body)
     (scratch / f"results-{stamp}.json").write_text(json.dumps(raw, indent=1))
     if args.json:
         args.json.write_text(json.dumps(raw, indent=1))
     if args.write_docs:
-        log(f"wrote {write_docs(bench, meta, body)}")
+        log(f"wrote {write_docs(raw, body)}")
     return 0
 
 
