@@ -31,6 +31,24 @@ enum Command {
     Build(BuildArgs),
     /// Show a PEX file's PEX-INFO and distributions (PEX files made by pex too).
     Info(InfoArgs),
+    /// Install a PEX into a PEX_ROOT ahead of time (an image build step), bytecode included.
+    Extract(ExtractArgs),
+}
+
+#[derive(Args)]
+struct ExtractArgs {
+    /// The PEX file.
+    #[arg(value_name = "APP.pex")]
+    pex: Utf8PathBuf,
+    /// The root to install into [default: `PEX_ROOT`, else ~/.cache/pex-rs].
+    #[arg(long, value_name = "DIR")]
+    pex_root: Option<Utf8PathBuf>,
+    /// The interpreter the PEX will run under (a name on PATH or a path).
+    #[arg(long, value_name = "PYTHON", default_value = "python3")]
+    python: String,
+    /// Skip compiling the bytecode.
+    #[arg(long)]
+    no_compile: bool,
 }
 
 #[derive(Args)]
@@ -109,7 +127,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Info(args) => info(&args),
+        Command::Extract(args) => extract(args),
     }
+}
+
+fn extract(args: ExtractArgs) -> anyhow::Result<()> {
+    let pex_root = match args.pex_root {
+        Some(root) => root,
+        None => {
+            let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
+            Utf8PathBuf::from_path_buf(root)
+                .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))?
+        }
+    };
+    let options = pexcore::ExtractOptions::new(pex_root)
+        .with_python(args.python, std::env::var_os("PATH"))
+        .with_cache(Cache::from_env().ok())
+        .with_compile(!args.no_compile);
+    let report = pexcore::extract_pex(&args.pex, &options)?;
+    tracing::debug!("installed {} of {} entries", report.installed.len(), report.entries.len());
+    Ok(())
 }
 
 fn build(args: BuildArgs) -> anyhow::Result<()> {

@@ -61,17 +61,9 @@ impl Cache {
     }
 
     /// The cache named by the environment: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else
-    /// `$XDG_CACHE_HOME/pex-rs`, else `~/.cache/pex-rs`.
+    /// `$XDG_CACHE_HOME/pex-rs` (when absolute), else `~/.cache/pex-rs`.
     pub fn from_env() -> Result<Self, Error> {
-        let root = if let Some(dir) = env::var(env::CACHE_DIR).or_else(|| env::var(env::PEX_ROOT)) {
-            dir.into()
-        } else if let Some(base) = env::var(env::XDG_CACHE_HOME) {
-            std::path::PathBuf::from(base).join("pex-rs")
-        } else if let Some(home) = env::var(env::HOME) {
-            std::path::PathBuf::from(home).join(".cache").join("pex-rs")
-        } else {
-            return Err(Error::NoDefault);
-        };
+        let root = env::var(env::CACHE_DIR).map(Into::into).or_else(env::pex_root).ok_or(Error::NoDefault)?;
         let root = crate::fs::utf8_path(root).map_err(|path| Error::NonUtf8(path.display().to_string()))?;
         Ok(Self::new(root))
     }

@@ -20,6 +20,20 @@ pub(crate) fn var(name: &str) -> Option<OsString> {
     std::env::var_os(name).filter(|value| !value.is_empty())
 }
 
+/// The default root: `$XDG_CACHE_HOME/pex-rs` (when absolute), else `~/.cache/pex-rs`; the
+/// boot code computes the same (`docs/format.md`, "What the runtime does").
+pub(crate) fn default_root() -> Option<std::path::PathBuf> {
+    if let Some(base) = var(XDG_CACHE_HOME).map(std::path::PathBuf::from).filter(|base| base.is_absolute()) {
+        return Some(base.join("pex-rs"));
+    }
+    var(HOME).map(|home| std::path::PathBuf::from(home).join(".cache").join("pex-rs"))
+}
+
+/// The runtime root the environment names: `PEX_ROOT`, else the default root.
+pub fn pex_root() -> Option<std::path::PathBuf> {
+    var(PEX_ROOT).map(Into::into).or_else(default_root)
+}
+
 /// Why an environment variable was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

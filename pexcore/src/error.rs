@@ -19,6 +19,12 @@ pub enum Error {
     Cache(#[from] crate::cache::Error),
     #[error(transparent)]
     Environment(#[from] crate::env::Error),
+    #[error(transparent)]
+    Extract(#[from] crate::extract::Error),
+    #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
+    BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
+    #[error("no PEX_ROOT: set `PEX_ROOT` or `HOME`, or pass `--pex-root`")]
+    NoPexRoot,
     #[error("no wheels and no sources were given: pass wheel files, `-D DIR`, or both")]
     NothingToBuild,
     #[error(
@@ -77,8 +83,16 @@ impl Error {
                 if self.is_not_found() { ErrorKind::InvalidInput } else { ErrorKind::Io }
             }
             Self::Wheel(WheelError::RecordMismatch { .. }) => ErrorKind::HashMismatch,
-            Self::Wheel(_) | Self::PexInfo(_) => ErrorKind::InvalidArchive,
+            Self::Extract(
+                crate::extract::Error::Zip { .. }
+                | crate::extract::Error::UnsafeMember { .. }
+                | crate::extract::Error::Digest { .. },
+            )
+            | Self::Wheel(_)
+            | Self::PexInfo(_) => ErrorKind::InvalidArchive,
             Self::Build(crate::build::Error::Output { .. } | crate::build::Error::Zip { .. })
+            | Self::Extract(_)
+            | Self::BootInstall { .. }
             | Self::Cache(_)
             | Self::SourceDirectory { .. } => ErrorKind::Io,
             Self::Interpreter(_) => ErrorKind::Interpreter,

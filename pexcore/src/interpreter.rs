@@ -42,6 +42,8 @@ pub enum Error {
 #[derive(Clone, Debug)]
 pub struct Interpreter {
     path: Utf8PathBuf,
+    /// The real executable behind `path` (a symbolic link or a pyenv shim resolves to it).
+    executable: Utf8PathBuf,
     markers: MarkerEnvironment,
 }
 
@@ -67,7 +69,7 @@ impl Interpreter {
             && let Ok(text) = fs_err::read_to_string(file)
             && let Ok(result) = serde_json::from_str::<ProbeResult>(&text)
         {
-            return Ok(Self { path: path.to_owned(), markers: result.markers });
+            return Ok(Self::from_probe(path, result));
         }
         let output = Command::new(path.as_std_path())
             .args(["-I", "-c", PROBE])
@@ -85,12 +87,21 @@ impl Interpreter {
             // Best effort: a cache that cannot be written only costs a later probe.
             let _ = crate::fs::write_atomic(&file, &output.stdout);
         }
-        Ok(Self { path: path.to_owned(), markers: result.markers })
+        Ok(Self::from_probe(path, result))
+    }
+
+    fn from_probe(path: &Utf8Path, result: ProbeResult) -> Self {
+        Self { path: path.to_owned(), executable: result.executable.into(), markers: result.markers }
     }
 
     /// The path the interpreter was found at.
     pub fn path(&self) -> &Utf8Path {
         &self.path
+    }
+
+    /// The real executable: what `sys.executable` resolves to.
+    pub fn executable(&self) -> &Utf8Path {
+        &self.executable
     }
 
     pub(crate) fn markers(&self) -> &MarkerEnvironment {

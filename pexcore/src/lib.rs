@@ -16,23 +16,25 @@
 //! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
 //! | `interpreter` | probe a Python for its marker environment (probe cached) |
 //! | `build` | write the PEX file deterministically |
+//! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
 //! | `error` | the crate-level error and its kinds |
 //! | `ops` | the workflows the CLI and the C ABI share: build, inspect |
 //!
 //! See `docs/format.md` for the file format these modules produce.
 
-mod build;
-mod cache;
-mod dist;
 mod env;
-mod error;
 mod fs;
 mod hash;
-mod interpreter;
-mod ops;
-mod pexinfo;
 mod requirement;
+mod dist;
+mod pexinfo;
+mod cache;
 mod wheel;
+mod interpreter;
+mod build;
+mod extract;
+mod error;
+mod ops;
 
 #[cfg(test)]
 mod layering;
@@ -40,12 +42,13 @@ mod layering;
 pub use build::{EntryPoint, Shebang};
 pub use cache::Cache;
 pub use dist::{CoreMetadata, WheelFilename};
-pub use env::source_date_epoch;
+pub use env::{pex_root, source_date_epoch};
 pub use error::{Error, ErrorKind};
+pub use extract::ExtractReport;
 pub use fs::enclosed;
 pub use hash::Sha256Digest;
 pub use interpreter::Interpreter;
-pub use ops::{BuildOptions, BuildReport, build_pex, inspect_pex};
+pub use ops::{BuildOptions, BuildReport, ExtractOptions, build_pex, extract_pex, inspect_pex};
 pub use pexinfo::{InheritPath, PexInfo};
 
 /// The version of pex-rs, recorded in every PEX it builds.

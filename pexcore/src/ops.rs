@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::build::{self, Contents, EntryPoint, Shebang, UserFile};
 use crate::cache::Cache;
 use crate::error::Error;
+use crate::extract::ExtractReport;
 use crate::fs::enclosed;
 use crate::hash::{Hasher, Sha256Digest};
 use crate::interpreter::Interpreter;
@@ -161,6 +162,94 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     };
     let size = build::write(output, &contents)?;
     Ok(BuildReport { pex_info, size })
+}
+
+/// What to install into a PEX_ROOT ahead of time. Built with [`ExtractOptions::new`] and the
+/// `with_*` setters.
+#[derive(Clone, Debug)]
+pub struct ExtractOptions {
+    pex_root: Utf8PathBuf,
+    python: String,
+    search_path: Option<OsString>,
+    cache: Option<Cache>,
+    compile: bool,
+}
+
+impl ExtractOptions {
+    /// Installs into `pex_root` (see [`crate::pex_root`] for the environment's choice).
+    pub fn new(pex_root: Utf8PathBuf) -> Self {
+        Self { pex_root, python: "python3".to_owned(), search_path: None, cache: None, compile: true }
+    }
+
+    /// The interpreter the PEX will run under, and the `PATH` value to find it on. Defaults to
+    /// `python3` on no path.
+    #[must_use]
+    pub fn with_python(mut self, python: String, search_path: Option<OsString>) -> Self {
+        self.python = python;
+        self.search_path = search_path;
+        self
+    }
+
+    /// The build cache (interpreter probes). Defaults to none.
+    #[must_use]
+    pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Compile the bytecode of everything installed, as pip does on install. Defaults to `true`.
+    #[must_use]
+    pub fn with_compile(mut self, compile: bool) -> Self {
+        self.compile = compile;
+        self
+    }
+}
+
+/// Installs the PEX at `pex` into a PEX_ROOT ahead of time: its wheels and user code from Rust,
+/// in parallel; its virtual environment through its own boot code (run once with the target
+/// interpreter in install-only mode); then the bytecode of all of it, so that a read-only root
+/// starts as fast as a warm writable one.
+#[tracing::instrument(skip_all, fields(pex = %pex))]
+pub fn extract_pex(pex: &Utf8Path, options: &ExtractOptions) -> Result<ExtractReport, Error> {
+    let pex_info = PexInfo::read_from_pex(pex)?;
+    let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
+    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let run = |command: &mut std::process::Command| -> Result<(), Error> {
+        // The target interpreter's defaults, not this process's: no `PEX_*` steering, and
+        // timestamp-checked bytecode (`SOURCE_DATE_EPOCH` would make compileall write
+        // hash-checked files, which cost a read of every source at import).
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH" {
+                command.env_remove(name.as_ref());
+            }
+        }
+        let output = command
+            .env("PEX_ROOT", &options.pex_root)
+            .output()
+            .map_err(|source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source })?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(Error::BootInstall {
+            pex: pex.to_owned(),
+            python: interpreter.path().to_owned(),
+            stderr: stderr.lines().last().unwrap_or("it exited with an error").to_owned(),
+        })
+    };
+    run(std::process::Command::new(interpreter.path()).arg(pex).env("__PEX_RS_INSTALL_ONLY", "1"))?;
+    if options.compile {
+        let venvs = options.pex_root.join("venvs/v1").join(pex_info.pex_hash.as_deref().unwrap_or_default());
+        let mut command = std::process::Command::new(interpreter.path());
+        command.args(["-m", "compileall", "-q", "-j", "0"]).args(&report.entries).arg(&venvs);
+        if let Err(error) = run(&mut command) {
+            // compileall fails on any file it cannot compile (Python 2 syntax in a wheel's
+            // tests, say); Python compiles what it imports anyway, so this is not fatal.
+            tracing::warn!("some files were not compiled: {error}");
+        }
+    }
+    Ok(report)
 }
 
 /// Reads the manifest of the PEX at `path` (made by pex-rs or by pex).

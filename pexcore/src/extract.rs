@@ -1,0 +1,214 @@
+//! PEX_ROOT from Rust: install a PEX's wheels and user code into their content-addressed
+//! directories ahead of time (`pex-rs extract`, for an image build step), exactly as the boot
+//! code would, and in parallel.
+//!
+//! The protocol is the boot code's (`docs/format.md`, "What the runtime does"): for each entry,
+//! an exclusive lock on `<bucket>/v1/.<digest>.lck` (never deleted), a re-check, removal of
+//! `.<digest>.*.tmp` left by an installer that died, extraction into a fresh
+//! `.<digest>.<random>.tmp/`, and a rename that publishes it. The same bytes and modes come out,
+//! so a root prepared here and one prepared by a first run are interchangeable.
+//!
+//! This module is on the runtime side of the layering: it never uses `build` or resolution.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufReader, Read};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
+
+use crate::fs::enclosed;
+use crate::hash::Sha256Digest;
+use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+
+/// Why a PEX could not be installed into a PEX_ROOT.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("failed to read `{path}`")]
+    Read {
+        path: Utf8PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{path}` is not a PEX file: it is not a zip archive")]
+    Zip {
+        path: Utf8PathBuf,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    #[error("`{pex}` has a member whose name is unsafe to extract: `{member}`")]
+    UnsafeMember { pex: Utf8PathBuf, member: String },
+    #[error("the PEX-INFO of `{pex}` lists `{name}` with an invalid digest `{digest}`")]
+    Digest { pex: Utf8PathBuf, name: String, digest: String },
+    #[error("failed to install into `{path}`; check that the PEX_ROOT is writable or choose another with `--pex-root`")]
+    Install {
+        path: Utf8PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// An installable entry of a PEX: one wheel, or the user code.
+struct Entry {
+    bucket: &'static str,
+    digest: String,
+    /// The directory inside the entry (the wheel file name), or empty for user code.
+    sub: String,
+    /// Indices of the zip members that go into it, with their path inside `sub`.
+    members: Vec<(usize, Utf8PathBuf)>,
+}
+
+/// What an extraction did.
+#[derive(Clone, Debug, Default)]
+pub struct ExtractReport {
+    /// Entries installed by this call (the others were already there).
+    pub installed: Vec<Utf8PathBuf>,
+    /// Every entry of the PEX, installed now or before.
+    pub entries: Vec<Utf8PathBuf>,
+}
+
+/// The digest of empty input: the `code_hash` of a PEX without user code.
+fn empty_code_hash() -> String {
+    Sha256Digest::of(b"").to_string()
+}
+
+/// Installs the wheels and user code of the PEX at `pex` into `pex_root`.
+pub(crate) fn install(pex: &Utf8Path, pex_info: &PexInfo, pex_root: &Utf8Path) -> Result<ExtractReport, Error> {
+    let read_error = |source| Error::Read { path: pex.to_owned(), source };
+    let open = || -> Result<zip::ZipArchive<BufReader<fs_err::File>>, Error> {
+        let file = fs_err::File::open(pex).map_err(read_error)?;
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })
+    };
+    let archive = open()?;
+    let entries = plan(pex, pex_info, &archive)?;
+    let report = entries
+        .par_iter()
+        .map_init(
+            || None,
+            |archive, entry| {
+                if archive.is_none() {
+                    *archive = Some(open()?);
+                }
+                install_entry(pex, pex_root, entry, archive.as_mut().expect("opened above"))
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut summary = ExtractReport::default();
+    for (path, installed_now) in report {
+        if installed_now {
+            summary.installed.push(path.clone());
+        }
+        summary.entries.push(path);
+    }
+    Ok(summary)
+}
+
+/// Splits the archive's members into the entries they install to.
+fn plan<R: Read + io::Seek>(
+    pex: &Utf8Path,
+    pex_info: &PexInfo,
+    archive: &zip::ZipArchive<R>,
+) -> Result<Vec<Entry>, Error> {
+    let mut wheels: BTreeMap<String, Vec<(usize, Utf8PathBuf)>> = BTreeMap::new();
+    let mut user_code = Vec::new();
+    for index in 0..archive.len() {
+        let Some(Ok(name)) = archive.name_for_index(index) else {
+            return Err(Error::UnsafeMember { pex: pex.to_owned(), member: format!("(entry {index})") });
+        };
+        let name = name.as_ref();
+        let unsafe_member = || Error::UnsafeMember { pex: pex.to_owned(), member: name.to_owned() };
+        if name.ends_with('/') || name == MAIN_ENTRY || name == PEX_INFO_ENTRY {
+            continue;
+        }
+        let relative = enclosed(name).ok_or_else(unsafe_member)?;
+        match relative.as_str().strip_prefix(DEPS_DIR).and_then(|rest| rest.strip_prefix('/')) {
+            Some(rest) => {
+                let (wheel, path) = rest.split_once('/').ok_or_else(unsafe_member)?;
+                wheels.entry(wheel.to_owned()).or_default().push((index, Utf8PathBuf::from(path)));
+            }
+            None => user_code.push((index, relative)),
+        }
+    }
+    let mut entries = Vec::new();
+    for (name, digest) in &pex_info.distributions {
+        if Sha256Digest::from_hex(digest).is_none() || enclosed(name).is_none_or(|path| path.as_str() != name) {
+            return Err(Error::Digest { pex: pex.to_owned(), name: name.clone(), digest: digest.clone() });
+        }
+        let members = wheels.remove(name).unwrap_or_default();
+        entries.push(Entry { bucket: "installed_wheels", digest: digest.to_lowercase(), sub: name.clone(), members });
+    }
+    let code_hash = pex_info.code_hash.clone().unwrap_or_else(empty_code_hash);
+    if code_hash != empty_code_hash() {
+        if Sha256Digest::from_hex(&code_hash).is_none() {
+            return Err(Error::Digest { pex: pex.to_owned(), name: "code_hash".to_owned(), digest: code_hash });
+        }
+        entries.push(Entry { bucket: "user_code", digest: code_hash, sub: String::new(), members: user_code });
+    }
+    Ok(entries)
+}
+
+/// Installs one entry unless it is there; returns its path and whether this call installed it.
+fn install_entry<R: Read + io::Seek>(
+    pex: &Utf8Path,
+    pex_root: &Utf8Path,
+    entry: &Entry,
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(Utf8PathBuf, bool), Error> {
+    let bucket = pex_root.join(entry.bucket).join("v1");
+    let final_dir = bucket.join(&entry.digest);
+    let path = if entry.sub.is_empty() { final_dir.clone() } else { final_dir.join(&entry.sub) };
+    if path.is_dir() {
+        return Ok((path, false));
+    }
+    let install_error = |source| Error::Install { path: bucket.clone(), source };
+    fs_err::create_dir_all(&bucket).map_err(install_error)?;
+    let lock = fs_err::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(bucket.join(format!(".{}.lck", entry.digest)))
+        .map_err(install_error)?;
+    lock.file().lock().map_err(install_error)?;
+    if path.is_dir() {
+        return Ok((path, false)); // installed by another process while we waited
+    }
+    // Holding the lock, any temporary directory of this digest belongs to an installer that died.
+    let stale_prefix = format!(".{}.", entry.digest);
+    for stale in fs_err::read_dir(&bucket).map_err(install_error)? {
+        let stale = stale.map_err(install_error)?;
+        let name = stale.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&stale_prefix) && Utf8Path::new(&name).extension() == Some("tmp") {
+            let _ = fs_err::remove_dir_all(stale.path());
+        }
+    }
+    let temp =
+        tempfile::Builder::new().prefix(&stale_prefix).suffix(".tmp").tempdir_in(&bucket).map_err(install_error)?;
+    let temp_path = Utf8Path::from_path(temp.path()).expect("a UTF-8 bucket gives UTF-8 temp dirs").to_owned();
+    let target = if entry.sub.is_empty() { temp_path.clone() } else { temp_path.join(&entry.sub) };
+    for (index, relative) in &entry.members {
+        let mut member = archive.by_index(*index).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+        let destination = target.join(relative);
+        if let Some(parent) = destination.parent() {
+            fs_err::create_dir_all(parent).map_err(|source| Error::Install { path: parent.to_owned(), source })?;
+        }
+        let write_error = |source| Error::Install { path: destination.clone(), source };
+        let mut file = fs_err::File::create(&destination).map_err(write_error)?;
+        io::copy(&mut member, &mut file).map_err(write_error)?;
+        // The same rule as the boot code: execute bits from the archive, and scripts.
+        let is_executable = member.unix_mode().is_some_and(|mode| mode & 0o111 != 0)
+            || (!entry.sub.is_empty() && relative.starts_with(".prefix/bin"));
+        if is_executable {
+            use std::os::unix::fs::PermissionsExt;
+            file.file().set_permissions(std::fs::Permissions::from_mode(0o755)).map_err(write_error)?;
+        }
+    }
+    if entry.members.is_empty() {
+        fs_err::create_dir_all(&target).map_err(install_error)?;
+    }
+    let temp_path = temp.keep();
+    fs_err::rename(&temp_path, &final_dir).map_err(|source| {
+        let _ = fs_err::remove_dir_all(&temp_path);
+        Error::Install { path: final_dir.clone(), source }
+    })?;
+    Ok((path, true))
+}
