@@ -132,13 +132,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<()> {
-    let pex_root = match args.pex_root {
-        Some(root) => root,
-        None => {
-            let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
-            Utf8PathBuf::from_path_buf(root)
-                .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))?
-        }
+    let pex_root = if let Some(root) = args.pex_root {
+        root
+    } else {
+        let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
+        Utf8PathBuf::from_path_buf(root)
+            .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))?
     };
     let options = pexcore::ExtractOptions::new(pex_root)
         .with_python(args.python, std::env::var_os("PATH"))

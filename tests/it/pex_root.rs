@@ -96,3 +96,68 @@ fn an_unwritable_pex_root_falls_back_to_a_temporary_one() {
     assert_eq!(stderr.lines().count(), 1, "one warning line: {stderr}");
     assert!(stderr.contains("blocker/root"), "the warning names the root: {stderr}");
 }
+
+/// Every file under `dir`: its relative path, mode, size and content digest, plus its
+/// modification time when `with_times` (to prove that nothing was written).
+fn snapshot(dir: &Utf8Path, with_times: bool) -> Vec<String> {
+    use sha2::Digest as _;
+    use std::os::unix::fs::MetadataExt;
+    let mut lines = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in fs_err::read_dir(&current).unwrap() {
+            let path = Utf8PathBuf::from_path_buf(entry.unwrap().path()).unwrap();
+            let metadata = fs_err::symlink_metadata(&path).unwrap();
+            let relative = path.strip_prefix(dir).unwrap();
+            let time =
+                if with_times { format!(" {}.{}", metadata.mtime(), metadata.mtime_nsec()) } else { String::new() };
+            if metadata.is_dir() {
+                lines.push(format!("{relative}/{time}"));
+                pending.push(path);
+            } else if metadata.is_symlink() {
+                lines.push(format!("{relative} -> {}{time}", fs_err::read_link(&path).unwrap().display()));
+            } else {
+                let digest = sha2::Sha256::digest(fs_err::read(&path).unwrap());
+                lines.push(format!("{relative} {:o} {} {digest:x}{time}", metadata.mode() & 0o777, metadata.len()));
+            }
+        }
+    }
+    lines.sort();
+    lines
+}
+
+#[test]
+fn extract_installs_what_a_first_run_would_and_a_warm_run_writes_nothing() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    let python = python3().path.to_str().unwrap().to_owned();
+
+    // A first run installs into one root, `pex-rs extract` into another: the same trees.
+    stdout_of(&context.run_pex(python3(), &pex, &[]));
+    let extracted = context.dir.join("extracted");
+    let output = context
+        .pex_rs()
+        .args(["extract", pex.as_str(), "--pex-root", extracted.as_str(), "--python", &python])
+        .output()
+        .unwrap();
+    stdout_of(&output);
+    for bucket in ["installed_wheels/v1", "user_code/v1"] {
+        let by_run: Vec<String> = snapshot(&context.pex_root.join(bucket), false)
+            .into_iter()
+            .filter(|line| !line.contains("__pycache__"))
+            .collect();
+        let by_extract: Vec<String> =
+            snapshot(&extracted.join(bucket), false).into_iter().filter(|line| !line.contains("__pycache__")).collect();
+        assert_eq!(by_run, by_extract, "{bucket} differs");
+    }
+    // Bytecode was compiled, so a read-only root needs no writes at all.
+    let cached = snapshot(&extracted.join("installed_wheels/v1"), false);
+    assert!(cached.iter().any(|line| line.contains("__pycache__/part_1499.")), "no bytecode compiled");
+
+    let before = snapshot(&extracted, true);
+    let mut command = Command::new(&pex);
+    crate::support::clean_environment(&mut command);
+    command.env("PEX_ROOT", &extracted).env_remove("PYTHONDONTWRITEBYTECODE");
+    assert_eq!(stdout_of(&command.output().unwrap()), "small 1499\n");
+    assert_eq!(snapshot(&extracted, true), before, "a warm run wrote into the PEX_ROOT");
+}

@@ -192,3 +192,30 @@ fn native_extension_wheels_load() {
         context.run_pex(python, &context.dir.join("native.pex"), &["-c", "import native; print(native.answer())"]);
     assert_eq!(stdout_of(&output), "42\n");
 }
+
+#[test]
+fn a_pex_of_70000_entries_runs_under_the_oldest_python() {
+    // More than 65,535 entries needs ZIP64, which `zipimport` reads only from Python 3.13 on:
+    // the sh header boots through `zipfile` instead.
+    let context = TestContext::new();
+    let mut builder = WheelBuilder::new("many", "1.0").file("many/__init__.py", "COUNT = 70000\n");
+    for index in 0..70_000 {
+        builder = builder.file(&format!("many/m{index:05}.py"), "");
+    }
+    let wheel = builder.build(&context.dir);
+    let python = pythons().iter().min_by_key(|python| python.version).unwrap();
+    let shebang = format!("--python-shebang={}", python.path.display());
+    context.build(&[wheel.as_str(), &shebang, "-o", "many.pex"]);
+    let pex = context.dir.join("many.pex");
+    let entries = zip::ZipArchive::new(fs_err::File::open(&pex).unwrap()).unwrap().len();
+    assert_eq!(entries, 70_000 + 6, "the modules, `__init__.py`, three dist-info files, `__main__.py` and PEX-INFO");
+    let mut command = std::process::Command::new(&pex);
+    crate::support::clean_environment(&mut command);
+    let output = command
+        .args(["-c", "import many, sys; print(many.COUNT, sys.version_info[:2])"])
+        .env("PEX_ROOT", &context.pex_root)
+        .output()
+        .unwrap();
+    let (major, minor) = python.version;
+    assert_eq!(stdout_of(&output), format!("70000 ({major}, {minor})\n"));
+}
