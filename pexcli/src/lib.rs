@@ -32,17 +32,84 @@ enum Command {
     /// Show a PEX file's PEX-INFO and distributions (PEX files made by pex too).
     Info(InfoArgs),
     /// Install a PEX into a PEX_ROOT ahead of time (an image build step), bytecode included.
-    Extract(ExtractArgs),
+    Extract(InstallArgs),
+    /// Check a PEX's installed files in the PEX_ROOT against the PEX, and repair what differs.
+    Verify(InstallArgs),
+    /// Install a PEX as a standalone virtual environment (copies, no PEX_ROOT needed).
+    Venv(VenvArgs),
+    /// Manage the cache and PEX_ROOT.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Print the PEX_ROOT directory.
+    Dir(RootArgs),
+    /// Remove what no PEX has used for a while; waits until no PEX runs from the root.
+    Prune {
+        #[command(flatten)]
+        root: RootArgs,
+        /// Remove environments not used for this many days, then the installs nothing uses.
+        #[arg(long, value_name = "DAYS", default_value_t = 14.0)]
+        older_than: f64,
+    },
 }
 
 #[derive(Args)]
-struct ExtractArgs {
+struct RootArgs {
+    /// The PEX_ROOT [default: `PEX_ROOT`, else ~/.cache/pex-rs].
+    #[arg(long, value_name = "DIR")]
+    pex_root: Option<Utf8PathBuf>,
+}
+
+impl RootArgs {
+    fn resolve(self) -> anyhow::Result<Utf8PathBuf> {
+        if let Some(root) = self.pex_root {
+            return Ok(root);
+        }
+        let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
+        Utf8PathBuf::from_path_buf(root)
+            .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))
+    }
+}
+
+#[derive(Args)]
+struct VenvArgs {
     /// The PEX file.
     #[arg(value_name = "APP.pex")]
     pex: Utf8PathBuf,
-    /// The root to install into [default: `PEX_ROOT`, else ~/.cache/pex-rs].
-    #[arg(long, value_name = "DIR")]
-    pex_root: Option<Utf8PathBuf>,
+    /// Where to create the virtual environment.
+    #[arg(value_name = "DIR")]
+    destination: Utf8PathBuf,
+    /// What to install: everything, only the dependencies, or only the sources (into a venv
+    /// made with `--scope deps`), so an image can keep them in separate layers.
+    #[arg(long, value_enum, default_value = "all")]
+    scope: ScopeArg,
+    #[command(flatten)]
+    options: InstallFlags,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    All,
+    Deps,
+    Srcs,
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    /// The PEX file.
+    #[arg(value_name = "APP.pex")]
+    pex: Utf8PathBuf,
+    #[command(flatten)]
+    options: InstallFlags,
+}
+
+#[derive(Args)]
+struct InstallFlags {
+    #[command(flatten)]
+    root: RootArgs,
     /// The interpreter the PEX will run under (a name on PATH or a path).
     #[arg(long, value_name = "PYTHON", default_value = "python3")]
     python: String,
@@ -128,23 +195,63 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Build(args) => build(args),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
+        Command::Verify(args) => verify(args),
+        Command::Venv(args) => venv(args),
+        Command::Cache(command) => cache(command),
     }
 }
 
-fn extract(args: ExtractArgs) -> anyhow::Result<()> {
-    let pex_root = if let Some(root) = args.pex_root {
-        root
-    } else {
-        let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
-        Utf8PathBuf::from_path_buf(root)
-            .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))?
-    };
-    let options = pexcore::ExtractOptions::new(pex_root)
-        .with_python(args.python, std::env::var_os("PATH"))
-        .with_cache(Cache::from_env().ok())
-        .with_compile(!args.no_compile);
-    let report = pexcore::extract_pex(&args.pex, &options)?;
+fn cache(command: CacheCommand) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match command {
+        CacheCommand::Dir(root) => writeln!(stdout, "{}", root.resolve()?)?,
+        CacheCommand::Prune { root, older_than } => {
+            if !(older_than.is_finite() && older_than >= 0.0) {
+                anyhow::bail!("`--older-than` must be a number of days, 0 or more; got {older_than}");
+            }
+            let report =
+                pexcore::prune_pex_root(&root.resolve()?, std::time::Duration::from_secs_f64(older_than * 86_400.0))?;
+            #[expect(clippy::cast_precision_loss, reason = "a size for people to read")]
+            let megabytes = report.bytes as f64 / 1e6;
+            writeln!(stdout, "removed {} entries, {megabytes:.1} MB", report.removed.len())?;
+        }
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+impl InstallFlags {
+    fn resolve(self) -> anyhow::Result<pexcore::InstallOptions> {
+        Ok(pexcore::InstallOptions::new(self.root.resolve()?)
+            .with_python(self.python, std::env::var_os("PATH"))
+            .with_cache(Cache::from_env().ok())
+            .with_compile(!self.no_compile))
+    }
+}
+
+fn extract(args: InstallArgs) -> anyhow::Result<()> {
+    let report = pexcore::extract_pex(&args.pex, &args.options.resolve()?)?;
     tracing::debug!("installed {} of {} entries", report.installed.len(), report.entries.len());
+    Ok(())
+}
+
+fn verify(args: InstallArgs) -> anyhow::Result<()> {
+    let lines = pexcore::verify_pex(&args.pex, &args.options.resolve()?)?;
+    let mut stdout = io::stdout().lock();
+    for line in lines {
+        writeln!(stdout, "{line}")?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn venv(args: VenvArgs) -> anyhow::Result<()> {
+    let scope = match args.scope {
+        ScopeArg::All => pexcore::VenvScope::All,
+        ScopeArg::Deps => pexcore::VenvScope::Dependencies,
+        ScopeArg::Srcs => pexcore::VenvScope::Sources,
+    };
+    pexcore::venv_pex(&args.pex, &args.destination, scope, &args.options.resolve()?)?;
     Ok(())
 }
 

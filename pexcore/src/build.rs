@@ -87,9 +87,12 @@ impl fmt::Display for Shebang {
 }
 
 /// Reads `__main__.py` out of the PEX with `zipfile` and runs it, so that archives `zipimport`
-/// cannot read (ZIP64 before Python 3.13) boot too. `sys.argv[1]` is the PEX path.
-const LOADER: &str = "import sys,zipfile;m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];\
-m.__file__=p+'/__main__.py';exec(compile(zipfile.ZipFile(p).read('__main__.py'),m.__file__,'exec'),m.__dict__)";
+/// cannot read (ZIP64 before Python 3.13) boot too. `sys.argv[1]` is the PEX path. The `''`
+/// that `-c` puts first on `sys.path` goes, so the working directory cannot shadow the standard
+/// library while the boot code imports it.
+pub(crate) const LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;\
+m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
+exec(compile(zipfile.ZipFile(p).read('__main__.py'),m.__file__,'exec'),m.__dict__)";
 
 /// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
 /// environment of this PEX when there is one (one interpreter start, no zip parsing), else find

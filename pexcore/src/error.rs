@@ -21,6 +21,8 @@ pub enum Error {
     Environment(#[from] crate::env::Error),
     #[error(transparent)]
     Extract(#[from] crate::extract::Error),
+    #[error(transparent)]
+    Prune(#[from] crate::prune::Error),
     #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
     BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
     #[error("no PEX_ROOT: set `PEX_ROOT` or `HOME`, or pass `--pex-root`")]
@@ -92,6 +94,7 @@ impl Error {
             | Self::PexInfo(_) => ErrorKind::InvalidArchive,
             Self::Build(crate::build::Error::Output { .. } | crate::build::Error::Zip { .. })
             | Self::Extract(_)
+            | Self::Prune(_)
             | Self::BootInstall { .. }
             | Self::Cache(_)
             | Self::SourceDirectory { .. } => ErrorKind::Io,

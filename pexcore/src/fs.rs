@@ -75,6 +75,14 @@ pub(crate) fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
     output.persist()
 }
 
+/// Returns `path` made absolute against the working directory (without resolving links).
+pub(crate) fn absolute(path: &Utf8Path) -> Utf8PathBuf {
+    std::path::absolute(path)
+        .ok()
+        .and_then(|path| Utf8PathBuf::from_path_buf(path).ok())
+        .unwrap_or_else(|| path.to_owned())
+}
+
 /// Converts an OS path to UTF-8, or returns it back for a `NonUtf8Path` error.
 pub(crate) fn utf8_path(path: std::path::PathBuf) -> Result<Utf8PathBuf, std::path::PathBuf> {
     Utf8PathBuf::from_path_buf(path)

@@ -17,8 +17,9 @@
 //! | `interpreter` | probe a Python for its marker environment (probe cached) |
 //! | `build` | write the PEX file deterministically |
 //! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
+//! | `prune` | remove from `PEX_ROOT` what has not been used for a while |
 //! | `error` | the crate-level error and its kinds |
-//! | `ops` | the workflows the CLI and the C ABI share: build, inspect |
+//! | `ops` | the workflows the CLI and the C ABI share: build, inspect, extract, verify, venv, prune |
 //!
 //! See `docs/format.md` for the file format these modules produce.
 
@@ -33,6 +34,7 @@ mod wheel;
 mod interpreter;
 mod build;
 mod extract;
+mod prune;
 mod error;
 mod ops;
 
@@ -48,8 +50,12 @@ pub use extract::ExtractReport;
 pub use fs::enclosed;
 pub use hash::Sha256Digest;
 pub use interpreter::Interpreter;
-pub use ops::{BuildOptions, BuildReport, ExtractOptions, build_pex, extract_pex, inspect_pex};
+pub use ops::{
+    BuildOptions, BuildReport, InstallOptions, VenvScope, build_pex, extract_pex, inspect_pex, prune_pex_root,
+    venv_pex, verify_pex,
+};
 pub use pexinfo::{InheritPath, PexInfo};
+pub use prune::PruneReport;
 
 /// The version of pex-rs, recorded in every PEX it builds.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

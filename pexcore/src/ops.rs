@@ -164,10 +164,10 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     Ok(BuildReport { pex_info, size })
 }
 
-/// What to install into a PEX_ROOT ahead of time. Built with [`ExtractOptions::new`] and the
-/// `with_*` setters.
+/// How to install a PEX into a PEX_ROOT (`extract`, `verify`, `venv`). Built with
+/// [`InstallOptions::new`] and the `with_*` setters.
 #[derive(Clone, Debug)]
-pub struct ExtractOptions {
+pub struct InstallOptions {
     pex_root: Utf8PathBuf,
     python: String,
     search_path: Option<OsString>,
@@ -175,7 +175,7 @@ pub struct ExtractOptions {
     compile: bool,
 }
 
-impl ExtractOptions {
+impl InstallOptions {
     /// Installs into `pex_root` (see [`crate::pex_root`] for the environment's choice).
     pub fn new(pex_root: Utf8PathBuf) -> Self {
         Self { pex_root, python: "python3".to_owned(), search_path: None, cache: None, compile: true }
@@ -205,51 +205,139 @@ impl ExtractOptions {
     }
 }
 
+/// The scope of [`venv_pex`]: what goes into the virtual environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VenvScope {
+    /// The interpreter, the wheels and the user code.
+    All,
+    /// The interpreter and the wheels (a layer that changes when the requirements do).
+    Dependencies,
+    /// The user code and the runner, added to a venv made with [`VenvScope::Dependencies`].
+    Sources,
+}
+
+/// Runs the PEX's own boot code with `interpreter`, steered by `variables` (internal modes of
+/// `docs/format.md`), and returns its stdout. One implementation of the PEX_ROOT layout (the
+/// boot code's) serves a first run and these commands alike.
+fn run_boot(
+    pex: &Utf8Path,
+    interpreter: &Interpreter,
+    options: &InstallOptions,
+    variables: &[(&str, &str)],
+) -> Result<String, Error> {
+    let mut command = std::process::Command::new(interpreter.path());
+    // Through the loader, as the sh header does: `zipimport` cannot read large (ZIP64) PEX files
+    // before Python 3.13.
+    command.args(["-c", build::LOADER]).arg(pex).envs(variables.iter().copied());
+    run_python(&mut command, pex, interpreter, options)
+}
+
+fn run_python(
+    command: &mut std::process::Command,
+    pex: &Utf8Path,
+    interpreter: &Interpreter,
+    options: &InstallOptions,
+) -> Result<String, Error> {
+    // The target interpreter's defaults, not this process's: no `PEX_*` steering, and
+    // timestamp-checked bytecode (`SOURCE_DATE_EPOCH` would make compileall write hash-checked
+    // files, which cost a read of every source at import).
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if (name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH")
+            && !name.starts_with("PEX_VERIFY")
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let output = command
+        .env("PEX_ROOT", &options.pex_root)
+        .output()
+        .map_err(|source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source })?;
+    if output.status.success() {
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr.lines().last().unwrap_or("it exited with an error");
+    Err(Error::BootInstall {
+        pex: pex.to_owned(),
+        python: interpreter.path().to_owned(),
+        stderr: stderr.strip_prefix("pex-rs: error: ").unwrap_or(stderr).to_owned(),
+    })
+}
+
+/// Compiles the bytecode under `directories` with `interpreter`, as pip does on install.
+fn compile(pex: &Utf8Path, interpreter: &Interpreter, options: &InstallOptions, directories: &[Utf8PathBuf]) {
+    let mut command = std::process::Command::new(interpreter.path());
+    command.args(["-m", "compileall", "-q", "-j", "0"]).args(directories);
+    if let Err(error) = run_python(&mut command, pex, interpreter, options) {
+        // compileall fails on any file it cannot compile (Python 2 syntax in a wheel's tests,
+        // say); Python compiles what it imports anyway, so this is not fatal.
+        tracing::warn!("some files were not compiled: {error}");
+    }
+}
+
 /// Installs the PEX at `pex` into a PEX_ROOT ahead of time: its wheels and user code from Rust,
 /// in parallel; its virtual environment through its own boot code (run once with the target
 /// interpreter in install-only mode); then the bytecode of all of it, so that a read-only root
 /// starts as fast as a warm writable one.
 #[tracing::instrument(skip_all, fields(pex = %pex))]
-pub fn extract_pex(pex: &Utf8Path, options: &ExtractOptions) -> Result<ExtractReport, Error> {
+pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
     let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
-    let run = |command: &mut std::process::Command| -> Result<(), Error> {
-        // The target interpreter's defaults, not this process's: no `PEX_*` steering, and
-        // timestamp-checked bytecode (`SOURCE_DATE_EPOCH` would make compileall write
-        // hash-checked files, which cost a read of every source at import).
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH" {
-                command.env_remove(name.as_ref());
-            }
-        }
-        let output = command
-            .env("PEX_ROOT", &options.pex_root)
-            .output()
-            .map_err(|source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source })?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(Error::BootInstall {
-            pex: pex.to_owned(),
-            python: interpreter.path().to_owned(),
-            stderr: stderr.lines().last().unwrap_or("it exited with an error").to_owned(),
-        })
-    };
-    run(std::process::Command::new(interpreter.path()).arg(pex).env("__PEX_RS_INSTALL_ONLY", "1"))?;
+    run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1")])?;
     if options.compile {
         let venvs = options.pex_root.join("venvs/v1").join(pex_info.pex_hash.as_deref().unwrap_or_default());
-        let mut command = std::process::Command::new(interpreter.path());
-        command.args(["-m", "compileall", "-q", "-j", "0"]).args(&report.entries).arg(&venvs);
-        if let Err(error) = run(&mut command) {
-            // compileall fails on any file it cannot compile (Python 2 syntax in a wheel's
-            // tests, say); Python compiles what it imports anyway, so this is not fatal.
-            tracing::warn!("some files were not compiled: {error}");
-        }
+        let mut directories = report.entries.clone();
+        directories.push(venvs);
+        compile(pex, &interpreter, options, &directories);
     }
     Ok(report)
+}
+
+/// Checks what a PEX_ROOT holds for the PEX at `pex` against the PEX, file by file, and
+/// repairs what differs (`PEX_VERIFY=1`); returns one line per entry: `ok PATH` or
+/// `repaired PATH: WHAT`.
+pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
+    PexInfo::read_from_pex(pex)?;
+    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
+    Ok(stdout.lines().map(str::to_owned).collect())
+}
+
+/// Installs the PEX at `pex` as a standalone virtual environment at `destination` (copies, no
+/// link into the PEX_ROOT), so a container image can hold it, dependencies and sources in
+/// separate layers with [`VenvScope`].
+pub fn venv_pex(
+    pex: &Utf8Path,
+    destination: &Utf8Path,
+    scope: VenvScope,
+    options: &InstallOptions,
+) -> Result<(), Error> {
+    PexInfo::read_from_pex(pex)?;
+    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let scope_name = match scope {
+        VenvScope::All => "all",
+        VenvScope::Dependencies => "deps",
+        VenvScope::Sources => "srcs",
+    };
+    let destination = crate::fs::absolute(destination);
+    run_boot(
+        pex,
+        &interpreter,
+        options,
+        &[("__PEX_RS_VENV", destination.as_str()), ("__PEX_RS_VENV_SCOPE", scope_name)],
+    )?;
+    if options.compile {
+        compile(pex, &interpreter, options, &[destination.join("lib")]);
+    }
+    Ok(())
+}
+
+/// Removes from `pex_root` the virtual environments not used within `older_than`, then the
+/// installs no remaining environment uses; waits until no PEX runs from that root.
+pub fn prune_pex_root(pex_root: &Utf8Path, older_than: std::time::Duration) -> Result<crate::PruneReport, Error> {
+    Ok(crate::prune::prune(pex_root, older_than)?)
 }
 
 /// Reads the manifest of the PEX at `path` (made by pex-rs or by pex).

@@ -33,7 +33,7 @@ fn bucket(pex_root: &Utf8Path, name: &str) -> (Vec<String>, Vec<String>) {
 fn concurrent_first_runs_all_succeed_with_one_install() {
     let context = TestContext::new();
     let pex = big_pex(&context);
-    let children: Vec<_> = (0..16)
+    let children: Vec<_> = (0..32)
         .map(|_| context.pex_command(python3(), &pex).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
     for child in children {
@@ -160,4 +160,137 @@ fn extract_installs_what_a_first_run_would_and_a_warm_run_writes_nothing() {
     command.env("PEX_ROOT", &extracted).env_remove("PYTHONDONTWRITEBYTECODE");
     assert_eq!(stdout_of(&command.output().unwrap()), "small 1499\n");
     assert_eq!(snapshot(&extracted, true), before, "a warm run wrote into the PEX_ROOT");
+}
+
+/// A PEX whose entry point sleeps for `PEX_TEST_SLEEP` seconds (or not at all).
+fn sleepy_pex(context: &TestContext) -> Utf8PathBuf {
+    let wheel = WheelBuilder::new("helper", "1.0").file("helper.py", "VALUE = 'helper'\n").build(&context.dir);
+    write_file(
+        &context.dir,
+        "sleepy/sleepy.py",
+        "import os, sys, time, helper\nprint(helper.VALUE, flush=True)\ntime.sleep(float(os.environ.get('TEST_SLEEP', '0')))\n",
+    );
+    context.build(&[wheel.as_str(), "-D", "sleepy", "-e", "sleepy", "-o", "sleepy.pex"]);
+    context.dir.join("sleepy.pex")
+}
+
+fn prune(context: &TestContext, days: &str) -> std::process::Output {
+    context
+        .pex_rs()
+        .args(["cache", "prune", "--pex-root", context.pex_root.as_str(), "--older-than", days])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn prune_waits_for_running_pex_files_and_removes_what_is_unused() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+
+    // Nothing is older than 14 days.
+    assert_eq!(stdout_of(&prune(&context, "14")), "removed 0 entries, 0.0 MB\n");
+
+    // A running PEX holds the root: a prune of everything waits for it to finish.
+    let mut running =
+        context.pex_command(python3(), &pex).env("TEST_SLEEP", "3").stdout(Stdio::piped()).spawn().unwrap();
+    let mut first_line = [0u8; 7];
+    std::io::Read::read_exact(running.stdout.as_mut().unwrap(), &mut first_line).unwrap();
+    let started = std::time::Instant::now();
+    let output = prune(&context, "0");
+    assert!(started.elapsed() >= Duration::from_millis(1500), "prune did not wait for the running PEX");
+    assert!(running.wait().unwrap().success(), "the running PEX was disturbed");
+    let text = stdout_of(&output);
+    assert!(text.starts_with("removed 4 entries"), "the venv dir, its PEX dir, the wheel and the code: {text}");
+    let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(wheels.is_empty(), "{wheels:?}");
+    assert!(
+        !context.pex_root.join("venvs/v1").read_dir().unwrap().any(|entry| !entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.'))
+    );
+
+    // And the PEX installs itself again.
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+}
+
+#[test]
+fn verify_repairs_a_damaged_install() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+    let python = python3().path.to_str().unwrap().to_owned();
+    let verify = || {
+        let output = context
+            .pex_rs()
+            .args(["verify", pex.as_str(), "--pex-root", context.pex_root.as_str(), "--python", &python])
+            .output()
+            .unwrap();
+        stdout_of(&output)
+    };
+    let text = verify();
+    assert_eq!(text.lines().filter(|line| line.starts_with("ok ")).count(), 3, "wheel, code, venv: {text}");
+
+    // Damage the installed wheel: the next verify puts the original back.
+    let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+    let module =
+        context.pex_root.join("installed_wheels/v1").join(&wheels[0]).join("helper-1.0-py3-none-any.whl/helper.py");
+    fs_err::write(&module, "VALUE = 'tampered'\n").unwrap();
+    let text = verify();
+    assert!(text.contains("repaired ") && text.contains("helper.py"), "{text}");
+    assert_eq!(fs_err::read_to_string(&module).unwrap(), "VALUE = 'helper'\n");
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+
+    // PEX_VERIFY=1 does the same on a normal run, and says so on stderr.
+    fs_err::remove_file(&module).unwrap();
+    let output = context.pex_command(python3(), &pex).env("PEX_VERIFY", "1").output().unwrap();
+    assert_eq!(stdout_of(&output), "helper\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pex-rs: repairing "), "{output:?}");
+}
+
+#[test]
+fn venv_installs_a_standalone_environment_in_layers() {
+    let context = TestContext::new();
+    let wheel = WheelBuilder::new("tool", "2.0")
+        .file("tool/__init__.py", "def main():\n    print('tool main')\n")
+        .console_script("tool", "tool:main")
+        .build(&context.dir);
+    write_file(&context.dir, "src/app.py", "import sys, tool\nprint('app', sys.argv[1:], sys.executable)\n");
+    context.build(&[wheel.as_str(), "-D", "src", "-e", "app", "-o", "app.pex"]);
+    let python = python3().path.to_str().unwrap().to_owned();
+    let venv = |destination: &str, scope: &str| {
+        let output = context
+            .pex_rs()
+            .args([
+                "venv",
+                "app.pex",
+                destination,
+                "--scope",
+                scope,
+                "--pex-root",
+                context.pex_root.as_str(),
+                "--python",
+                &python,
+            ])
+            .output()
+            .unwrap();
+        stdout_of(&output);
+    };
+    venv("all", "all");
+    venv("layered", "deps");
+    assert!(!context.dir.join("layered/pex").exists(), "the deps layer has no sources and no runner");
+    venv("layered", "srcs");
+    // Nothing links into the PEX_ROOT: remove it, and the environments still work.
+    fs_err::remove_dir_all(&context.pex_root).unwrap();
+    for destination in ["all", "layered"] {
+        let dir = context.dir.join(destination);
+        let output = Command::new(dir.join("pex")).arg("x").output().unwrap();
+        assert_eq!(stdout_of(&output), format!("app ['x'] {dir}/bin/python\n"));
+        let output = Command::new(dir.join("bin/tool")).output().unwrap();
+        assert_eq!(stdout_of(&output), "tool main\n");
+    }
+    let output = context.pex_rs().args(["venv", "app.pex", "all", "--python", &python]).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("exists and is not empty"), "{output:?}");
 }

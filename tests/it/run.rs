@@ -219,3 +219,28 @@ fn a_pex_of_70000_entries_runs_under_the_oldest_python() {
     let (major, minor) = python.version;
     assert_eq!(stdout_of(&output), format!("70000 ({major}, {minor})\n"));
 }
+
+#[test]
+fn the_installed_environment_behaves_as_a_virtualenv() {
+    let project = Project::new();
+    let pex = project.build("venv.pex", &[]);
+    let code = "import importlib.metadata as m, subprocess, sys\n\
+                print(sorted(d.metadata['Name'] for d in m.distributions()))\n\
+                print([e.name for e in m.entry_points(group='console_scripts')] if sys.version_info >= (3, 10) else ['greet'])\n\
+                print(subprocess.run([sys.executable, '-c', 'import greet; print(greet.hello(\"child\"))'], capture_output=True, text=True).stdout.strip())\n\
+                print(sys.prefix != sys.base_prefix)\n";
+    for python in pythons() {
+        let text = project.run(python, &pex, &["-c", code]);
+        assert_eq!(text, "['greet', 'ns-one', 'ns-two']\n['greet']\nhello child\nTrue\n", "{}", python.name);
+    }
+    // The console script is a program in the environment's bin/.
+    let venvs = project.context.pex_root.join("venvs/v1");
+    let pex_dir = fs_err::read_dir(&venvs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .unwrap();
+    let output = std::process::Command::new(pex_dir.join("sh/bin/greet")).arg("bin").output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "hello bin\n");
+}

@@ -1,15 +1,24 @@
 # The pex-rs runtime. The builder writes this file as the PEX's __main__.py, followed by one
 # line `boot("<PEX-INFO JSON>")`; docs/format.md ("What the runtime does") is its specification.
 #
+# Two halves share this file. boot() runs from the zip: it makes sure PEX_ROOT holds the PEX's
+# wheels, its user code and a virtual environment for the running interpreter, then execs that
+# environment's python on its `pex` runner. run() is the runner: the same text, copied into the
+# environment's site-packages as __pex_rs_boot__.py (and compiled there once), lays out sys.path
+# and starts the application. A warm start through the PEX's sh header never reads the zip.
+#
 # Standard library only, CPython 3.8 to 3.13, POSIX only (installs are serialised with
-# fcntl.flock). Importing this file only defines things: every PEX run pays for compiling it and
-# for every module it imports on the warm path, so the warm path touches only os, sys, site and
-# the C half of json, and everything an install needs (zipfile, threads, locks) is imported late.
+# fcntl.flock). Importing this file only defines things: every run pays for loading it and for
+# every module it imports on the warm path, so that path touches only os, sys, site and the C
+# halves of json and sha256, and everything an install needs (zipfile, threads, locks) is
+# imported late.
 
 import os
 import sys
 
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+_INSTALL_ONLY = "__PEX_RS_INSTALL_ONLY"
+_STANDALONE = "__PEX_RS_VENV"  # `pex-rs venv`: make a standalone venv there (and _SCOPE)
 _VERBOSE = 0
 
 
@@ -25,6 +34,13 @@ def _log(msg):
 def _fail(msg, code=1):
     sys.stderr.write("pex-rs: error: %s\n" % msg)
     sys.exit(code)
+
+
+def _set_verbose():
+    global _VERBOSE
+
+    verbose = os.environ.get("PEX_VERBOSE", "").strip()
+    _VERBOSE = int(verbose) if verbose.isdigit() else int(bool(verbose))
 
 
 def _load_json(text):
@@ -83,15 +99,59 @@ class _Entry:
         self.path = None  # where it was found or installed
 
     def locate(self, root):
-        path = os.path.join(root, self.bucket, "v1", self.digest, self.sub)
-        if os.path.isdir(path):
-            self.path = path.rstrip("/")
+        path = os.path.join(root, self.bucket, "v1", self.digest, self.sub).rstrip("/")
+        self.path = path if os.path.isdir(path) else None
         return self.path
+
+
+def _parse_info(text, pex):
+    """The PEX-INFO as a dict, and the _Entry of its user code (if any) and of each wheel."""
+    info = _load_json(text)
+    if not isinstance(info, dict) or info.get("pex_rs_format", 1) != 1:
+        raise _Error("%s has a PEX-INFO this runtime does not understand; rebuild it" % pex)
+    if not _is_digest(info.get("pex_hash")):
+        raise _Error("PEX-INFO of %s has a bad pex_hash %r" % (pex, info.get("pex_hash")))
+    dists = info.get("distributions") or {}
+    if not isinstance(dists, dict):
+        raise _Error("PEX-INFO of %s has a bad distributions field" % pex)
+    entries = []
+    for whl, digest in sorted(dists.items()):
+        if not _is_digest(digest) or "/" in whl or _bad_name(whl):
+            raise _Error("PEX-INFO of %s lists a bad distribution %r: %r" % (pex, whl, digest))
+        entries.append(_Entry("installed_wheels", digest, whl))
+    code_hash = info.get("code_hash", _EMPTY_SHA256)
+    if not _is_digest(code_hash):
+        raise _Error("PEX-INFO of %s has a bad code_hash %r" % (pex, code_hash))
+    if code_hash != _EMPTY_SHA256:
+        entries.insert(0, _Entry("user_code", code_hash, ""))
+    return info, entries
+
+
+def _interpreter_key():
+    """The running interpreter's binary and the name of its virtual environment: the first 16 hex
+    digits of the sha256 of that binary's real path."""
+    if not sys.executable:
+        raise _Error("cannot tell which binary runs this Python (sys.executable is empty)")
+    exe = os.path.realpath(sys.executable)
+    try:
+        from _sha256 import sha256  # 3.8 to 3.11; `import hashlib` costs a millisecond
+    except ImportError:
+        try:
+            from _sha2 import sha256  # 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return exe, sha256(exe.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+# Installs ---------------------------------------------------------------------------------------
 
 
 def _extract(zf, members, dest):
     import shutil
 
+    # Python 3.8's ZipFile.open asks the shared file for its position without the archive's lock,
+    # which corrupts the buffered file's idea of it while other threads read: open under the lock.
+    serial = getattr(zf, "_lock", None) if sys.version_info < (3, 9) else None
     made = set()
     for name, rel, info in members:
         is_dir = name.endswith("/")  # pex-rs writes no directory entries; other zips may
@@ -108,7 +168,12 @@ def _extract(zf, members, dest):
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        with zf.open(info) as src, open(target, "wb") as dst:
+        if serial is not None:
+            with serial:
+                src = zf.open(info)
+        else:
+            src = zf.open(info)
+        with src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         # Wheel members keep the wheel's own modes (they are copied raw into the PEX); scripts
         # are made executable here, as installers do.
@@ -116,46 +181,47 @@ def _extract(zf, members, dest):
             os.chmod(target, 0o755)
 
 
-def _install(zf, root, entry, members):
+def _publish(vdir, name, is_done, fill):
+    """Create vdir/name once, atomically: under an exclusive flock on vdir/.<name>.lck, fill a
+    fresh vdir/.<name>.<random>.tmp/ and rename it to vdir/name. True if this process did."""
     import fcntl
     import shutil
 
-    vdir = os.path.join(root, entry.bucket, "v1")
-    final = os.path.join(vdir, entry.digest)
+    final = os.path.join(vdir, name)
     # The lock is only ever taken, never deleted: deleting it would let two installers hold
     # "the" lock on different inodes. flock, not fcntl locks: those are per process, and the
     # installs of one process run in threads.
-    fd = os.open(os.path.join(vdir, ".%s.lck" % entry.digest), os.O_RDONLY | os.O_CREAT, 0o644)
+    fd = os.open(os.path.join(vdir, ".%s.lck" % name), os.O_RDONLY | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if entry.locate(root):
-            return False  # another process installed it while we waited
+        if is_done():
+            return False  # another process made it while we waited
         if os.path.lexists(final):
-            raise _Error("%s exists but lacks %s; delete it and run again" % (final, entry.sub))
-        # Holding the lock, any temp dir of this digest belongs to an installer that died.
-        stale = ".%s." % entry.digest
-        for name in os.listdir(vdir):
-            if name.startswith(stale) and name.endswith(".tmp"):
-                shutil.rmtree(os.path.join(vdir, name), ignore_errors=True)
-        tmp = os.path.join(vdir, ".%s.%s.tmp" % (entry.digest, os.urandom(8).hex()))
+            raise _Error("%s exists but is incomplete; delete it and run again" % final)
+        # Holding the lock, any temp dir of this name belongs to a process that died.
+        stale = ".%s." % name
+        for other in os.listdir(vdir):
+            if other.startswith(stale) and other.endswith(".tmp"):
+                shutil.rmtree(os.path.join(vdir, other), ignore_errors=True)
+        tmp = os.path.join(vdir, ".%s.%s.tmp" % (name, os.urandom(8).hex()))
         os.mkdir(tmp)
         try:
-            _extract(zf, members, os.path.join(tmp, entry.sub))
+            fill(tmp)
             try:
                 os.rename(tmp, final)  # the only step that publishes: a crash before it leaves a .tmp
             except OSError:
-                if not entry.locate(root):
+                if not is_done():
                     raise
-                return False  # published meanwhile by an installer that does not take the lock
+                return False  # published meanwhile by a process that does not take the lock
         finally:
             if os.path.lexists(tmp):
                 shutil.rmtree(tmp, ignore_errors=True)
-        return bool(entry.locate(root))
+        return bool(is_done())
     finally:
         os.close(fd)
 
 
-def _install_all(pex, root, entries):
+def _install_all(zf, pex, root, entries):
     import time
     import zipfile
     import zlib
@@ -163,71 +229,603 @@ def _install_all(pex, root, entries):
     start = time.time()
     for bucket in {e.bucket for e in entries}:
         os.makedirs(os.path.join(root, bucket, "v1"), exist_ok=True)
-    try:
-        zf = zipfile.ZipFile(pex)
-    except (OSError, zipfile.BadZipFile) as e:
-        raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
-    with zf:
-        # One pass over the directory, split into the members of each entry.
-        groups = {}
-        for info in zf.infolist():
-            name = info.filename
-            if name.startswith(".deps/"):
-                whl, _, rest = name[6:].partition("/")
-                groups.setdefault(whl, []).append((name, rest, info))
-            elif name not in ("__main__.py", "PEX-INFO"):
-                groups.setdefault(None, []).append((name, name, info))
+    groups = _member_groups(zf)
 
-        def job(entry):
-            try:
-                return _install(zf, root, entry, groups.get(entry.sub or None, []))
-            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-                raise _Error("%s is corrupt: %s; rebuild or download it again" % (pex, e))
+    def job(entry):
+        try:
+            return _publish(
+                os.path.join(root, entry.bucket, "v1"),
+                entry.digest,
+                lambda: entry.locate(root),
+                lambda tmp: _extract(zf, groups.get(entry.sub or None, []), os.path.join(tmp, entry.sub)),
+            )
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise _Error("%s is corrupt: %s; rebuild or download it again" % (pex, e))
 
-        if len(entries) == 1:
-            done = [job(entries[0])]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+    if len(entries) == 1:
+        done = [job(entries[0])]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(min(len(entries), os.cpu_count() or 1)) as pool:
-                done = list(pool.map(job, entries))
+        with ThreadPoolExecutor(min(len(entries), os.cpu_count() or 1)) as pool:
+            done = list(pool.map(job, entries))
     for entry, did in zip(entries, done):
         _log("%s %s" % ("installed" if did else "found (installed concurrently)", entry.path))
     _log("installed %d entries in %.0f ms" % (sum(done), (time.time() - start) * 1000))
 
 
-def _ensure_installed(pex, root, entries):
-    usable = os.path.isabs(root)
-    missing = [e for e in entries if not (usable and e.locate(root))]
-    if not missing:
-        return
-    why = "no home directory to expand ~ to"
-    if usable:
-        import errno
+# The virtual environment ------------------------------------------------------------------------
 
-        try:
-            return _install_all(pex, root, missing)
-        except OSError as e:
-            # The root cannot be created or written; other errors (a full disk) are the
-            # machine's problem, not the root's, and a temporary root would not help.
-            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST):
-                raise _Error("cannot install into %s: %s" % (root, e))
-            why = e.strerror
-    import atexit
-    import shutil
-    import tempfile
 
-    tmp = tempfile.mkdtemp(prefix="pex-rs-root.")
-    pid = os.getpid()
-    # A forked child that exits normally must not delete the root its parent still runs from.
-    atexit.register(lambda: os.getpid() == pid and shutil.rmtree(tmp, ignore_errors=True))
-    sys.stderr.write(
-        "pex-rs: warning: PEX_ROOT %s is not writable (%s); using the temporary root %s for "
-        "this run; set PEX_ROOT to a writable directory to install only once\n" % (root, why, tmp))
+def _site_packages(venv):
+    return os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+
+
+def _link_tree(dest, final, sources, skip, copies=False):
+    """Make the real directory dest (which will be at `final`) show the union of the sources,
+    directories in priority order: a name that one source has (or that is not a directory in the
+    first source having it) becomes a relative symlink to the first source's entry; a directory
+    several sources have becomes a real directory merged the same way. Names dest already holds
+    stay; a real directory there is merged into."""
+    names = {}
+    for src in sources:
+        for name in os.listdir(src):
+            if name not in skip:
+                names.setdefault(name, []).append(os.path.join(src, name))
+    for name in sorted(names):
+        paths, target = names[name], os.path.join(dest, name)
+        if os.path.lexists(target):
+            if os.path.isdir(target) and not os.path.islink(target):
+                dirs = [p for p in paths if os.path.isdir(p)]
+                _link_tree(target, os.path.join(final, name), dirs, ("__pycache__",), copies)
+            continue
+        dirs = [p for p in paths if os.path.isdir(p)] if len(paths) > 1 and os.path.isdir(paths[0]) else []
+        if len(dirs) > 1:
+            os.mkdir(target)
+            _link_tree(target, os.path.join(final, name), dirs, ("__pycache__",), copies)
+        elif not copies:
+            os.symlink(os.path.relpath(paths[0], final), target)
+        elif os.path.isdir(paths[0]):
+            import shutil
+
+            shutil.copytree(paths[0], target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            import shutil
+
+            shutil.copy(paths[0], target)
+
+
+def _shebang(python):
+    """A shebang running `python`; through /bin/sh when the kernel would truncate it (as pip)."""
+    if " " not in python and len(python) + 3 <= 127:
+        return "#!%s\n" % python
+    return "#!/bin/sh\n'''exec' \"%s\" \"$0\" \"$@\"\n' '''\n" % python
+
+
+def _write(path, text, mode=None):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+
+
+def _entry_points(dist_info):
+    """The console_scripts and gui_scripts of one entry_points.txt, as {name: "module:attr"}."""
+    scripts, section = {}, None
     try:
-        _install_all(pex, tmp, [e for e in missing if not (usable and e.locate(root))])
+        with open(os.path.join(dist_info, "entry_points.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return scripts
+    for line in lines:
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section in ("console_scripts", "gui_scripts") and "=" in line and line[0] not in "#;":
+            name, value = line.split("=", 1)
+            scripts.setdefault(name.strip(), value.split("[", 1)[0].strip())
+    return scripts
+
+
+def _wheel_scripts(wheel_dirs):
+    """{name: "module:attr"} of every console and gui script, the first wheel winning."""
+    scripts = {}
+    for d in wheel_dirs:
+        for n in sorted(os.listdir(d)):
+            if n.endswith(".dist-info"):
+                for name, value in _entry_points(os.path.join(d, n)).items():
+                    scripts.setdefault(name, value)
+    return scripts
+
+
+def _is_dotted(s):
+    return bool(s) and all(part.isidentifier() for part in s.split("."))
+
+
+def _write_runner(venv, python, standalone):
+    """The venv's `pex`: the program that runs the PEX's entry (see run())."""
+    _write(
+        os.path.join(venv, "pex"),
+        _shebang(python) + "if __name__ == \"__main__\":\n    import __pex_rs_boot__\n"
+        "    __pex_rs_boot__.run(__file__%s)\n" % (", standalone=True" if standalone else ""),
+        0o755,
+    )
+
+
+def _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash, standalone=False):
+    """Lay a virtual environment out in tmp; absolute paths written into it name `final`. A
+    standalone one (`pex-rs venv`) holds copies of the wheels instead of links into PEX_ROOT."""
+    xy = "python%d.%d" % sys.version_info[:2]
+    bindir, site_packages = os.path.join(tmp, "bin"), _site_packages(tmp)
+    os.mkdir(bindir)
+    os.makedirs(site_packages)
+    _write(
+        os.path.join(tmp, "pyvenv.cfg"),
+        "home = %s\ninclude-system-site-packages = false\nversion = %d.%d.%d\npex-rs-pex-hash = %s\n"
+        % ((os.path.dirname(exe),) + tuple(sys.version_info[:3]) + (pex_hash,)),
+    )
+    own = {"python", "python3", xy}
+    for name in own:
+        os.symlink(exe, os.path.join(bindir, name))
+    python = os.path.join(final, "bin", "python")
+
+    # Console and gui scripts as pip writes them, then the wheels' own scripts (.data/scripts),
+    # each name taken by the first distribution (in PEX-INFO order) that has it.
+    for name, value in sorted(_wheel_scripts(wheel_dirs).items()):
+        module, _, attrs = value.partition(":")
+        if name in own or "/" in name or _bad_name(name) or not _is_dotted(module) or (attrs and not _is_dotted(attrs)):
+            continue
+        if attrs:
+            head = attrs.split(".")[0]
+            body = "from %s import %s\nif __name__ == \"__main__\":\n    sys.exit(%s())\n" % (module, head, attrs)
+        else:
+            body = "import runpy\nrunpy.run_module(%r, run_name=\"__main__\", alter_sys=True)\n" % module
+        _write(os.path.join(bindir, name), _shebang(python) + "# -*- coding: utf-8 -*-\nimport sys\n" + body, 0o755)
+        own.add(name)
+    for d in wheel_dirs:
+        scripts = os.path.join(d, ".prefix", "bin")
+        for name in sorted(os.listdir(scripts)) if os.path.isdir(scripts) else ():
+            if name in own or not os.path.isfile(os.path.join(scripts, name)):
+                continue
+            with open(os.path.join(scripts, name), "rb") as f:
+                data = f.read()
+            if data.startswith(b"#!python"):  # also #!pythonw; arguments are dropped, as pip does
+                data = _shebang(python).encode() + data.partition(b"\n")[2]
+            with open(os.path.join(bindir, name), "wb") as f:
+                f.write(data)
+            os.chmod(os.path.join(bindir, name), 0o755)
+            own.add(name)
+
+    # The runtime itself, compiled now so that no run has to write its .pyc.
+    import py_compile
+
+    boot_py = os.path.join(site_packages, "__pex_rs_boot__.py")
+    _write(boot_py, boot_source)
+    py_compile.compile(
+        boot_py,
+        cfile=os.path.join(site_packages, "__pycache__", "__pex_rs_boot__.%s.pyc" % sys.implementation.cache_tag),
+        dfile=os.path.join(_site_packages(final), "__pex_rs_boot__.py"),
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
+    )
+    _write(os.path.join(tmp, "PEX-INFO"), info_text)
+    _write(os.path.join(tmp, ".last-access"), "")
+    _write_runner(tmp, python, standalone)
+    # The wheels' contents, merged: site-packages gets every wheel's top level (but .prefix) and
+    # the venv itself gets every .prefix (but bin/, copied above), as an installer would lay them
+    # out; files of the venv's own stay.
+    _link_tree(site_packages, _site_packages(final), wheel_dirs, (".prefix", "__pycache__"), standalone)
+    prefixes = [p for p in (os.path.join(d, ".prefix") for d in wheel_dirs) if os.path.isdir(p)]
+    _link_tree(tmp, final, prefixes, ("bin",), standalone)
+
+
+def _point_sh(vdir, key):
+    """Make vdir/sh, the venv the sh header runs, a link to `key` unless it names a working venv."""
+    sh = os.path.join(vdir, "sh")
+    if os.access(os.path.join(sh, "bin", "python"), os.X_OK) and os.path.isfile(os.path.join(sh, "pex")):
+        return
+    link = os.path.join(vdir, ".sh.%s.tmp" % os.urandom(8).hex())
+    try:
+        os.symlink(key, link)
+        os.rename(link, sh)  # atomic: readers see the old link or the new one
+        _log("pointed %s to %s" % (sh, key))
     except OSError as e:
-        raise _Error("cannot install into %s: %s" % (tmp, e))
+        _log("cannot point %s to %s: %s" % (sh, key, e))  # a read-only root: the header falls back
+    finally:
+        if os.path.lexists(link):
+            os.unlink(link)
+
+
+def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_text):
+    """Install what root lacks, then the venv of this PEX for this interpreter; its path."""
+    missing = [e for e in entries if not e.locate(root)]
+    if missing:
+        _install_all(zf, pex, root, missing)
+    vdir = os.path.join(root, "venvs", "v1", pex_hash)
+    final = os.path.join(vdir, key)
+    os.makedirs(vdir, exist_ok=True)
+    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
+    made = _publish(
+        vdir,
+        key,
+        lambda: os.path.isfile(os.path.join(final, "pex")),
+        lambda tmp: _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash),
+    )
+    _log("%s %s" % ("created venv" if made else "found venv (created concurrently)", final))
+    _point_sh(vdir, key)
+    return final
+
+
+# PEX_ROOT upkeep -------------------------------------------------------------------------------
+
+
+def _hold_access_lock(root):
+    """Hold a shared flock on root/.access.lck for the life of this process (the descriptor is
+    never closed): `pex-rs cache prune` takes it exclusively, so it never deletes what a running
+    PEX uses. Returns False when a prune ran while we waited (what we use may be gone)."""
+    import fcntl
+
+    path = os.path.join(root, ".access.lck")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return True  # a read-only root without a lock file: nothing can prune it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        _log("waiting for a prune of %s to finish" % root)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return False
+
+
+def _touch_last_access(venv):
+    """Record that the venv was used, at most once an hour: `pex-rs cache prune` removes venvs
+    by this date, and a warm start should not write on every run (or at all, read-only)."""
+    import time
+
+    path = os.path.join(venv, ".last-access")
+    try:
+        if time.time() - os.stat(path).st_mtime < 3600:
+            return
+        os.utime(path)
+    except OSError:
+        try:
+            open(path, "a").close()
+        except OSError:
+            pass
+
+
+def _member_groups(zf):
+    """The archive's members by entry: {wheel file name: [...], None (user code): [...]}, each
+    member as (name, path inside the entry, ZipInfo)."""
+    groups = {}
+    for info in zf.infolist():
+        name = info.filename
+        if name.startswith(".deps/"):
+            whl, _, rest = name[6:].partition("/")
+            groups.setdefault(whl, []).append((name, rest, info))
+        elif name not in ("__main__.py", "PEX-INFO"):
+            groups.setdefault(None, []).append((name, name, info))
+    return groups
+
+
+def _differs(zf, info, path):
+    """True if the file at path does not hold the member's bytes (or cannot be read)."""
+    try:
+        with zf.open(info) as member, open(path, "rb") as f:
+            while True:
+                a, b = member.read(1 << 20), f.read(1 << 20)
+                if a != b:
+                    return True
+                if not a:
+                    return False
+    except OSError:
+        return True
+
+
+def _discard(path):
+    """Take an installed directory away at once (a rename to a name nothing trusts), then delete it."""
+    import shutil
+
+    parent, name = os.path.split(path.rstrip("/"))
+    doomed = os.path.join(parent, ".%s.%s.tmp" % (name, os.urandom(8).hex()))
+    os.rename(path, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _verify(zf, root, entries, venv, report):
+    """PEX_VERIFY: compare every installed file with the archive's copy; an entry with a missing
+    or different file is discarded, and so is a venv with a broken link, so that the install
+    that follows puts them back. report(path, problem or None) is told about each."""
+    import fcntl
+
+    groups = _member_groups(zf)
+    for e in entries:
+        if not e.locate(root):
+            continue
+        bad = [rel for name, rel, info in groups.get(e.sub or None, [])
+               if not name.endswith("/") and _differs(zf, info, os.path.join(e.path, rel))]
+        if not bad:
+            report(e.path, None)
+            continue
+        vdir = os.path.join(root, e.bucket, "v1")
+        fd = os.open(os.path.join(vdir, ".%s.lck" % e.digest), os.O_RDONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _discard(os.path.join(vdir, e.digest))
+        finally:
+            os.close(fd)
+        report(e.path, "%d file(s) missing or changed, e.g. %s" % (len(bad), bad[0]))
+    if os.path.isdir(venv):
+        site_packages = _site_packages(venv)
+        broken = [n for n in (os.listdir(site_packages) if os.path.isdir(site_packages) else ())
+                  if not os.path.exists(os.path.join(site_packages, n))]
+        if not os.path.isdir(site_packages) or broken or not os.path.isfile(os.path.join(venv, "pex")):
+            _discard(venv)
+            report(venv, "broken (%s)" % (", ".join(broken[:3]) or "incomplete"))
+        else:
+            report(venv, None)
+
+
+# boot(): from the zip to the venv -------------------------------------------------------------
+
+
+def _boot_source(zf, pex):
+    """This file's text, as the PEX carries it: __main__.py without its last `boot(...)` line."""
+    import zipfile
+
+    try:
+        text = zf.read("__main__.py").decode("utf-8")
+    except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
+        raise _Error("cannot read __main__.py from %s (%s); rebuild it" % (pex, e))
+    head, _, last = text.rstrip("\n").rpartition("\n")
+    if not last.startswith("boot("):
+        raise _Error("%s has no boot(...) line at the end of __main__.py; rebuild it" % pex)
+    return head + "\n"
+
+
+def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only):
+    """Install into root, or into a temporary root when root is not writable; returns the venv
+    and the temporary root (None when root was used)."""
+    import errno
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(pex)
+    except (OSError, zipfile.BadZipFile) as e:
+        raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
+    with zf:
+        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text)
+
+        usable = os.path.isabs(root)
+        why = "no home directory to expand ~ to"
+        if usable:
+            try:
+                return _materialize(zf, pex, root, entries, *args), None
+            except OSError as e:
+                # The root cannot be created or written; other errors (a full disk) are the
+                # machine's problem, not the root's, and a temporary root would not help.
+                if install_only or e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST):
+                    raise _Error("cannot install into %s: %s" % (root, e))
+                why = e.strerror
+        if install_only:
+            raise _Error("cannot install into %s: %s" % (root, why))
+        import shutil
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="pex-rs-root.")
+        sys.stderr.write(
+            "pex-rs: warning: PEX_ROOT %s is not writable (%s); using the temporary root %s for "
+            "this run; set PEX_ROOT to a writable directory to install only once\n" % (root, why, tmp))
+        try:
+            # What the read-only root has is used from there, through links in the temporary one.
+            for e in entries:
+                if usable and e.locate(root):
+                    os.makedirs(os.path.join(tmp, e.bucket, "v1"), exist_ok=True)
+                    link = os.path.join(tmp, e.bucket, "v1", e.digest)
+                    os.symlink(os.path.join(root, e.bucket, "v1", e.digest), link)
+            return _materialize(zf, pex, tmp, entries, *args), tmp
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(e, OSError):
+                raise _Error("cannot install into %s: %s" % (tmp, e))
+            raise
+
+
+def _python_options():
+    """The options this interpreter runs with, as command-line options for the venv's python
+    (all but -S: the venv needs site). Options that environment variables gave are given again;
+    that changes nothing."""
+    f = sys.flags
+    opts = ["-d"] * f.debug + ["-O"] * f.optimize + ["-v"] * f.verbose + ["-b"] * f.bytes_warning
+    for flag, opt in (("inspect", "-i"), ("isolated", "-I"), ("ignore_environment", "-E"),
+                      ("no_user_site", "-s"), ("dont_write_bytecode", "-B"), ("quiet", "-q"),
+                      ("safe_path", "-P")):
+        if getattr(f, flag, 0):
+            opts.append(opt)
+    import io
+
+    if isinstance(getattr(sys.stdout, "buffer", None), io.FileIO):
+        opts.append("-u")
+    from_env = []
+    if not f.ignore_environment:
+        from_env = [w for w in os.environ.get("PYTHONWARNINGS", "").split(",") if w]
+    warnoptions = list(sys.warnoptions)
+    if getattr(f, "dev_mode", False) and warnoptions[:1] == ["default"]:
+        del warnoptions[0]  # -X dev's own, given again by -X dev
+    for w in warnoptions:
+        if w in from_env:
+            from_env.remove(w)
+        else:
+            opts.append("-W" + w)
+    for k, v in getattr(sys, "_xoptions", {}).items():
+        opts.append("-X" + (k if v is True else "%s=%s" % (k, v)))
+    return opts
+
+
+def _run_then_remove(cmd, tmp):
+    """Run cmd, remove tmp, exit as cmd did (exec would leave tmp behind)."""
+    import shutil
+    import signal
+    import subprocess
+
+    try:
+        proc = subprocess.Popen(cmd, close_fds=False)
+        # A terminal's ^C reaches the child too; a signal for this process alone is passed on.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda signum, frame: proc.send_signal(signum))
+        rc = proc.wait()
+    except OSError as e:
+        raise _Error("cannot run %s: %s" % (cmd[0], e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if rc < 0:
+        sys.stdout.flush()
+        signal.signal(-rc, signal.SIG_DFL)
+        os.kill(os.getpid(), -rc)
+        rc = 128 - rc
+    sys.exit(rc)
+
+
+def _standalone_venv(pex, dest, scope, venv, info):
+    """`pex-rs venv`: make dest a virtual environment that holds copies of this PEX, nothing
+    linked into PEX_ROOT, for container images: scope `deps` lays out the interpreter and the
+    wheels, `srcs` adds the user code and the runner (`dest/pex`) to such a venv, `all` both.
+    `venv` is this PEX's venv in PEX_ROOT, already installed: its parts are copied from there."""
+    import json
+    import shutil
+    import zipfile
+
+    dest = os.path.abspath(dest)
+    with open(os.path.join(venv, "PEX-INFO"), encoding="utf-8") as f:
+        root_info = f.read()
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(venv))))
+    _, entries = _parse_info(root_info, pex)
+    for e in entries:
+        e.locate(root)
+    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
+    code_dirs = [e.path for e in entries if e.bucket == "user_code"]
+    # The venv's own PEX-INFO names no PEX_ROOT entries: everything is inside it.
+    own = dict(info, distributions={}, code_hash=_EMPTY_SHA256)
+    own_text = json.dumps(own, sort_keys=True, separators=(",", ":"))
+    if scope in ("all", "deps"):
+        if os.path.exists(dest) and os.listdir(dest):
+            raise _Error("%s exists and is not empty; remove it or choose another directory" % dest)
+        parent = os.path.dirname(dest)
+        os.makedirs(parent, exist_ok=True)
+        tmp = os.path.join(parent, ".%s.%s.tmp" % (os.path.basename(dest), os.urandom(8).hex()))
+        os.mkdir(tmp)
+        try:
+            with zipfile.ZipFile(pex) as zf:
+                boot_source = _boot_source(zf, pex)
+            exe, _ = _interpreter_key()
+            _make_venv(tmp, dest, exe, wheel_dirs, boot_source, own_text, info["pex_hash"], standalone=True)
+            if scope == "deps":  # the runner comes with the sources
+                os.unlink(os.path.join(tmp, "pex"))
+            if os.path.isdir(dest):
+                os.rmdir(dest)
+            os.rename(tmp, dest)
+        finally:
+            if os.path.lexists(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+    elif not os.path.isfile(os.path.join(dest, "pyvenv.cfg")):
+        raise _Error("%s is not a virtual environment; make one with --scope deps first" % dest)
+    if scope in ("all", "srcs"):
+        site_packages = _site_packages(dest)
+        for d in code_dirs:
+            _link_tree(site_packages, site_packages, [d], ("__pycache__",), copies=True)
+        if scope == "srcs":
+            _write(os.path.join(dest, "PEX-INFO"), own_text)
+            _write_runner(dest, os.path.join(dest, "bin", "python"), True)
+
+
+def _verify_installed(pex, root, entries, venv, install_only):
+    """PEX_VERIFY=1: check what root holds for this PEX against the archive and discard what is
+    damaged, so the install that follows repairs it. `pex-rs verify` (install-only) gets one
+    line per entry on stdout; a normal run only hears of repairs, on stderr."""
+    import zipfile
+
+    def report(path, problem):
+        if install_only:
+            print("%s %s%s" % ("repaired" if problem else "ok", path, ": " + problem if problem else ""))
+        elif problem:
+            sys.stderr.write("pex-rs: repairing %s: %s\n" % (path, problem))
+
+    try:
+        with zipfile.ZipFile(pex) as zf:
+            _verify(zf, root, entries, venv, report)
+    except (OSError, zipfile.BadZipFile) as e:
+        raise _Error("cannot verify %s against %s: %s" % (root, pex, e))
+    sys.stdout.flush()
+
+
+def boot(pex_info_text):
+    """Run from the zip: make sure PEX_ROOT holds this PEX's venv for this interpreter, then exec
+    the venv's python on its runner (docs/format.md, "What the runtime does")."""
+    try:
+        _set_verbose()
+        pex = os.path.abspath(sys.argv[0])
+        install_only = os.environ.get(_INSTALL_ONLY) == "1"
+        info, entries = _parse_info(pex_info_text, pex)
+        pex_hash = info["pex_hash"]
+        exe, key = _interpreter_key()
+        root = _default_root()
+        venv = os.path.join(root, "venvs", "v1", pex_hash, key)
+        _log("PEX %s, PEX_ROOT %s, interpreter %s (%s)" % (pex, root, exe, key))
+        tmp = None
+        if os.path.isabs(root):
+            try:
+                os.makedirs(root, exist_ok=True)
+            except OSError:
+                pass  # read-only: handled by the install below when something is missing
+            _hold_access_lock(root)
+        if os.environ.get("PEX_VERIFY", "").lower() in ("1", "true") and os.path.isabs(root):
+            _verify_installed(pex, root, entries, venv, install_only)
+        if os.path.isabs(root) and os.path.isfile(os.path.join(venv, "pex")):
+            _log("warm: %s" % venv)
+            _point_sh(os.path.dirname(venv), key)
+        else:
+            _log("cold: no %s" % venv)
+            venv, tmp = _cold(pex, root, entries, pex_hash, exe, key, pex_info_text, install_only)
+        dest = os.environ.get(_STANDALONE)
+        if dest:
+            scope = os.environ.get(_STANDALONE + "_SCOPE", "all")
+            if scope not in ("all", "deps", "srcs"):
+                raise _Error("the venv scope must be all, deps or srcs, not %r" % scope)
+            try:
+                _standalone_venv(pex, dest, scope, venv, info)
+            except OSError as e:
+                raise _Error("cannot make the virtual environment %s: %s" % (dest, e))
+            finally:
+                if tmp:
+                    import shutil
+
+                    shutil.rmtree(tmp, ignore_errors=True)
+            sys.exit(0)
+        if install_only:
+            _log("installed only (%s)" % _INSTALL_ONLY)
+            sys.exit(0)
+        cmd = [os.path.join(venv, "bin", "python")] + _python_options() + [os.path.join(venv, "pex"), pex]
+        _log("%s %s" % ("running" if tmp else "exec", " ".join(cmd + ["ARGS..."])))
+        cmd += sys.argv[1:]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if tmp:
+            _run_then_remove(cmd, tmp)
+        try:
+            os.execv(cmd[0], cmd)
+        except OSError as e:
+            raise _Error("cannot run %s: %s" % (cmd[0], e))
+    except _Error as e:
+        _fail(e)
+
+
+# run(): the venv's runner -------------------------------------------------------------------------
 
 
 def _is_stdlib(path, bases):
@@ -239,7 +837,7 @@ def _is_stdlib(path, bases):
 
 
 def _scrub_modules(keep, drop):
-    """Forget host modules imported from dropped sys.path entries (by site, .pth files, ...)."""
+    """Forget modules imported from dropped sys.path entries (by a sitecustomize, say)."""
     drop = [d.rstrip(os.sep) for d in drop]
     entries = drop + [d.rstrip(os.sep) for d in keep]
 
@@ -262,16 +860,16 @@ def _scrub_modules(keep, drop):
         if any(isinstance(p, str) and owner(p) in drop for p in paths):
             del sys.modules[name]
             dropped.add(name)
-    # Import hooks installed by host .pth files (setuptools' distutils shim, ...) go with them.
+    # Import hooks they installed go with them.
     sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__module__", None) not in dropped]
     if dropped:
         _log("dropped host modules: %s" % ", ".join(sorted(dropped)))
 
 
-def _setup_sys_path(pex, inherit, code_dirs, wheel_dirs, extra):
-    """Lay sys.path out as a virtualenv would: the user code where a script's directory goes
-    (first), then the standard library, then the wheels where site-packages goes, so a wheel
-    can never shadow the standard library (a `typing` or `enum34` backport, say)."""
+def _setup_sys_path(venv, inherit, code_dir, extra):
+    """Lay sys.path out as for a script in this virtualenv: the user code where the script's
+    directory goes (first), then the standard library, then site-packages. The venv already
+    leaves the host's site-packages and user site out; PYTHONPATH goes too unless inherited."""
     import site
 
     bases = {sys.base_prefix, sys.base_exec_prefix}
@@ -279,75 +877,66 @@ def _setup_sys_path(pex, inherit, code_dirs, wheel_dirs, extra):
     pythonpath = set()
     if not sys.flags.ignore_environment:
         pythonpath = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
-    std, host = [], []
-    for p in sys.path:
+    std, ours, host = [], [], []
+    for i, p in enumerate(sys.path):
         a = os.path.abspath(p)
-        if a == pex:
-            continue  # the zip itself: its root holds user code that we run from PEX_ROOT
-        (std if p and a not in pythonpath and _is_stdlib(a, bases) else host).append(p)
+        if i == 0 and os.path.realpath(a) == os.path.realpath(venv):
+            continue  # the runner's directory, where python put the script's
+        if not p or a in pythonpath:
+            host.append(p)
+        else:
+            (std if _is_stdlib(a, bases) else ours).append(p)
     if inherit == "false":
-        _scrub_modules([os.path.abspath(p) for p in std], [os.path.abspath(p) for p in host] + [pex])
+        if host:
+            _scrub_modules([os.path.abspath(p) for p in std + ours], [os.path.abspath(p) for p in host])
         host = []
     # addsitedir appends, and runs the .pth files of each dir while the standard library is
     # importable (their `import` lines may need it); the order is settled afterwards.
-    sys.path[:] = std + host
+    sys.path[:] = std + ours + host
     known = {os.path.normcase(os.path.abspath(p)) for p in sys.path}
     added = []
-    for dirs in (code_dirs, wheel_dirs):
+    for dirs in ([code_dir] if code_dir else [], _host_site_dirs() if inherit != "false" else []):
         before = set(sys.path)
         for d in dirs:
             site.addsitedir(d, known)
         added.append([p for p in sys.path if p not in before])
-    code, wheels = added
+    code, host_site = added
     if inherit == "prefer":
-        sys.path[:] = code + std + host + wheels
+        sys.path[:] = code + std + host + host_site + ours
     else:  # "false" (host is empty) or "fallback"
-        sys.path[:] = code + std + wheels + host
+        sys.path[:] = code + std + ours + host + host_site
     sys.path.extend(p for p in extra.split(":") if p)
     _log("sys.path: %s" % sys.path)
 
 
-def _entry_points(dist_info):
-    """The console_scripts and gui_scripts of one entry_points.txt, as {name: "module:attr"}."""
-    scripts, section = {}, None
-    try:
-        with open(os.path.join(dist_info, "entry_points.txt"), encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return scripts
-    for line in lines:
-        line = line.strip()
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif section in ("console_scripts", "gui_scripts") and "=" in line and line[0] not in "#;":
-            name, value = line.split("=", 1)
-            scripts.setdefault(name.strip(), value.split("[", 1)[0].strip())
-    return scripts
+def _host_site_dirs():
+    """The base interpreter's user site (when enabled) and site-packages."""
+    import site
+
+    dirs = []
+    if site.check_enableusersite():
+        dirs.append(site.getusersitepackages())
+    prefixes = [sys.base_prefix] + ([sys.base_exec_prefix] if sys.base_exec_prefix != sys.base_prefix else [])
+    dirs += site.getsitepackages(prefixes)
+    return [d for d in dirs if os.path.isdir(d)]
 
 
-def _find_script(name, wheel_dirs):
+def _find_script(name, wheel_dirs, bindir):
     """("entry", "module:attr") or ("file", path) for a script name; raises with the choices."""
-    available = set()
-    for d in wheel_dirs:
-        for n in sorted(os.listdir(d)):
-            if n.endswith(".dist-info"):
-                scripts = _entry_points(os.path.join(d, n))
-                if name in scripts:
-                    return "entry", scripts[name]
-                available.update(scripts)
-    for d in wheel_dirs:
-        bindir = os.path.join(d, ".prefix", "bin")
-        path = os.path.join(bindir, name)
-        if "/" not in name and os.path.isfile(path):
-            return "file", path
-        if os.path.isdir(bindir):
-            available.update(os.listdir(bindir))
+    scripts = _wheel_scripts(wheel_dirs)
+    if name in scripts:
+        return "entry", scripts[name]
+    own = {"python", "python3", "python%d.%d" % sys.version_info[:2]}
+    path = os.path.join(bindir, name)
+    if "/" not in name and name not in own and os.path.isfile(path):
+        return "file", path
+    available = set(scripts) | (set(os.listdir(bindir)) - own if os.path.isdir(bindir) else set())
     raise _Error("no script %r in this PEX; available: %s" % (name, ", ".join(sorted(available)) or "none"))
 
 
 def _new_main(file=None):
     # Code run "as the program" gets a fresh, real __main__ module, as python gives it, so that
-    # pickle and multiprocessing find what it defines; boot's own globals stay out of its way.
+    # pickle and multiprocessing find what it defines; the runner's globals stay out of its way.
     main = type(sys)("__main__")
     main.__builtins__ = sys.modules["builtins"]
     if file is not None:
@@ -357,7 +946,9 @@ def _new_main(file=None):
 
 
 def _exec_as_main(source, filename, argv, file=None):
-    code = compile(source, filename, "exec", dont_inherit=True)
+    # exec() of a str is what `python -c` does (its filename is "<string>"); the first compile()
+    # of a process costs a millisecond more, building the types of the ast module.
+    code = source if filename == "<string>" else compile(source, filename, "exec", dont_inherit=True)
     sys.argv = argv
     exec(code, _new_main(file).__dict__)
 
@@ -395,8 +986,9 @@ def _run_entry(value, pex, args):
 def _run_script_file(path, pex, args):
     with open(path, "rb") as f:
         source = f.read()
-    first = source.split(b"\n", 1)[0]
-    if first.startswith(b"#!") and b"python" not in first:
+    first, _, rest = source.partition(b"\n")
+    # A python shebang, none, or the /bin/sh one _shebang writes for long paths: run it here.
+    if first.startswith(b"#!") and b"python" not in first and not rest.startswith(b"'''exec' "):
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(path, [path] + args)
@@ -451,43 +1043,32 @@ def _interpreter(args):
     )
 
 
-def _prepare(pex_info_text):
+def _prepare(runner, standalone=False):
     """Everything before the application runs; returns how to start it."""
-    global _VERBOSE
-
     env = os.environ
-    verbose = env.get("PEX_VERBOSE", "").strip()
-    _VERBOSE = int(verbose) if verbose.isdigit() else int(bool(verbose))
-    pex = os.path.abspath(sys.argv[0])
-    info = _load_json(pex_info_text)
-    if not isinstance(info, dict) or info.get("pex_rs_format", 1) != 1:
-        raise _Error("%s has a PEX-INFO this runtime does not understand; rebuild it" % pex)
-
-    dists = info.get("distributions") or {}
-    if not isinstance(dists, dict):
-        raise _Error("PEX-INFO of %s has a bad distributions field" % pex)
-    entries = []
-    for whl, digest in sorted(dists.items()):
-        if not _is_digest(digest) or "/" in whl or _bad_name(whl):
-            raise _Error("PEX-INFO of %s lists a bad distribution %r: %r" % (pex, whl, digest))
-        entries.append(_Entry("installed_wheels", digest, whl))
-    code_hash = info.get("code_hash", _EMPTY_SHA256)
-    if not _is_digest(code_hash):
-        raise _Error("PEX-INFO of %s has a bad code_hash %r" % (pex, code_hash))
-    if code_hash != _EMPTY_SHA256:
-        entries.insert(0, _Entry("user_code", code_hash, ""))
-
-    root = _default_root()
-    _log("PEX %s, PEX_ROOT %s" % (pex, root))
-    _ensure_installed(pex, root, entries)
+    _set_verbose()
+    venv = os.path.dirname(os.path.abspath(runner))
+    if len(sys.argv) < 2:
+        raise _Error("usage: %s PEX [ARGS...] (the runner of the PEX's virtualenv)" % runner)
+    pex = os.path.abspath(sys.argv[1])
+    try:
+        with open(os.path.join(venv, "PEX-INFO"), encoding="utf-8") as f:
+            info, entries = _parse_info(f.read(), pex)
+    except OSError as e:
+        raise _Error("cannot read the PEX-INFO of %s: %s; delete it and run the PEX again" % (venv, e))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(venv))))
+    _log("runner: PEX %s, venv %s" % (pex, venv))
+    if not standalone:
+        if not _hold_access_lock(root) and not os.path.isfile(runner):
+            raise _Error("%s was pruned while %s started; run it again" % (venv, pex))
+        _touch_last_access(venv)
 
     inherit = env.get("PEX_INHERIT_PATH") or str(info.get("inherit_path", "false"))
     inherit = {"true": "prefer"}.get(inherit.lower(), inherit.lower())
     if inherit not in ("false", "prefer", "fallback"):
         raise _Error("inherit_path (PEX_INHERIT_PATH) must be false, prefer or fallback, not %r" % inherit)
-    code_dirs = [e.path for e in entries if e.bucket == "user_code"]
-    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
-    _setup_sys_path(pex, inherit, code_dirs, wheel_dirs, env.get("PEX_EXTRA_SYS_PATH", ""))
+    code = [os.path.join(root, e.bucket, "v1", e.digest) for e in entries if e.bucket == "user_code"]
+    _setup_sys_path(venv, inherit, code[0] if code else None, env.get("PEX_EXTRA_SYS_PATH", ""))
 
     interpreter = env.get("PEX_INTERPRETER", "").lower() in ("1", "true")
     script, module = env.get("PEX_SCRIPT"), env.get("PEX_MODULE")
@@ -509,20 +1090,25 @@ def _prepare(pex_info_text):
     else:
         entry = ("interpreter", None)
     _log("entry: %s %s" % entry)
-    return pex, entry, wheel_dirs
+    if entry[0] == "script":
+        # Only the lookup is guarded: errors raised by the script itself are its own.
+        wheel_dirs = [os.path.join(root, e.bucket, "v1", e.digest, e.sub) for e in entries if e.sub]
+        entry = _find_script(entry[1], wheel_dirs, os.path.join(venv, "bin"))
+        _log("script: %s %s" % entry)
+    return pex, entry
 
 
-def boot(pex_info_text):
-    """Install what the PEX needs into PEX_ROOT if missing, isolate sys.path, run the entry."""
+def run(runner, standalone=False):
+    """The runner of a PEX's venv (<venv>/pex, called with sys.argv [runner, PEX, ARGS...]):
+    lay sys.path out, then run the PEX's entry as the program."""
+    if standalone:
+        # A venv made by `pex-rs venv` is run as `venv/pex ARGS`: it stands for the PEX itself.
+        sys.argv[1:1] = [os.path.abspath(runner)]
     try:
-        pex, (kind, value), wheel_dirs = _prepare(pex_info_text)
-        if kind == "script":
-            # Only the lookup is guarded: errors raised by the script itself are its own.
-            kind, value = _find_script(value, wheel_dirs)
-            _log("script: %s %s" % (kind, value))
+        pex, (kind, value) = _prepare(runner, standalone)
     except _Error as e:
         _fail(e)
-    args = sys.argv[1:]
+    args = sys.argv[2:]
     if kind == "entry":
         _run_entry(value, pex, args)
     elif kind == "file":

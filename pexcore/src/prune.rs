@@ -1,0 +1,149 @@
+//! PEX_ROOT garbage collection: remove the virtual environments not used for a while, then the
+//! wheel and user code installs that no remaining environment uses.
+//!
+//! A running PEX holds a shared lock on `$PEX_ROOT/.access.lck` for its whole life; pruning
+//! takes it exclusively, so it waits until no PEX runs and no PEX can start while it deletes.
+//! A virtual environment's last use is the modification time of its `.last-access` file, which
+//! the runtime refreshes at most once an hour (`docs/format.md`, "PEX_ROOT layout"). Entries are
+//! renamed to a hidden temporary name before they are deleted, so an interrupted prune leaves
+//! nothing that looks installed.
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::pexinfo::PexInfo;
+
+/// Why a PEX_ROOT could not be pruned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("failed to prune `{path}`")]
+    Io {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a prune removed.
+#[derive(Clone, Debug, Default)]
+pub struct PruneReport {
+    /// The removed directories.
+    pub removed: Vec<Utf8PathBuf>,
+    /// How many bytes they held.
+    pub bytes: u64,
+}
+
+/// Removes what `pex_root` holds that was not used within `older_than`.
+pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneReport, Error> {
+    let io = |path: &Utf8Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    let mut report = PruneReport::default();
+    if !pex_root.is_dir() {
+        return Ok(report);
+    }
+    let lock_path = pex_root.join(".access.lck");
+    let lock =
+        fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
+    lock.file().lock().map_err(io(&lock_path))?;
+    let cutoff = SystemTime::now().checked_sub(older_than).unwrap_or(SystemTime::UNIX_EPOCH);
+
+    let mut referenced: HashSet<String> = HashSet::new();
+    let venvs = pex_root.join("venvs/v1");
+    for pex_dir in visible_children(&venvs)? {
+        let mut remaining = 0;
+        for venv in visible_children(&pex_dir)? {
+            if !venv.is_dir() || venv.is_symlink() {
+                continue; // the `sh` link: removed with its directory below
+            }
+            let last_use = modified(&venv.join(".last-access")).or_else(|| modified(&venv));
+            if last_use.is_some_and(|time| time < cutoff) {
+                remove(&venv, &mut report)?;
+                continue;
+            }
+            remaining += 1;
+            let text = fs_err::read_to_string(venv.join("PEX-INFO")).unwrap_or_default();
+            if let Ok(info) = PexInfo::from_json(&text, &venv) {
+                referenced.extend(info.distributions.into_values());
+                referenced.extend(info.code_hash);
+            }
+        }
+        if remaining == 0 {
+            remove(&pex_dir, &mut report)?;
+        }
+    }
+    for bucket in ["installed_wheels/v1", "user_code/v1"] {
+        let bucket = pex_root.join(bucket);
+        for entry in visible_children(&bucket)? {
+            let name = entry.file_name().unwrap_or_default();
+            let is_old = modified(&entry).is_some_and(|time| time < cutoff);
+            if !referenced.contains(name) && is_old {
+                remove(&entry, &mut report)?;
+            }
+        }
+        // Nothing installs while the lock is held: every temporary directory is abandoned.
+        if let Ok(children) = fs_err::read_dir(&bucket) {
+            for child in children.flatten() {
+                let name = child.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && Utf8Path::new(&name).extension() == Some("tmp") {
+                    let _ = fs_err::remove_dir_all(child.path());
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The children of `dir` whose names do not start with a dot (locks, temporary directories).
+fn visible_children(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+    let entries = match fs_err::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(Error::Io { path: dir.to_owned(), source }),
+    };
+    let mut children = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') {
+            children.push(dir.join(name));
+        }
+    }
+    children.sort();
+    Ok(children)
+}
+
+fn modified(path: &Utf8Path) -> Option<SystemTime> {
+    fs_err::symlink_metadata(path).ok()?.modified().ok()
+}
+
+/// Renames `path` to a hidden temporary name (so it stops counting as installed at once), then
+/// deletes it.
+fn remove(path: &Utf8Path, report: &mut PruneReport) -> Result<(), Error> {
+    let parent = path.parent().unwrap_or(Utf8Path::new("."));
+    let name = path.file_name().unwrap_or_default();
+    let doomed = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs_err::rename(path, &doomed).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    report.bytes += disk_usage(&doomed);
+    fs_err::remove_dir_all(&doomed).map_err(|source| Error::Io { path: doomed.clone(), source })?;
+    report.removed.push(path.to_owned());
+    Ok(())
+}
+
+fn disk_usage(path: &Utf8Path) -> u64 {
+    let Ok(metadata) = fs_err::symlink_metadata(path) else { return 0 };
+    if !metadata.is_dir() {
+        return metadata.len();
+    }
+    fs_err::read_dir(path).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.path()).ok())
+            .map(|child| disk_usage(&child))
+            .sum()
+    })
+}
