@@ -117,10 +117,26 @@ if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}" ]; then
   venv=$root/venvs/v1/{pex_hash}/sh
   if [ -x "$venv/bin/python" ] && [ -f "$venv/pex" ]; then exec "$venv/bin/python" "$venv/pex" "$0" "$@"; fi
 fi
-for python in ${{PEX_PYTHON:-}} {candidates}; do
-  if command -v "$python" >/dev/null 2>&1; then exec "$python" -c "{LOADER}" "$0" "$@"; fi
-done
-echo "pex-rs: error: no Python interpreter found to run $0 (tried: ${{PEX_PYTHON:-}} {candidates}); install one or set PEX_PYTHON" >&2
+names="${{PEX_PYTHON:-}} {candidates}"
+python=
+if [ -n "${{PEX_PYTHON_PATH:-}}" ]; then
+  saved_ifs=$IFS; IFS=:
+  for entry in $PEX_PYTHON_PATH; do
+    IFS=$saved_ifs
+    for name in $names; do
+      candidate=$entry; if [ -d "$entry" ]; then candidate=$entry/${{name##*/}}; fi
+      if [ -z "$python" ] && [ -f "$candidate" ] && [ -x "$candidate" ]; then python=$candidate; fi
+    done
+  done
+  IFS=$saved_ifs; where="in PEX_PYTHON_PATH"
+else
+  for name in $names; do
+    if [ -z "$python" ] && command -v "$name" >/dev/null 2>&1; then python=$name; fi
+  done
+  where="on PATH"
+fi
+if [ -n "$python" ]; then exec "$python" -c "{LOADER}" "$0" "$@"; fi
+echo "pex-rs: error: no Python interpreter found $where to run $0 (tried: $names); install one or set PEX_PYTHON" >&2
 exit 127
 "#
     )
@@ -369,7 +385,7 @@ mod tests {
         // `sh -n` checks the syntax without running anything.
         let header = super::sh_header(&Shebang::new("/opt/py/bin/python3.11").unwrap(), &"ab".repeat(32));
         assert!(header.starts_with("#!/bin/sh\n"));
-        assert!(header.contains("for python in ${PEX_PYTHON:-} /opt/py/bin/python3.11 python3 python; do"));
+        assert!(header.contains("names=\"${PEX_PYTHON:-} /opt/py/bin/python3.11 python3 python\""));
         let status = std::process::Command::new("sh").args(["-n", "-c", &header]).status().unwrap();
         assert!(status.success(), "{header}");
     }

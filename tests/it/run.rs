@@ -244,3 +244,32 @@ fn the_installed_environment_behaves_as_a_virtualenv() {
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello bin\n");
 }
+
+#[test]
+fn pex_python_and_pex_python_path_choose_the_interpreter() {
+    let project = Project::new();
+    let pex = project.build("choose.pex", &["-e", "app.cli:run"]);
+    let code = ["-c", "import sys; print(sys.version_info[:2])"];
+    for python in pythons() {
+        let (major, minor) = python.version;
+        let expected = format!("({major}, {minor})\n");
+        let directory = python.path.parent().unwrap();
+        let run = |variables: &[(&str, &std::ffi::OsStr)]| {
+            let mut command = std::process::Command::new(&pex);
+            crate::support::clean_environment(&mut command);
+            command.args(code).env("PEX_ROOT", &project.context.pex_root).env("PEX_INTERPRETER", "1");
+            stdout_of(&command.envs(variables.iter().copied()).output().unwrap())
+        };
+        assert_eq!(run(&[("PEX_PYTHON", python.path.as_os_str())]), expected, "{}", python.name);
+        assert_eq!(run(&[("PEX_PYTHON_PATH", directory.as_os_str())]), expected, "{}", python.name);
+    }
+    let mut command = std::process::Command::new(&pex);
+    crate::support::clean_environment(&mut command);
+    let output =
+        command.env("PEX_ROOT", &project.context.pex_root).env("PEX_PYTHON_PATH", "/nonexistent").output().unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .starts_with("pex-rs: error: no Python interpreter found in PEX_PYTHON_PATH")
+    );
+}
