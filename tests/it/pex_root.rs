@@ -294,3 +294,54 @@ fn venv_installs_a_standalone_environment_in_layers() {
     let output = context.pex_rs().args(["venv", "app.pex", "all", "--python", &python]).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("exists and is not empty"), "{output:?}");
 }
+
+#[test]
+fn a_read_only_pex_root_holding_the_install_is_used_as_is() {
+    // Root ignores permissions, so the PEX runs as `nobody` from a root that only root can
+    // write, with the system Python (pyenv's live under /root, which `nobody` cannot enter).
+    let system_python = Utf8Path::new("/usr/bin/python3");
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout == b"0\n");
+    if !is_root || !system_python.exists() || Command::new("setpriv").arg("--help").output().is_err() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: needs root, setpriv and /usr/bin/python3; skipping the read-only PEX_ROOT test\n",
+        );
+        return;
+    }
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    let output = context
+        .pex_rs()
+        .args(["extract", pex.as_str(), "--pex-root", context.pex_root.as_str(), "--python", system_python.as_str()])
+        .output()
+        .unwrap();
+    stdout_of(&output);
+    // `nobody` may read and enter everything, and write nothing.
+    let status = Command::new("chmod").args(["-R", "go+rX,go-w", context.dir.as_str()]).status().unwrap();
+    assert!(status.success());
+    let before = snapshot(&context.pex_root, true);
+    let as_nobody = |extra: &[(&str, &str)]| {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", pex.as_str()]);
+        crate::support::clean_environment(&mut command);
+        command
+            .env("PEX_ROOT", &context.pex_root)
+            .env("HOME", "/nonexistent")
+            .env("PATH", "/usr/bin:/bin")
+            .envs(extra.iter().copied());
+        command.output().unwrap()
+    };
+    let output = as_nobody(&[]);
+    assert_eq!(stdout_of(&output), "helper\n");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "no warning for a complete read-only root");
+    assert_eq!(snapshot(&context.pex_root, true), before, "the read-only root was written");
+
+    // A root that cannot be written and lacks the install: a private temporary root, one warning.
+    let empty_root = context.dir.join("empty-root");
+    fs_err::create_dir(&empty_root).unwrap();
+    let output = as_nobody(&[("PEX_ROOT", empty_root.as_str())]);
+    assert_eq!(stdout_of(&output), "helper\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("pex-rs: warning: PEX_ROOT ") && stderr.lines().count() == 1, "{stderr}");
+    assert_eq!(fs_err::read_dir(&empty_root).unwrap().count(), 0);
+}
