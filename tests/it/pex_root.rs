@@ -345,3 +345,19 @@ fn a_read_only_pex_root_holding_the_install_is_used_as_is() {
     assert!(stderr.starts_with("pex-rs: warning: PEX_ROOT ") && stderr.lines().count() == 1, "{stderr}");
     assert_eq!(fs_err::read_dir(&empty_root).unwrap().count(), 0);
 }
+
+#[test]
+fn two_pex_files_sharing_a_wheel_store_it_once() {
+    let context = TestContext::new();
+    let shared = WheelBuilder::new("shared", "1.0").file("shared.py", "NAME = 'shared'\n").build(&context.dir);
+    write_file(&context.dir, "one/one.py", "import shared\nprint('one', shared.NAME)\n");
+    write_file(&context.dir, "two/two.py", "import shared\nprint('two', shared.NAME)\n");
+    context.build(&[shared.as_str(), "-D", "one", "-e", "one", "-o", "one.pex"]);
+    context.build(&[shared.as_str(), "-D", "two", "-e", "two", "-o", "two.pex"]);
+    assert_eq!(stdout_of(&context.run_pex(python3(), &context.dir.join("one.pex"), &[])), "one shared\n");
+    assert_eq!(stdout_of(&context.run_pex(python3(), &context.dir.join("two.pex"), &[])), "two shared\n");
+    let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+    assert_eq!(wheels.len(), 1, "the shared wheel is installed once: {wheels:?}");
+    let (code, _) = bucket(&context.pex_root, "user_code");
+    assert_eq!(code.len(), 2);
+}
