@@ -25,9 +25,7 @@ pub struct BuildOptions {
     source_directories: Vec<Utf8PathBuf>,
     entry_point: Option<EntryPoint>,
     shebang: Shebang,
-    python: Option<String>,
-    search_path: Option<OsString>,
-    cache: Option<Cache>,
+    python: PythonChoice,
     source_date_epoch: Option<u64>,
     inherit_path: InheritPath,
     keep_pex_env: bool,
@@ -66,15 +64,15 @@ impl BuildOptions {
     /// value to find it on. Defaults to `python3` on no path (set one to enable marker checks).
     #[must_use]
     pub fn with_python(mut self, python: Option<String>, search_path: Option<OsString>) -> Self {
-        self.python = python;
-        self.search_path = search_path;
+        self.python.python = python;
+        self.python.search_path = search_path;
         self
     }
 
     /// The build cache (interpreter probes). Defaults to none: nothing is cached.
     #[must_use]
     pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
-        self.cache = cache;
+        self.python.cache = cache;
         self
     }
 
@@ -98,6 +96,22 @@ impl BuildOptions {
     pub fn with_keep_pex_env(mut self, keep: bool) -> Self {
         self.keep_pex_env = keep;
         self
+    }
+}
+
+/// Which Python to use: a name or path (default `python3`), the `PATH` value to look names up
+/// on, and the cache of interpreter probes.
+#[derive(Clone, Debug, Default)]
+struct PythonChoice {
+    python: Option<String>,
+    search_path: Option<OsString>,
+    cache: Option<Cache>,
+}
+
+impl PythonChoice {
+    fn find(&self) -> Result<Interpreter, Error> {
+        let python = self.python.as_deref().unwrap_or("python3");
+        Ok(Interpreter::find(python, self.search_path.as_deref(), self.cache.as_ref())?)
     }
 }
 
@@ -169,31 +183,29 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 #[derive(Clone, Debug)]
 pub struct InstallOptions {
     pex_root: Utf8PathBuf,
-    python: String,
-    search_path: Option<OsString>,
-    cache: Option<Cache>,
+    python: PythonChoice,
     compile: bool,
 }
 
 impl InstallOptions {
     /// Installs into `pex_root` (see [`crate::pex_root`] for the environment's choice).
     pub fn new(pex_root: Utf8PathBuf) -> Self {
-        Self { pex_root, python: "python3".to_owned(), search_path: None, cache: None, compile: true }
+        Self { pex_root, python: PythonChoice::default(), compile: true }
     }
 
     /// The interpreter the PEX will run under, and the `PATH` value to find it on. Defaults to
     /// `python3` on no path.
     #[must_use]
     pub fn with_python(mut self, python: String, search_path: Option<OsString>) -> Self {
-        self.python = python;
-        self.search_path = search_path;
+        self.python.python = Some(python);
+        self.python.search_path = search_path;
         self
     }
 
     /// The build cache (interpreter probes). Defaults to none.
     #[must_use]
     pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
-        self.cache = cache;
+        self.python.cache = cache;
         self
     }
 
@@ -284,7 +296,7 @@ fn compile(pex: &Utf8Path, interpreter: &Interpreter, options: &InstallOptions, 
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
-    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let interpreter = options.python.find()?;
     run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1")])?;
     if options.compile {
         let venvs = options.pex_root.join("venvs/v1").join(pex_info.pex_hash.as_deref().unwrap_or_default());
@@ -300,7 +312,7 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
 /// `repaired PATH: WHAT`.
 pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
     PexInfo::read_from_pex(pex)?;
-    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let interpreter = options.python.find()?;
     let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
     Ok(stdout.lines().map(str::to_owned).collect())
 }
@@ -315,7 +327,7 @@ pub fn venv_pex(
     options: &InstallOptions,
 ) -> Result<(), Error> {
     PexInfo::read_from_pex(pex)?;
-    let interpreter = Interpreter::find(&options.python, options.search_path.as_deref(), options.cache.as_ref())?;
+    let interpreter = options.python.find()?;
     let scope_name = match scope {
         VenvScope::All => "all",
         VenvScope::Dependencies => "deps",
@@ -364,12 +376,7 @@ fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Er
     }
     let needs_markers =
         wheels.iter().flat_map(|wheel| wheel.metadata.requires_dist()).any(|requirement| !requirement.marker.is_true());
-    let interpreter = if needs_markers {
-        let python = options.python.as_deref().unwrap_or("python3");
-        Some(Interpreter::find(python, options.search_path.as_deref(), options.cache.as_ref())?)
-    } else {
-        None
-    };
+    let interpreter = if needs_markers { Some(options.python.find()?) } else { None };
 
     // Breadth-first over (project, extra) pairs: a requirement on `a[x]` activates the
     // `extra == "x"` requirements of `a`.
