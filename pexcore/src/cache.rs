@@ -4,6 +4,7 @@
 //! <cache root>/                  --cache-dir, else PEX_RS_CACHE_DIR, else the PEX_ROOT default
 //!   CACHEDIR.TAG                 marks the tree as a cache for backup tools
 //!   interpreters/v1/<key>.json   interpreter probes, keyed by path, size and mtime
+//!   verified_wheels/v1/<sha256>  empty markers: a wheel with these exact bytes passed verification
 //! ```
 //!
 //! Every entry is written to a temporary file in its bucket and renamed into place, so readers
@@ -34,12 +35,14 @@ pub enum Error {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Bucket {
     Interpreters,
+    VerifiedWheels,
 }
 
 impl Bucket {
     fn directory(self) -> &'static str {
         match self {
             Self::Interpreters => "interpreters/v1",
+            Self::VerifiedWheels => "verified_wheels/v1",
         }
     }
 }

@@ -69,7 +69,7 @@ impl BuildOptions {
         self
     }
 
-    /// The build cache (interpreter probes). Defaults to none: nothing is cached.
+    /// The build cache (interpreter probes, verified wheels). Defaults to none: nothing is cached.
     #[must_use]
     pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
         self.python.cache = cache;
@@ -132,7 +132,10 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     let mut wheel_paths = options.wheels.clone();
     wheel_paths.sort();
     wheel_paths.dedup();
-    let mut wheels: Vec<Wheel> = wheel_paths.par_iter().map(|path| Wheel::open(path)).collect::<Result<_, _>>()?;
+    let mut wheels: Vec<Wheel> = wheel_paths
+        .par_iter()
+        .map(|path| Wheel::open(path, options.python.cache.as_ref()))
+        .collect::<Result<_, _>>()?;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
     wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
     check_requirements(&wheels, options)?;

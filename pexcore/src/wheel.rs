@@ -1,6 +1,7 @@
 //! Open a wheel, verify it, and plan where each of its members is installed.
 //!
-//! Verification (before any byte of a wheel reaches a PEX): the file name parses; the archive
+//! Verification (before any byte of a wheel reaches a PEX; the digest pass is skipped for a
+//! wheel whose sha256 the cache's `verified_wheels` bucket has seen pass): the file name parses; the archive
 //! is a readable zip; there is exactly one `.dist-info` directory for the project, with
 //! `WHEEL` (version 1.x), `METADATA` (whose name and version agree with the file name) and
 //! `RECORD`; every member is listed in RECORD and its content matches the recorded digest; no
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
 
+use crate::cache::{Bucket, Cache};
 use crate::dist::{self, CoreMetadata, WheelFilename};
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
@@ -110,7 +112,7 @@ pub(crate) const PREFIX_DIR: &str = ".prefix";
 
 impl Wheel {
     /// Reads and verifies the wheel at `path`.
-    pub(crate) fn open(path: &Utf8Path) -> Result<Self, Error> {
+    pub(crate) fn open(path: &Utf8Path, cache: Option<&Cache>) -> Result<Self, Error> {
         let filename: WheelFilename = path
             .file_name()
             .unwrap_or(path.as_str())
@@ -197,12 +199,22 @@ impl Wheel {
             }
         }
 
-        // Hashing every member is most of the cost of opening a wheel: spread it over threads,
-        // each with its own cheap clone of the in-memory archive.
-        expected_digests.into_par_iter().flatten().try_for_each_init(
-            || archive.clone(),
-            |archive, (index, name, expected)| verify_member(archive, &wheel, index, &name, &expected),
-        )?;
+        // Hashing every member is most of the cost of opening a wheel. A wheel whose exact bytes
+        // (same sha256) passed before needs no second pass; otherwise spread the work over
+        // threads, each with its own cheap clone of the in-memory archive.
+        let verified_marker = cache
+            .and_then(|cache| cache.bucket(Bucket::VerifiedWheels).ok())
+            .map(|bucket| bucket.join(sha256.to_string()));
+        if !verified_marker.as_ref().is_some_and(|marker| marker.is_file()) {
+            expected_digests.into_par_iter().flatten().try_for_each_init(
+                || archive.clone(),
+                |archive, (index, name, expected)| verify_member(archive, &wheel, index, &name, &expected),
+            )?;
+            if let Some(marker) = verified_marker {
+                // Best effort: without the marker the next build only verifies again.
+                let _ = crate::fs::write_atomic(&marker, b"");
+            }
+        }
 
         Ok(Self { filename, sha256, metadata, members, entry_point_scripts, data_scripts, bytes })
     }

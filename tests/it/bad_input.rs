@@ -89,6 +89,21 @@ fn a_wheel_whose_record_does_not_match() {
 }
 
 #[test]
+fn a_wheel_verified_before_is_verified_again_once_its_bytes_change() {
+    let context = TestContext::new();
+    let builder = WheelBuilder::new("cached", "1.0").file("cached.py", "print('original')\n");
+    let wheel = builder.build(&context.dir);
+    context.build(&[wheel.as_str(), "-o", "first.pex"]);
+    fs_err::remove_file(context.dir.join("first.pex")).unwrap();
+    let markers = fs_err::read_dir(context.cache_dir.join("verified_wheels/v1")).unwrap().count();
+    assert_eq!(markers, 1, "a verified wheel is remembered by its sha256");
+    let mut members = builder.members();
+    members[0].1 = b"print('changed')\n".to_vec();
+    write_zip(&wheel, &members);
+    assert_refused(&context, &["build", wheel.as_str(), "-o", "x.pex"], "does not match the digest in its RECORD");
+}
+
+#[test]
 fn a_wheel_member_that_escapes() {
     let context = TestContext::new();
     for evil in ["../escape.py", "/etc/evil.py", "pkg/../../escape.py", "a\\..\\b.py"] {
