@@ -89,10 +89,11 @@ impl fmt::Display for Shebang {
 /// Reads `__main__.py` out of the PEX with `zipfile` and runs it, so that archives `zipimport`
 /// cannot read (ZIP64 before Python 3.13) boot too. `sys.argv[1]` is the PEX path. The `''`
 /// that `-c` puts first on `sys.path` goes, so the working directory cannot shadow the standard
-/// library while the boot code imports it.
+/// library while the boot code imports it. The open archive is left to the boot code as
+/// `__pex_rs_zip__`, so a cold start parses its directory once.
 pub(crate) const LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;\
 m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
-exec(compile(zipfile.ZipFile(p).read('__main__.py'),m.__file__,'exec'),m.__dict__)";
+z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;exec(compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__)";
 
 /// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
 /// environment of this PEX when there is one (one interpreter start, no zip parsing), else find

@@ -594,10 +594,14 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only):
     import errno
     import zipfile
 
-    try:
-        zf = zipfile.ZipFile(pex)
-    except (OSError, zipfile.BadZipFile) as e:
-        raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
+    # The sh header's loader has read the archive's directory already (a large one takes long to
+    # parse) and leaves it here; `python app.pex` comes through zipimport instead.
+    zf = globals().pop("__pex_rs_zip__", None)
+    if zf is None:
+        try:
+            zf = zipfile.ZipFile(pex)
+        except (OSError, zipfile.BadZipFile) as e:
+            raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
     with zf:
         args = (pex_hash, exe, key, _boot_source(zf, pex), info_text)
 
