@@ -72,7 +72,27 @@ fn empty_code_hash() -> String {
     Sha256Digest::of(b"").to_string()
 }
 
-/// Installs the wheels and user code of the PEX at `pex` into `pex_root`.
+/// Holds a shared lock on `<pex_root>/.access.lck` while it lives, as a running PEX does, so that
+/// `pex-rs cache prune` (which takes it exclusively) never deletes an install in progress.
+pub(crate) struct AccessLock(#[expect(dead_code, reason = "held for its lock")] fs_err::File);
+
+impl AccessLock {
+    pub(crate) fn acquire(pex_root: &Utf8Path) -> Result<Self, Error> {
+        let install_error = |source| Error::Install { path: pex_root.to_owned(), source };
+        fs_err::create_dir_all(pex_root).map_err(install_error)?;
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(pex_root.join(".access.lck"))
+            .map_err(install_error)?;
+        file.file().lock_shared().map_err(install_error)?;
+        Ok(Self(file))
+    }
+}
+
+/// Installs the wheels and user code of the PEX at `pex` into `pex_root`. The caller holds an
+/// [`AccessLock`] on `pex_root`.
 pub(crate) fn install(pex: &Utf8Path, pex_info: &PexInfo, pex_root: &Utf8Path) -> Result<ExtractReport, Error> {
     let read_error = |source| Error::Read { path: pex.to_owned(), source };
     let open = || -> Result<zip::ZipArchive<BufReader<fs_err::File>>, Error> {
@@ -194,9 +214,9 @@ fn install_entry<R: Read + io::Seek>(
         let write_error = |source| Error::Install { path: destination.clone(), source };
         let mut file = fs_err::File::create(&destination).map_err(write_error)?;
         io::copy(&mut member, &mut file).map_err(write_error)?;
-        // The same rule as the boot code: execute bits from the archive, and scripts.
-        let is_executable = member.unix_mode().is_some_and(|mode| mode & 0o111 != 0)
-            || (!entry.sub.is_empty() && relative.starts_with(".prefix/bin"));
+        // The same rule as the boot code: the raw execute bits of the archive's Unix mode (not
+        // a mode the zip crate derives from DOS attributes), and everything under `.prefix/bin`.
+        let is_executable = (member.external_attributes() >> 16) & 0o111 != 0 || relative.starts_with(".prefix/bin");
         if is_executable {
             use std::os::unix::fs::PermissionsExt;
             file.file().set_permissions(std::fs::Permissions::from_mode(0o755)).map_err(write_error)?;

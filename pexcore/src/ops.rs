@@ -298,6 +298,8 @@ fn compile(pex: &Utf8Path, interpreter: &Interpreter, options: &InstallOptions, 
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
+    // Held until the end, so a prune cannot take away what this extraction installs.
+    let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
     let interpreter = options.python.find()?;
     run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1")])?;

@@ -85,17 +85,32 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneRe
                 remove(&entry, &mut report)?;
             }
         }
-        // Nothing installs while the lock is held: every temporary directory is abandoned.
-        if let Ok(children) = fs_err::read_dir(&bucket) {
-            for child in children.flatten() {
-                let name = child.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') && Utf8Path::new(&name).extension() == Some("tmp") {
-                    let _ = fs_err::remove_dir_all(child.path());
-                }
-            }
-        }
+        remove_abandoned(&bucket);
+    }
+    remove_abandoned(&venvs);
+    for pex_dir in visible_children(&venvs)? {
+        remove_abandoned(&pex_dir);
     }
     Ok(report)
+}
+
+/// Removes the temporary directories (`.<name>.<random>.tmp`) of installs that died. One whose
+/// entry lock (`.<name>.lck`) is held belongs to an installer at work that does not take the
+/// access lock (an older pex-rs, say): it stays.
+fn remove_abandoned(dir: &Utf8Path) {
+    let Ok(children) = fs_err::read_dir(dir) else { return };
+    for child in children.flatten() {
+        let name = child.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")) else { continue };
+        let entry = stem.split('.').next().unwrap_or_default();
+        let lock = fs_err::OpenOptions::new().read(true).open(dir.join(format!(".{entry}.lck")));
+        if let Ok(lock) = &lock
+            && lock.file().try_lock().is_err()
+        {
+            continue;
+        }
+        let _ = fs_err::remove_dir_all(child.path());
+    }
 }
 
 /// The children of `dir` whose names do not start with a dot (locks, temporary directories).
@@ -126,7 +141,9 @@ fn modified(path: &Utf8Path) -> Option<SystemTime> {
 fn remove(path: &Utf8Path, report: &mut PruneReport) -> Result<(), Error> {
     let parent = path.parent().unwrap_or(Utf8Path::new("."));
     let name = path.file_name().unwrap_or_default();
-    let doomed = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    // Unique per process and moment: a doomed directory a crashed prune left must not block this.
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos());
+    let doomed = parent.join(format!(".{name}.{}-{nanos}.tmp", std::process::id()));
     fs_err::rename(path, &doomed).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     report.bytes += disk_usage(&doomed);
     fs_err::remove_dir_all(&doomed).map_err(|source| Error::Io { path: doomed.clone(), source })?;

@@ -243,6 +243,14 @@ fn verify_repairs_a_damaged_install() {
     assert_eq!(fs_err::read_to_string(&module).unwrap(), "VALUE = 'helper'\n");
     assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
 
+    // Damaged user code (which the environment does not link to) is put back too.
+    let (code, _) = bucket(&context.pex_root, "user_code");
+    let source = context.pex_root.join("user_code/v1").join(&code[0]).join("sleepy.py");
+    fs_err::write(&source, "raise SystemExit('tampered')\n").unwrap();
+    let text = verify();
+    assert!(text.contains("repaired ") && text.contains("sleepy.py"), "{text}");
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+
     // PEX_VERIFY=1 does the same on a normal run, and says so on stderr.
     fs_err::remove_file(&module).unwrap();
     let output = context.pex_command(python3(), &pex).env("PEX_VERIFY", "1").output().unwrap();

@@ -240,7 +240,11 @@ fn the_installed_environment_behaves_as_a_virtualenv() {
         .map(|entry| entry.unwrap().path())
         .find(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
         .unwrap();
-    let output = std::process::Command::new(pex_dir.join("sh/bin/greet")).arg("bin").output().unwrap();
+    // Started as `python app.pex`, not through the sh header: no `sh` link, one environment.
+    assert!(!pex_dir.join("sh").exists());
+    let venv =
+        fs_err::read_dir(&pex_dir).unwrap().map(|entry| entry.unwrap().path()).find(|path| path.is_dir()).unwrap();
+    let output = std::process::Command::new(venv.join("bin/greet")).arg("bin").output().unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello bin\n");
 }
@@ -272,4 +276,26 @@ fn pex_python_and_pex_python_path_choose_the_interpreter() {
         String::from_utf8_lossy(&output.stderr)
             .starts_with("pex-rs: error: no Python interpreter found in PEX_PYTHON_PATH")
     );
+}
+
+#[test]
+fn a_one_off_interpreter_choice_does_not_change_the_warm_path() {
+    let [first, second, ..] = pythons() else {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"note: needs two interpreters; skipping\n");
+        return;
+    };
+    let project = Project::new();
+    let shebang = format!("--python-shebang={}", first.path.display());
+    let pex = project.build("pinned.pex", &["-e", "app.cli:run", &shebang]);
+    let version = |variables: &[(&str, &std::ffi::OsStr)]| {
+        let mut command = std::process::Command::new(&pex);
+        crate::support::clean_environment(&mut command);
+        command.args(["-c", "import sys; print(sys.version_info[:2])"]).env("PEX_ROOT", &project.context.pex_root);
+        stdout_of(&command.env("PEX_INTERPRETER", "1").envs(variables.iter().copied()).output().unwrap())
+    };
+    let (major, minor) = second.version;
+    assert_eq!(version(&[("PEX_PYTHON", second.path.as_os_str())]), format!("({major}, {minor})\n"));
+    let (major, minor) = first.version;
+    assert_eq!(version(&[]), format!("({major}, {minor})\n"), "the header's own choice runs");
+    assert_eq!(version(&[]), format!("({major}, {minor})\n"), "and stays on the warm path");
 }

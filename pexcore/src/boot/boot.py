@@ -140,7 +140,10 @@ def _interpreter_key():
             from _sha2 import sha256  # 3.12+
         except ImportError:
             from hashlib import sha256
-    return exe, sha256(exe.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    # The cache tag too: an interpreter upgraded in place (3.11 to 3.12 at one path) gets a new
+    # environment instead of one laid out for the old version.
+    identity = "%s\0%s" % (exe, sys.implementation.cache_tag)
+    return exe, sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 # Installs ---------------------------------------------------------------------------------------
@@ -436,7 +439,7 @@ def _point_sh(vdir, key):
             os.unlink(link)
 
 
-def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_text):
+def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_text, points_sh):
     """Install what root lacks, then the venv of this PEX for this interpreter; its path."""
     missing = [e for e in entries if not e.locate(root)]
     if missing:
@@ -452,7 +455,8 @@ def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_t
         lambda tmp: _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash),
     )
     _log("%s %s" % ("created venv" if made else "found venv (created concurrently)", final))
-    _point_sh(vdir, key)
+    if points_sh:
+        _point_sh(vdir, key)
     return final
 
 
@@ -462,7 +466,7 @@ def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_t
 def _hold_access_lock(root):
     """Hold a shared flock on root/.access.lck for the life of this process (the descriptor is
     never closed): `pex-rs cache prune` takes it exclusively, so it never deletes what a running
-    PEX uses. Returns False when a prune ran while we waited (what we use may be gone)."""
+    PEX uses."""
     import fcntl
 
     path = os.path.join(root, ".access.lck")
@@ -472,14 +476,15 @@ def _hold_access_lock(root):
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:
-            return True  # a read-only root without a lock file: nothing can prune it
+            return  # a read-only root without a lock file: nothing can prune it
+    # The lock belongs to the open file, which exec keeps when the descriptor is inheritable: the
+    # runner started by boot()'s exec still holds it, with no window for a prune in between.
+    os.set_inheritable(fd, True)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return True
     except OSError:
         _log("waiting for a prune of %s to finish" % root)
         fcntl.flock(fd, fcntl.LOCK_SH)
-        return False
 
 
 def _touch_last_access(venv):
@@ -543,29 +548,41 @@ def _verify(zf, root, entries, venv, report):
     that follows puts them back. report(path, problem or None) is told about each."""
     import fcntl
 
+    def discard_locked(vdir, name, inode):
+        # Under the entry's lock, and only the very directory we checked: a concurrent verify
+        # may have replaced it with a good copy meanwhile (or removed it already).
+        fd = os.open(os.path.join(vdir, ".%s.lck" % name), os.O_RDONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.stat(os.path.join(vdir, name)).st_ino == inode:
+                    _discard(os.path.join(vdir, name))
+            except FileNotFoundError:
+                pass
+        finally:
+            os.close(fd)
+
     groups = _member_groups(zf)
     for e in entries:
         if not e.locate(root):
+            report(os.path.join(root, e.bucket, "v1", e.digest, e.sub).rstrip("/"), "missing")
             continue
+        vdir = os.path.join(root, e.bucket, "v1")
+        inode = os.stat(os.path.join(vdir, e.digest)).st_ino
         bad = [rel for name, rel, info in groups.get(e.sub or None, [])
                if not name.endswith("/") and _differs(zf, info, os.path.join(e.path, rel))]
         if not bad:
             report(e.path, None)
             continue
-        vdir = os.path.join(root, e.bucket, "v1")
-        fd = os.open(os.path.join(vdir, ".%s.lck" % e.digest), os.O_RDONLY | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            _discard(os.path.join(vdir, e.digest))
-        finally:
-            os.close(fd)
+        discard_locked(vdir, e.digest, inode)
         report(e.path, "%d file(s) missing or changed, e.g. %s" % (len(bad), bad[0]))
     if os.path.isdir(venv):
+        inode = os.stat(venv).st_ino
         site_packages = _site_packages(venv)
         broken = [n for n in (os.listdir(site_packages) if os.path.isdir(site_packages) else ())
                   if not os.path.exists(os.path.join(site_packages, n))]
         if not os.path.isdir(site_packages) or broken or not os.path.isfile(os.path.join(venv, "pex")):
-            _discard(venv)
+            discard_locked(os.path.dirname(venv), os.path.basename(venv), inode)
             report(venv, "broken (%s)" % (", ".join(broken[:3]) or "incomplete"))
         else:
             report(venv, None)
@@ -588,7 +605,7 @@ def _boot_source(zf, pex):
     return head + "\n"
 
 
-def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only):
+def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh):
     """Install into root, or into a temporary root when root is not writable; returns the venv
     and the temporary root (None when root was used)."""
     import errno
@@ -603,7 +620,7 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only):
         except (OSError, zipfile.BadZipFile) as e:
             raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
     with zf:
-        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text)
+        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text, points_sh)
 
         usable = os.path.isabs(root)
         why = "no home directory to expand ~ to"
@@ -788,14 +805,26 @@ def boot(pex_info_text):
             except OSError:
                 pass  # read-only: handled by the install below when something is missing
             _hold_access_lock(root)
-        if os.environ.get("PEX_VERIFY", "").lower() in ("1", "true") and os.path.isabs(root):
+        verify = os.environ.get("PEX_VERIFY", "").lower() in ("1", "true") and os.path.isabs(root)
+        if verify:
             _verify_installed(pex, root, entries, venv, install_only)
-        if os.path.isabs(root) and os.path.isfile(os.path.join(venv, "pex")):
+        # The sh header's warm path runs whatever `sh` names: only a start the header itself made
+        # with its default choice (or an explicit `pex-rs extract --python`) may set it, not a
+        # one-off `PEX_PYTHON=... ./app.pex` or `python3.X app.pex`.
+        env = os.environ
+        points_sh = install_only or (
+            "__pex_rs_zip__" in globals() and not env.get("PEX_PYTHON") and not env.get("PEX_PYTHON_PATH"))
+        complete = os.path.isabs(root) and os.path.isfile(os.path.join(venv, "pex"))
+        if complete and verify:
+            # The venv links to the wheels but not to the user code: check every entry.
+            complete = all(e.locate(root) for e in entries)
+        if complete:
             _log("warm: %s" % venv)
-            _point_sh(os.path.dirname(venv), key)
+            if points_sh:
+                _point_sh(os.path.dirname(venv), key)
         else:
             _log("cold: no %s" % venv)
-            venv, tmp = _cold(pex, root, entries, pex_hash, exe, key, pex_info_text, install_only)
+            venv, tmp = _cold(pex, root, entries, pex_hash, exe, key, pex_info_text, install_only, points_sh)
         dest = os.environ.get(_STANDALONE)
         if dest:
             scope = os.environ.get(_STANDALONE + "_SCOPE", "all")
@@ -1063,7 +1092,9 @@ def _prepare(runner, standalone=False):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(venv))))
     _log("runner: PEX %s, venv %s" % (pex, venv))
     if not standalone:
-        if not _hold_access_lock(root) and not os.path.isfile(runner):
+        _hold_access_lock(root)
+        # Under the lock nothing is pruned any more; it may have been just before it was taken.
+        if not os.path.isfile(runner):
             raise _Error("%s was pruned while %s started; run it again" % (venv, pex))
         _touch_last_access(venv)
 
