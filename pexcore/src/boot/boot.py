@@ -300,7 +300,7 @@ def _link_tree(dest, final, sources, skip, copies=False):
 
 def _shebang(python):
     """A shebang running `python`; through /bin/sh when the kernel would truncate it (as pip)."""
-    if " " not in python and len(python) + 3 <= 127:
+    if " " not in python and len(python.encode("utf-8", "surrogateescape")) + 3 <= 127:
         return "#!%s\n" % python
     return "#!/bin/sh\n'''exec' \"%s\" \"$0\" \"$@\"\n' '''\n" % python
 
