@@ -1,7 +1,7 @@
 //! sha256 digests: the identity of wheels, user code and PEX files, and the keys of the cache.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 
 use sha2::{Digest as _, Sha256};
 
@@ -13,13 +13,6 @@ impl Sha256Digest {
     /// Returns the digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
-    }
-
-    /// Returns the digest of everything `reader` yields.
-    pub fn of_reader(mut reader: impl Read) -> io::Result<Self> {
-        let mut hasher = Hasher::default();
-        io::copy(&mut reader, &mut hasher)?;
-        Ok(hasher.finish())
     }
 
     /// Parses 64 hex digits (either case).

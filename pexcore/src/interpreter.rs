@@ -42,8 +42,6 @@ pub enum Error {
 #[derive(Clone, Debug)]
 pub struct Interpreter {
     path: Utf8PathBuf,
-    /// The real executable behind `path` (a symbolic link or a pyenv shim resolves to it).
-    executable: Utf8PathBuf,
     markers: MarkerEnvironment,
 }
 
@@ -51,7 +49,6 @@ pub struct Interpreter {
 struct ProbeResult {
     #[serde(flatten)]
     markers: MarkerEnvironment,
-    executable: String,
 }
 
 impl Interpreter {
@@ -91,17 +88,12 @@ impl Interpreter {
     }
 
     fn from_probe(path: &Utf8Path, result: ProbeResult) -> Self {
-        Self { path: path.to_owned(), executable: result.executable.into(), markers: result.markers }
+        Self { path: path.to_owned(), markers: result.markers }
     }
 
     /// The path the interpreter was found at.
     pub fn path(&self) -> &Utf8Path {
         &self.path
-    }
-
-    /// The real executable: what `sys.executable` resolves to.
-    pub fn executable(&self) -> &Utf8Path {
-        &self.executable
     }
 
     pub(crate) fn markers(&self) -> &MarkerEnvironment {

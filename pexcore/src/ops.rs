@@ -243,27 +243,28 @@ fn run_boot(
     let mut command = std::process::Command::new(interpreter.path());
     // Through the loader, as the sh header does: `zipimport` cannot read large (ZIP64) PEX files
     // before Python 3.13.
-    command.args(["-c", build::LOADER]).arg(pex).envs(variables.iter().copied());
-    run_python(&mut command, pex, interpreter, options)
+    command.args(["-c", build::LOADER]).arg(pex);
+    run_python(&mut command, variables, pex, interpreter, options)
 }
 
+/// Runs `command` with the target interpreter's defaults plus `variables`.
 fn run_python(
     command: &mut std::process::Command,
+    variables: &[(&str, &str)],
     pex: &Utf8Path,
     interpreter: &Interpreter,
     options: &InstallOptions,
 ) -> Result<String, Error> {
     // The target interpreter's defaults, not this process's: no `PEX_*` steering, and
     // timestamp-checked bytecode (`SOURCE_DATE_EPOCH` would make compileall write hash-checked
-    // files, which cost a read of every source at import).
+    // files, which cost a read of every source at import). Then this call's own variables.
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
-        if (name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH")
-            && !name.starts_with("PEX_VERIFY")
-        {
+        if name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH" {
             command.env_remove(name.as_ref());
         }
     }
+    command.envs(variables.iter().copied());
     let output = command
         .env("PEX_ROOT", &options.pex_root)
         .output()
@@ -284,7 +285,7 @@ fn run_python(
 fn compile(pex: &Utf8Path, interpreter: &Interpreter, options: &InstallOptions, directories: &[Utf8PathBuf]) {
     let mut command = std::process::Command::new(interpreter.path());
     command.args(["-m", "compileall", "-q", "-j", "0"]).args(directories);
-    if let Err(error) = run_python(&mut command, pex, interpreter, options) {
+    if let Err(error) = run_python(&mut command, &[], pex, interpreter, options) {
         // compileall fails on any file it cannot compile (Python 2 syntax in a wheel's tests,
         // say); Python compiles what it imports anyway, so this is not fatal.
         tracing::warn!("some files were not compiled: {error}");

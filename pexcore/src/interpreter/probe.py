@@ -29,8 +29,6 @@ print(
             "python_full_version": platform.python_version(),
             "python_version": ".".join(platform.python_version_tuple()[:2]),
             "sys_platform": sys.platform,
-            # Identity.
-            "executable": os.path.realpath(sys.executable),
         },
         sort_keys=True,
     )
