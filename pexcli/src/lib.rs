@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use camino::Utf8PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pexcore::{BuildOptions, Cache, EntryPoint, ErrorKind, InheritPath, PexInfo, Shebang};
+use pexcore::{BuildOptions, Cache, EntryPoint, ErrorKind, InheritPath, PexInfo, ResolveOptions, Shebang};
 
 #[derive(Parser)]
 #[command(
@@ -27,8 +27,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build a PEX file from wheels and source directories.
+    /// Build a PEX file from requirements, wheels and source directories.
     Build(BuildArgs),
+    /// Resolve requirements and print the chosen versions (`name==version`, one per line).
+    Resolve(ResolveFlags),
     /// Show a PEX file's PEX-INFO and distributions (PEX files made by pex too).
     Info(InfoArgs),
     /// Install a PEX into a PEX_ROOT ahead of time (an image build step), bytecode included.
@@ -44,16 +46,39 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CacheCommand {
-    /// Print the PEX_ROOT directory.
-    Dir(RootArgs),
-    /// Remove what no PEX has used for a while; waits until no PEX runs from the root.
+    /// Print the build cache directory.
+    Dir(CacheArgs),
+    /// Show the size of each part of the build cache.
+    Info(CacheArgs),
+    /// Remove the build cache (downloads, index pages, metadata, probes); PEX installs stay.
+    Clear(CacheArgs),
+    /// Remove what was not used for a while: build cache entries, then PEX_ROOT environments
+    /// and the installs nothing uses (waits until no PEX runs from the root).
     Prune {
         #[command(flatten)]
+        cache: CacheArgs,
+        #[command(flatten)]
         root: RootArgs,
-        /// Remove environments not used for this many days, then the installs nothing uses.
+        /// Remove what was not used for this many days.
         #[arg(long, value_name = "DAYS", default_value_t = 14.0)]
         older_than: f64,
     },
+}
+
+#[derive(Args)]
+struct CacheArgs {
+    /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<Utf8PathBuf>,
+}
+
+impl CacheArgs {
+    fn resolve(self) -> anyhow::Result<Cache> {
+        Ok(match self.cache_dir {
+            Some(dir) => Cache::new(dir),
+            None => Cache::from_env()?,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -118,11 +143,113 @@ struct InstallFlags {
     no_compile: bool,
 }
 
+/// What to resolve and where: pip's flags of the same names.
+#[derive(Args)]
+#[expect(clippy::struct_excessive_bools, reason = "pip's flags, one field each")]
+struct ResolveFlags {
+    /// Requirements (`requests>=2`, `name @ URL`) and wheel files. Wheel files alone are used as
+    /// they are when they satisfy each other; what they miss is resolved from the index.
+    #[arg(value_name = "REQUIREMENT-OR-WHEEL")]
+    requirements: Vec<String>,
+    /// A requirements file in pip's format (repeatable).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    requirement_files: Vec<Utf8PathBuf>,
+    /// A constraints file in pip's format: versions to keep to, not requirements (repeatable).
+    #[arg(long = "constraint", visible_alias = "constraints", value_name = "FILE")]
+    constraint_files: Vec<Utf8PathBuf>,
+    /// The package index [default: `PEX_RS_INDEX_URL`, `PIP_INDEX_URL`, pip's configuration,
+    /// else the default of the interpreter's pip].
+    #[arg(short = 'i', long, value_name = "URL")]
+    index_url: Option<String>,
+    /// More indexes; a project comes from the first index that has it (repeatable).
+    #[arg(long, value_name = "URL")]
+    extra_index_url: Vec<String>,
+    /// A directory of wheels, or a page that links to wheels (repeatable).
+    #[arg(short = 'f', long, value_name = "DIR-OR-URL")]
+    find_links: Vec<String>,
+    /// Ask no index: only `--find-links` and the given wheels.
+    #[arg(long)]
+    no_index: bool,
+    /// Allow pre-releases.
+    #[arg(long)]
+    pre: bool,
+    /// Take only the named requirements and wheels, none of their dependencies.
+    #[arg(long = "no-transitive", visible_alias = "intransitive")]
+    no_transitive: bool,
+    /// Use only what the cache holds; fail naming anything missing.
+    #[arg(long)]
+    offline: bool,
+    /// Revalidate every cached index page.
+    #[arg(long)]
+    refresh: bool,
+    /// A PEM bundle of certificates to trust instead of the system store.
+    #[arg(long, value_name = "PATH")]
+    cert: Option<Utf8PathBuf>,
+    /// Seconds without progress before a request fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    timeout: f64,
+    /// How many times a failed request is tried again.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    retries: u32,
+    /// The interpreter whose environment the requirements are resolved for (a name on PATH or a path).
+    #[arg(long, value_name = "PYTHON", default_value = "python3")]
+    python: String,
+    /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<Utf8PathBuf>,
+}
+
+impl ResolveFlags {
+    /// Splits the positional arguments into wheel files and requirements, and builds the
+    /// options shared by `build` and `resolve`.
+    fn into_options(self) -> anyhow::Result<BuildOptions> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            anyhow::bail!("`--timeout` must be a positive number of seconds; got {}", self.timeout);
+        }
+        let (wheels, requirements): (Vec<String>, Vec<String>) =
+            self.requirements.into_iter().partition(|argument| is_wheel_path(argument));
+        let mut resolve = ResolveOptions::default();
+        resolve.requirements = requirements;
+        resolve.requirement_files = self.requirement_files;
+        resolve.constraint_files = self.constraint_files;
+        resolve.index_url = self.index_url;
+        resolve.extra_index_urls = self.extra_index_url;
+        resolve.find_links = self.find_links;
+        resolve.no_index = self.no_index;
+        resolve.pre = self.pre;
+        resolve.no_transitive = self.no_transitive;
+        resolve.offline = self.offline;
+        resolve.refresh = self.refresh;
+        resolve.network.cert = self.cert;
+        resolve.network.timeout = std::time::Duration::from_secs_f64(self.timeout);
+        resolve.network.retries = self.retries;
+        let cache = match self.cache_dir {
+            Some(dir) => Cache::new(dir),
+            None => Cache::from_env()?,
+        };
+        Ok(BuildOptions::default()
+            .with_wheels(wheels.into_iter().map(Utf8PathBuf::from).collect())
+            .with_resolve(resolve)
+            .with_python(Some(self.python), std::env::var_os("PATH"))
+            .with_cache(Some(cache)))
+    }
+}
+
+/// A local file (meant to be a wheel), as opposed to a requirement (`name @ URL` and URLs are
+/// requirements); an existing file that is not a wheel is refused as one, by name.
+fn is_wheel_path(argument: &str) -> bool {
+    if std::path::Path::new(argument).is_file() {
+        return true;
+    }
+    std::path::Path::new(argument).extension().is_some_and(|extension| extension.eq_ignore_ascii_case("whl"))
+        && !argument.contains("://")
+        && !argument.contains('@')
+}
+
 #[derive(Args)]
 struct BuildArgs {
-    /// Wheel files to bundle; every wheel's requirements must be among them.
-    #[arg(value_name = "WHEEL-PATH")]
-    wheels: Vec<Utf8PathBuf>,
+    #[command(flatten)]
+    resolve: ResolveFlags,
     /// A directory of sources to put at the root of the PEX (repeatable).
     #[arg(short = 'D', long = "sources-directory", value_name = "DIR")]
     sources: Vec<Utf8PathBuf>,
@@ -137,12 +264,6 @@ struct BuildArgs {
     /// after it.
     #[arg(long, value_name = "S", default_value = "python3")]
     python_shebang: String,
-    /// The interpreter whose environment evaluates requirement markers (a name on PATH or a path).
-    #[arg(long, value_name = "PYTHON", default_value = "python3")]
-    python: String,
-    /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<Utf8PathBuf>,
     /// Whether the PEX sees the host's site-packages at run time.
     #[arg(long, value_enum, default_value = "false")]
     inherit_path: InheritPathArg,
@@ -193,6 +314,7 @@ fn init_logging(verbose: bool) {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Resolve(flags) => resolve(flags),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
         Command::Verify(args) => verify(args),
@@ -203,17 +325,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn cache(command: CacheCommand) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
+    #[expect(clippy::cast_precision_loss, reason = "a size for people to read")]
+    let megabytes = |bytes: u64| bytes as f64 / 1e6;
     match command {
-        CacheCommand::Dir(root) => writeln!(stdout, "{}", root.resolve()?)?,
-        CacheCommand::Prune { root, older_than } => {
+        CacheCommand::Dir(cache) => writeln!(stdout, "{}", cache.resolve()?.root())?,
+        CacheCommand::Info(cache) => {
+            let cache = cache.resolve()?;
+            writeln!(stdout, "{}", cache.root())?;
+            for usage in cache.usage() {
+                writeln!(
+                    stdout,
+                    "  {:<20} {:>7} entries {:>10.1} MB",
+                    usage.name,
+                    usage.entries,
+                    megabytes(usage.bytes)
+                )?;
+            }
+        }
+        CacheCommand::Clear(cache) => {
+            let freed = cache.resolve()?.clear()?;
+            writeln!(stdout, "removed {:.1} MB", megabytes(freed))?;
+        }
+        CacheCommand::Prune { cache, root, older_than } => {
             if !(older_than.is_finite() && older_than >= 0.0) {
                 anyhow::bail!("`--older-than` must be a number of days, 0 or more; got {older_than}");
             }
-            let report =
-                pexcore::prune_pex_root(&root.resolve()?, std::time::Duration::from_secs_f64(older_than * 86_400.0))?;
-            #[expect(clippy::cast_precision_loss, reason = "a size for people to read")]
-            let megabytes = report.bytes as f64 / 1e6;
-            writeln!(stdout, "removed {} entries, {megabytes:.1} MB", report.removed.len())?;
+            let older_than = std::time::Duration::from_secs_f64(older_than * 86_400.0);
+            let report = pexcore::prune_pex_root(&root.resolve()?, older_than)?;
+            writeln!(stdout, "removed {} entries, {:.1} MB", report.removed.len(), megabytes(report.bytes))?;
+            let (cache_entries, cache_bytes) = cache.resolve()?.prune(older_than)?;
+            writeln!(stdout, "removed {cache_entries} build cache entries, {:.1} MB", megabytes(cache_bytes))?;
         }
     }
     stdout.flush()?;
@@ -261,27 +402,32 @@ fn build(args: BuildArgs) -> anyhow::Result<()> {
         (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
         (None, None) => None,
     };
-    let cache = match args.cache_dir {
-        Some(dir) => Cache::new(dir),
-        None => Cache::from_env()?,
-    };
     let inherit_path = match args.inherit_path {
         InheritPathArg::False => InheritPath::False,
         InheritPathArg::Prefer => InheritPath::Prefer,
         InheritPathArg::Fallback => InheritPath::Fallback,
     };
-    let options = BuildOptions::default()
-        .with_wheels(args.wheels)
+    let options = args
+        .resolve
+        .into_options()?
         .with_source_directories(args.sources)
         .with_entry_point(entry_point)
         .with_shebang(Shebang::new(&args.python_shebang)?)
-        .with_python(Some(args.python), std::env::var_os("PATH"))
-        .with_cache(Some(cache))
         .with_source_date_epoch(pexcore::source_date_epoch()?)
         .with_inherit_path(inherit_path)
         .with_keep_pex_env(args.no_strip_pex_env);
     let report = pexcore::build_pex(&options, &args.output)?;
     tracing::debug!("wrote `{}`: {} bytes", args.output, report.size);
+    Ok(())
+}
+
+fn resolve(flags: ResolveFlags) -> anyhow::Result<()> {
+    let pins = pexcore::resolve_requirements(&flags.into_options()?)?;
+    let mut stdout = io::stdout().lock();
+    for pin in pins {
+        writeln!(stdout, "{}=={}", pin.name, pin.version)?;
+    }
+    stdout.flush()?;
     Ok(())
 }
 

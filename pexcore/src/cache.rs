@@ -3,8 +3,11 @@
 //! ```text
 //! <cache root>/                  --cache-dir, else PEX_RS_CACHE_DIR, else the PEX_ROOT default
 //!   CACHEDIR.TAG                 marks the tree as a cache for backup tools
-//!   interpreters/v1/<key>.json   interpreter probes, keyed by path, size and mtime
+//!   interpreters/v2/<key>.json   interpreter probes, keyed by path, size and mtime
 //!   verified_wheels/v1/<sha256>  empty markers: a wheel with these exact bytes passed verification
+//!   simple/v1/<sha256(url)>      index pages with their validators (see `index`)
+//!   metadata/v1/<sha256>         METADATA files of wheels, by the wheel's digest
+//!   wheels/v1/<sha256>/<file>    downloaded wheels, by digest
 //! ```
 //!
 //! Every entry is written to a temporary file in its bucket and renamed into place, so readers
@@ -29,6 +32,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("failed to remove `{path}` from the cache; check its permissions")]
+    Remove {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A cache bucket; its directory name carries its format version.
@@ -36,13 +45,19 @@ pub enum Error {
 pub(crate) enum Bucket {
     Interpreters,
     VerifiedWheels,
+    Simple,
+    Metadata,
+    Wheels,
 }
 
 impl Bucket {
     fn directory(self) -> &'static str {
         match self {
-            Self::Interpreters => "interpreters/v1",
+            Self::Interpreters => "interpreters/v2",
             Self::VerifiedWheels => "verified_wheels/v1",
+            Self::Simple => "simple/v1",
+            Self::Metadata => "metadata/v1",
+            Self::Wheels => "wheels/v1",
         }
     }
 }
@@ -88,4 +103,122 @@ impl Cache {
         }
         Ok(path)
     }
+}
+
+/// The build cache's buckets, for `pex-rs cache info|clear|prune`.
+const BUCKETS: [Bucket; 5] =
+    [Bucket::Interpreters, Bucket::VerifiedWheels, Bucket::Simple, Bucket::Metadata, Bucket::Wheels];
+
+/// The size of one bucket.
+#[derive(Clone, Debug)]
+pub struct BucketUsage {
+    /// The bucket's directory under the cache root, such as `wheels/v1`.
+    pub name: &'static str,
+    pub entries: u64,
+    pub bytes: u64,
+}
+
+impl Cache {
+    /// The size of each bucket of the build cache.
+    pub fn usage(&self) -> Vec<BucketUsage> {
+        BUCKETS
+            .iter()
+            .map(|bucket| {
+                let directory = self.root.join(bucket.directory());
+                let entries = entries_of(&directory);
+                BucketUsage {
+                    name: bucket.directory(),
+                    entries: entries.len() as u64,
+                    bytes: entries.iter().map(|entry| size_of(entry.as_std_path())).sum(),
+                }
+            })
+            .collect()
+    }
+
+    /// Removes every build cache bucket (never the runtime installs of a PEX_ROOT that shares
+    /// the directory); returns the bytes freed. Each bucket is renamed away first, so a
+    /// concurrent build sees a whole bucket or none.
+    pub fn clear(&self) -> Result<u64, Error> {
+        let mut freed = 0;
+        for bucket in BUCKETS {
+            let directory = self.root.join(bucket.directory());
+            if !directory.exists() {
+                continue;
+            }
+            freed += size_of(directory.as_std_path());
+            let doomed =
+                self.root.join(format!(".{}.doomed.{}", bucket.directory().replace('/', "-"), std::process::id()));
+            fs_err::rename(&directory, &doomed)
+                .and_then(|()| fs_err::remove_dir_all(&doomed))
+                .map_err(|source| Error::Remove { path: directory.clone(), source })?;
+        }
+        Ok(freed)
+    }
+
+    /// Removes the build cache entries not used for `older_than` (a wheel or a page is used
+    /// when a build reads it; see `docs/cache.md`); returns the entries removed and the bytes.
+    pub fn prune(&self, older_than: std::time::Duration) -> Result<(u64, u64), Error> {
+        let cutoff = std::time::SystemTime::now().checked_sub(older_than).unwrap_or(std::time::UNIX_EPOCH);
+        let (mut removed, mut freed) = (0, 0);
+        for bucket in BUCKETS {
+            for entry in entries_of(&self.root.join(bucket.directory())) {
+                if last_use(entry.as_std_path()).is_some_and(|used| used >= cutoff) {
+                    continue;
+                }
+                let bytes = size_of(entry.as_std_path());
+                let result = if entry.is_dir() { fs_err::remove_dir_all(&entry) } else { fs_err::remove_file(&entry) };
+                match result {
+                    Ok(()) => {
+                        removed += 1;
+                        freed += bytes;
+                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(Error::Remove { path: entry, source }),
+                }
+            }
+        }
+        Ok((removed, freed))
+    }
+}
+
+/// Marks a cache entry as used now, for [`Cache::prune`]; at most once an hour, so a warm
+/// build rarely writes.
+pub(crate) fn touch(path: &Utf8Path) {
+    let stale = fs_err::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > std::time::Duration::from_hours(1)));
+    if stale && let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(std::time::SystemTime::now());
+    }
+}
+
+/// The entries of a bucket: its children, without the temporary files of writers at work.
+fn entries_of(directory: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let Ok(read) = fs_err::read_dir(directory) else { return Vec::new() };
+    read.filter_map(Result::ok)
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.path()).ok())
+        .collect()
+}
+
+/// The latest modification time in the tree at `path`: builds touch what they use.
+fn last_use(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    let metadata = fs_err::symlink_metadata(path).ok()?;
+    let mut latest = metadata.modified().ok()?;
+    if metadata.is_dir() {
+        for entry in fs_err::read_dir(path).ok()?.filter_map(Result::ok) {
+            if let Some(time) = last_use(&entry.path()) {
+                latest = latest.max(time);
+            }
+        }
+    }
+    Some(latest)
+}
+
+fn size_of(path: &std::path::Path) -> u64 {
+    let Ok(metadata) = fs_err::symlink_metadata(path) else { return 0 };
+    if !metadata.is_dir() {
+        return metadata.len();
+    }
+    fs_err::read_dir(path).map_or(0, |entries| entries.filter_map(Result::ok).map(|entry| size_of(&entry.path())).sum())
 }

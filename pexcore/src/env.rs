@@ -13,6 +13,21 @@ pub(crate) const PEX_ROOT: &str = "PEX_ROOT";
 pub(crate) const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 /// `HOME`: the fallback base of the default root (`~/.cache/pex-rs`).
 pub(crate) const HOME: &str = "HOME";
+/// `PEX_RS_INDEX_URL`: the package index, when `--index-url` is not given.
+pub(crate) const INDEX_URL: &str = "PEX_RS_INDEX_URL";
+/// `PIP_INDEX_URL`: pip's package index, used when `PEX_RS_INDEX_URL` is not set.
+pub(crate) const PIP_INDEX_URL: &str = "PIP_INDEX_URL";
+/// `PIP_EXTRA_INDEX_URL`: pip's extra indexes (white-space separated), after pip's files.
+pub(crate) const PIP_EXTRA_INDEX_URL: &str = "PIP_EXTRA_INDEX_URL";
+/// `PIP_CONFIG_FILE`: one more pip configuration file, read last (pip's rule).
+pub(crate) const PIP_CONFIG_FILE: &str = "PIP_CONFIG_FILE";
+/// `XDG_CONFIG_HOME` / `XDG_CONFIG_DIRS`: where pip's user and global files live.
+pub(crate) const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+pub(crate) const XDG_CONFIG_DIRS: &str = "XDG_CONFIG_DIRS";
+/// `VIRTUAL_ENV`: an active virtual environment, whose `pip.conf` pip reads.
+pub(crate) const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
+/// `NETRC`: the `.netrc` file with index credentials (default `~/.netrc`).
+pub(crate) const NETRC: &str = "NETRC";
 /// `SOURCE_DATE_EPOCH`: the timestamp written into every PEX entry (reproducible builds).
 pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 

@@ -23,6 +23,24 @@ pub enum Error {
     Extract(#[from] crate::extract::Error),
     #[error(transparent)]
     Prune(#[from] crate::prune::Error),
+    #[error(transparent)]
+    Index(#[from] crate::index::Error),
+    #[error(transparent)]
+    Resolve(#[from] crate::resolve::Error),
+    #[error(transparent)]
+    RequirementsFile(#[from] crate::requirements_file::Error),
+    #[error("{origin}: `{text}` is not a wheel path or URL; give a `.whl` file or a requirement")]
+    NotAWheel { origin: String, text: String },
+    #[error(
+        "no package index is configured and `{python}` has no pip to ask: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
+    )]
+    NoIndex { python: Utf8PathBuf },
+    #[error(
+        "hash checking is on (a `--hash` or `--require-hashes` was given), but `{project}=={version}` has no `--hash`; add `{project}=={version} --hash=sha256:{digest}` to the requirements"
+    )]
+    MissingHash { project: String, version: String, digest: String },
+    #[error("failed to start the download threads: {0}")]
+    ThreadPool(String),
     #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
     BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
     #[error("no PEX_ROOT: set `PEX_ROOT` or `HOME`, or pass `--pex-root`")]

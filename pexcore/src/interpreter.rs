@@ -1,4 +1,5 @@
-//! Find and probe Pythons: the marker environment used to evaluate `Requires-Dist` markers.
+//! Find and probe Pythons: the marker environment used to evaluate `Requires-Dist` markers, and
+//! the PEP 425 tags that decide which wheels the interpreter can install.
 //!
 //! A probe runs the interpreter once with an embedded script (`interpreter/probe.py`) and is
 //! cached in the `interpreters` bucket, keyed by the executable's path, size and modification
@@ -13,6 +14,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::cache::{Bucket, Cache};
 use crate::hash::Sha256Digest;
 use crate::requirement::MarkerEnvironment;
+use crate::tags::{TagEnvironment, Tags};
 
 const PROBE: &str = include_str!("interpreter/probe.py");
 
@@ -43,12 +45,17 @@ pub enum Error {
 pub struct Interpreter {
     path: Utf8PathBuf,
     markers: MarkerEnvironment,
+    tags: Tags,
+    pip_index_url: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProbeResult {
     #[serde(flatten)]
     markers: MarkerEnvironment,
+    tags: TagEnvironment,
+    /// The default index of the interpreter's own pip, if it has pip.
+    pip_index_url: Option<String>,
 }
 
 impl Interpreter {
@@ -88,7 +95,13 @@ impl Interpreter {
     }
 
     fn from_probe(path: &Utf8Path, result: ProbeResult) -> Self {
-        Self { path: path.to_owned(), markers: result.markers }
+        tracing::debug!("`{path}` is a {} interpreter", result.tags);
+        Self {
+            path: path.to_owned(),
+            markers: result.markers,
+            tags: Tags::new(&result.tags),
+            pip_index_url: result.pip_index_url,
+        }
     }
 
     /// The path the interpreter was found at.
@@ -98,6 +111,17 @@ impl Interpreter {
 
     pub(crate) fn markers(&self) -> &MarkerEnvironment {
         &self.markers
+    }
+
+    /// The index the interpreter's pip uses by default (the last choice of `index::config`).
+    pub(crate) fn pip_index_url(&self) -> Option<&str> {
+        self.pip_index_url.as_deref()
+    }
+
+    /// The wheel tags the interpreter supports, best first, as `packaging.tags.sys_tags()` lists
+    /// them.
+    pub(crate) fn tags(&self) -> &Tags {
+        &self.tags
     }
 }
 
@@ -139,4 +163,75 @@ fn locate(python: &str, search_path: Option<&std::ffi::OsStr>) -> Option<Utf8Pat
 fn is_executable(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     fs_err::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Prints `packaging.tags.sys_tags()` and packaging's version, from packaging or else from
+    /// the copy pip vendors (the same code).
+    const SYS_TAGS: &str = "
+import json
+try:
+    import packaging
+    from packaging import tags
+except ImportError:
+    from pip._vendor import packaging
+    from pip._vendor.packaging import tags
+print(json.dumps({'version': packaging.__version__, 'tags': [str(tag) for tag in tags.sys_tags()]}))
+";
+
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        version: String,
+        tags: Vec<String>,
+    }
+
+    /// Each local Python's tags must be packaging's, tag for tag. A Python that is missing or
+    /// lacks packaging is skipped with a note; under pyenv, list the versions in `PYENV_VERSION`
+    /// (`3.11.7:3.8.18:...`) so that each `python3.X` shim resolves.
+    #[test]
+    #[expect(clippy::print_stderr, reason = "notes on the interpreters this test skips")]
+    fn ok_tags_match_packaging_on_local_pythons() {
+        let search_path = std::env::var_os("PATH");
+        let names = ["python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13"];
+        for name in names {
+            let interpreter = match Interpreter::find(name, search_path.as_deref(), None) {
+                Ok(interpreter) => interpreter,
+                Err(error) => {
+                    eprintln!("note: skipping `{name}`: {error}");
+                    continue;
+                }
+            };
+            let output = Command::new(interpreter.path().as_std_path()).args(["-I", "-c", SYS_TAGS]).output().unwrap();
+            if !output.status.success() {
+                eprintln!("note: skipping `{name}`: it has neither packaging nor pip");
+                continue;
+            }
+            let reference: Reference = serde_json::from_slice(&output.stdout).unwrap();
+            let major: u32 = reference.version.split('.').next().and_then(|major| major.parse().ok()).unwrap();
+            if major >= 26 {
+                eprintln!("note: skipping `{name}`: packaging {} orders tags differently", reference.version);
+                continue;
+            }
+            let mut ours: Vec<String> = interpreter.tags().iter().map(ToString::to_string).collect();
+            if major < 22 {
+                // packaging before 22.0 lacks CPython's `cpXY-none-any` (pypa/packaging#541).
+                ours.retain(|tag| !(tag.starts_with("cp") && tag.ends_with("-none-any")));
+            }
+            let first_difference = ours.iter().zip(&reference.tags).position(|(ours, theirs)| ours != theirs);
+            assert!(
+                ours == reference.tags,
+                "`{name}` (packaging {}): {} tags against packaging's {}, first difference at {first_difference:?}: \
+                 {:?} against {:?}",
+                reference.version,
+                ours.len(),
+                reference.tags.len(),
+                first_difference.map(|index| &ours[index]),
+                first_difference.map(|index| &reference.tags[index]),
+            );
+            eprintln!("note: `{name}` matches packaging {} ({} tags)", reference.version, ours.len());
+        }
+    }
 }

@@ -10,16 +10,19 @@
 //! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
 //! | `hash` | sha256 digests and hashing readers |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
+//! | `requirements_file` | pip's requirements and constraints files, and requirement arguments |
+//! | `tags` | PEP 425 compatibility tags of a target, best first |
+//! | `tags` | PEP 425 compatibility tags: what a target supports, best first, and wheel ranking |
 //! | `dist` | wheel file names and core metadata (METADATA) |
 //! | `pexinfo` | the PEX-INFO manifest, and reading it out of a PEX file |
-//! | `cache` | the build cache: versioned buckets, written by rename |
+//! | `cache` | the build cache: versioned buckets, written by rename; info, clear, prune |
 //! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
-//! | `interpreter` | probe a Python for its marker environment (probe cached) |
+//! | `interpreter` | probe a Python for its marker environment and tag inputs (probe cached) |
 //! | `build` | write the PEX file deterministically |
 //! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
 //! | `prune` | remove from `PEX_ROOT` what has not been used for a while |
 //! | `error` | the crate-level error and its kinds |
-//! | `ops` | the workflows the CLI and the C ABI share: build, inspect, extract, verify, venv, prune |
+//! | `ops` | the workflows the CLI and the C ABI share: resolve, build, inspect, extract, verify, venv, prune |
 //!
 //! See `docs/format.md` for the file format these modules produce.
 
@@ -27,11 +30,15 @@ mod env;
 mod fs;
 mod hash;
 mod requirement;
+mod requirements_file;
+mod tags;
 mod dist;
 mod pexinfo;
 mod cache;
 mod wheel;
 mod interpreter;
+mod index;
+mod resolve;
 mod build;
 mod extract;
 mod prune;
@@ -42,17 +49,18 @@ mod ops;
 mod layering;
 
 pub use build::{EntryPoint, Shebang};
-pub use cache::Cache;
+pub use cache::{BucketUsage, Cache};
 pub use dist::{CoreMetadata, WheelFilename};
 pub use env::{pex_root, source_date_epoch};
 pub use error::{Error, ErrorKind};
 pub use extract::ExtractReport;
 pub use fs::enclosed;
 pub use hash::Sha256Digest;
+pub use index::{IndexOrigin, NetworkOptions};
 pub use interpreter::Interpreter;
 pub use ops::{
-    BuildOptions, BuildReport, InstallOptions, VenvScope, build_pex, extract_pex, inspect_pex, prune_pex_root,
-    venv_pex, verify_pex,
+    BuildOptions, BuildReport, InstallOptions, ResolveOptions, ResolvedWheel, VenvScope, build_pex, extract_pex,
+    inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
 };
 pub use pexinfo::{InheritPath, PexInfo};
 pub use prune::PruneReport;

@@ -5,7 +5,7 @@
 //! of `pexcore` names these types through here, so the choice of crate stays in one place.
 
 pub(crate) use uv_normalize::{ExtraName, PackageName};
-pub(crate) use uv_pep440::Version;
+pub(crate) use uv_pep440::{Operator, Version, VersionSpecifiers};
 pub(crate) use uv_pep508::{MarkerEnvironment, VersionOrUrl};
 
 /// A PEP 508 requirement as found in `Requires-Dist`.

@@ -131,13 +131,7 @@ impl Wheel {
         check_wheel_version(&wheel, &wheel_file)?;
         let metadata = CoreMetadata::parse(&read(&format!("{dist_info}/METADATA"))?)
             .map_err(|source| Error::Metadata { wheel: wheel.clone(), source })?;
-        if metadata.package_name() != filename.package_name() || metadata.version() != filename.version() {
-            return Err(Error::MetadataMismatch {
-                wheel,
-                name: metadata.name().to_owned(),
-                version: metadata.version().to_string(),
-            });
-        }
+        check_metadata(&metadata, &filename)?;
         let record_name = format!("{dist_info}/RECORD");
         let record = parse_record(&wheel, &read(&record_name)?)?;
         let entry_point_scripts = match read_optional(&archive, &wheel, &format!("{dist_info}/entry_points.txt"))? {
@@ -229,7 +223,10 @@ impl Wheel {
 
 type Archive = zip::ZipArchive<Cursor<Arc<[u8]>>>;
 
-fn find_dist_info(archive: &Archive, filename: &WheelFilename) -> Result<String, Error> {
+fn find_dist_info<R: io::Read + io::Seek>(
+    archive: &zip::ZipArchive<R>,
+    filename: &WheelFilename,
+) -> Result<String, Error> {
     let names: Vec<String> = archive.file_names().filter_map(Result::ok).map(std::borrow::Cow::into_owned).collect();
     let mut found: Vec<&str> = names
         .iter()
@@ -248,6 +245,39 @@ fn find_dist_info(archive: &Archive, filename: &WheelFilename) -> Result<String,
         [] => Err(Error::NoDistInfo { wheel: filename.to_string(), project: filename.name().to_owned() }),
         several => Err(Error::SeveralDistInfo { wheel: filename.to_string(), found: several.join(", ") }),
     }
+}
+
+/// Reads, parses and checks the METADATA (returned with its bytes) of the wheel `filename` from `reader` (a local file or a
+/// remote one read through range requests), without verifying the rest of the wheel.
+pub(crate) fn read_metadata<R: io::Read + io::Seek>(
+    reader: R,
+    filename: &WheelFilename,
+) -> Result<(CoreMetadata, Vec<u8>), Error> {
+    let wheel = filename.to_string();
+    let mut archive = zip::ZipArchive::new(reader)
+        .map_err(|source| Error::Zip { path: Utf8PathBuf::from(wheel.as_str()), source })?;
+    let name = format!("{}/METADATA", find_dist_info(&archive, filename)?);
+    let mut bytes = Vec::new();
+    archive
+        .by_name(&name)
+        .map_err(io::Error::other)
+        .and_then(|mut entry| io::Read::read_to_end(&mut entry, &mut bytes))
+        .map_err(|source| Error::Member { wheel: wheel.clone(), member: name.clone(), source })?;
+    let metadata = CoreMetadata::parse(&bytes).map_err(|source| Error::Metadata { wheel: wheel.clone(), source })?;
+    check_metadata(&metadata, filename)?;
+    Ok((metadata, bytes))
+}
+
+/// A METADATA that names another project or version than its wheel's file name is refused.
+pub(crate) fn check_metadata(metadata: &CoreMetadata, filename: &WheelFilename) -> Result<(), Error> {
+    if metadata.package_name() != filename.package_name() || metadata.version() != filename.version() {
+        return Err(Error::MetadataMismatch {
+            wheel: filename.to_string(),
+            name: metadata.name().to_owned(),
+            version: metadata.version().to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn read_optional(archive: &Archive, wheel: &str, name: &str) -> Result<Option<Vec<u8>>, Error> {

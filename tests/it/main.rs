@@ -8,8 +8,12 @@
 mod bad_input;
 /// Building: wheel layout in the PEX, sources, entry points, reproducibility, `info`.
 mod build;
+/// A loopback package index: PEP 503/691 pages, metadata files, ranges, failures, a request log.
+mod index_server;
 /// `PEX_ROOT`: concurrent first runs, crashes, read-only and unwritable roots.
 mod pex_root;
+/// Resolution against a loopback index: pages, metadata, failures, the cache, offline builds.
+mod resolve;
 /// Running: entry points, interpreter mode, environment, `sys.path`, under every Python.
 mod run;
 /// Shared helpers: the test context, fixture wheels, the interpreters on this machine.

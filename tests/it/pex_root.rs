@@ -189,7 +189,7 @@ fn prune_waits_for_running_pex_files_and_removes_what_is_unused() {
     assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
 
     // Nothing is older than 14 days.
-    assert_eq!(stdout_of(&prune(&context, "14")), "removed 0 entries, 0.0 MB\n");
+    assert_eq!(stdout_of(&prune(&context, "14")), "removed 0 entries, 0.0 MB\nremoved 0 build cache entries, 0.0 MB\n");
 
     // A running PEX holds the root: a prune of everything waits for it to finish.
     let mut running =

@@ -37,6 +37,21 @@ impl TestContext {
     pub(crate) fn pex_rs(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pex-rs-under-test"));
         command.current_dir(&self.dir).env("PEX_RS_CACHE_DIR", &self.cache_dir).env_remove("SOURCE_DATE_EPOCH");
+        // Hermetic: no index, proxy or credentials of the machine running the tests.
+        for name in [
+            "PEX_RS_INDEX_URL",
+            "PIP_INDEX_URL",
+            "PIP_EXTRA_INDEX_URL",
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("PIP_CONFIG_FILE", "/dev/null").env("NETRC", self.dir.join("no-netrc"));
         command
     }
 
@@ -142,6 +157,7 @@ pub(crate) struct WheelBuilder {
     tag: String,
     files: Vec<(String, Vec<u8>, u32)>,
     requires: Vec<String>,
+    requires_python: Option<String>,
     console_scripts: Vec<(String, String)>,
 }
 
@@ -153,6 +169,7 @@ impl WheelBuilder {
             tag: "py3-none-any".to_owned(),
             files: Vec::new(),
             requires: Vec::new(),
+            requires_python: None,
             console_scripts: Vec::new(),
         }
     }
@@ -185,6 +202,13 @@ impl WheelBuilder {
         self
     }
 
+    /// The `Requires-Python` specifier, such as `>=3.8`.
+    #[must_use]
+    pub(crate) fn requires_python(mut self, specifier: &str) -> Self {
+        self.requires_python = Some(specifier.to_owned());
+        self
+    }
+
     /// A `console_scripts` entry point.
     #[must_use]
     pub(crate) fn console_script(mut self, name: &str, target: &str) -> Self {
@@ -205,6 +229,9 @@ impl WheelBuilder {
     pub(crate) fn members(&self) -> Vec<(String, Vec<u8>, u32)> {
         let dist_info = format!("{}.dist-info", self.stem());
         let mut metadata = format!("Metadata-Version: 2.1\nName: {}\nVersion: {}\n", self.name, self.version);
+        if let Some(specifier) = &self.requires_python {
+            metadata.push_str(&format!("Requires-Python: {specifier}\n"));
+        }
         for requirement in &self.requires {
             metadata.push_str(&format!("Requires-Dist: {requirement}\n"));
         }
@@ -233,18 +260,27 @@ impl WheelBuilder {
         members
     }
 
+    /// The finished wheel's bytes.
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        zip_bytes(&self.members())
+    }
+
     /// Writes the wheel into `dir` and returns its path.
     pub(crate) fn build(&self, dir: &Utf8Path) -> Utf8PathBuf {
         let path = dir.join(self.filename());
-        write_zip(&path, &self.members());
+        fs_err::write(&path, self.bytes()).expect("write wheel");
         path
     }
 }
 
 /// Writes a zip of `members` (name, contents, mode), deflated.
 pub(crate) fn write_zip(path: &Utf8Path, members: &[(String, Vec<u8>, u32)]) {
-    let file = fs_err::File::create(path).expect("create zip");
-    let mut zip = zip::ZipWriter::new(file);
+    fs_err::write(path, zip_bytes(members)).expect("write zip");
+}
+
+/// A zip of `members` (name, contents, mode), deflated.
+fn zip_bytes(members: &[(String, Vec<u8>, u32)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, contents, mode) in members {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
@@ -252,17 +288,29 @@ pub(crate) fn write_zip(path: &Utf8Path, members: &[(String, Vec<u8>, u32)]) {
         zip.start_file(name.as_str(), options).expect("zip entry");
         zip.write_all(contents).expect("zip write");
     }
-    zip.finish().expect("zip finish");
+    zip.finish().expect("zip finish").into_inner()
 }
 
+/// Unpadded URL-safe base64, as in RECORD digests (PEP 376).
 fn urlsafe_base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    base64(bytes, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false)
+}
+
+/// Padded standard base64, as in HTTP basic credentials (RFC 7617).
+pub(crate) fn standard_base64(bytes: &[u8]) -> String {
+    base64(bytes, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true)
+}
+
+fn base64(bytes: &[u8], alphabet: &[u8; 64], padded: bool) -> String {
     let mut text = String::new();
     for chunk in bytes.chunks(3) {
         let buffer =
             chunk.iter().enumerate().fold(0u32, |buffer, (index, byte)| buffer | u32::from(*byte) << (16 - 8 * index));
         for index in 0..=chunk.len() {
-            text.push(ALPHABET[(buffer >> (18 - 6 * index) & 63) as usize] as char);
+            text.push(alphabet[(buffer >> (18 - 6 * index) & 63) as usize] as char);
+        }
+        if padded {
+            text.extend(std::iter::repeat_n('=', 3 - chunk.len()));
         }
     }
     text

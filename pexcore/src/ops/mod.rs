@@ -1,6 +1,10 @@
 //! The workflows that the CLI and the C ABI share: build a PEX from wheels and sources, and
 //! inspect a PEX. Each takes an options struct and returns a report; none prints.
 
+mod fetch;
+
+pub use fetch::ResolveOptions;
+
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 
@@ -29,6 +33,7 @@ pub struct BuildOptions {
     source_date_epoch: Option<u64>,
     inherit_path: InheritPath,
     keep_pex_env: bool,
+    resolve: ResolveOptions,
 }
 
 impl BuildOptions {
@@ -91,6 +96,14 @@ impl BuildOptions {
         self
     }
 
+    /// Requirements to resolve against package indexes, and where to look. Defaults to none:
+    /// only the given wheels, whose missing dependencies are then resolved.
+    #[must_use]
+    pub fn with_resolve(mut self, resolve: ResolveOptions) -> Self {
+        self.resolve = resolve;
+        self
+    }
+
     /// Keep `PEX_*` variables in the application's environment. Defaults to `false`.
     #[must_use]
     pub fn with_keep_pex_env(mut self, keep: bool) -> Self {
@@ -109,6 +122,14 @@ struct PythonChoice {
 }
 
 impl PythonChoice {
+    /// The build cache: the chosen one, else the environment's (resolution needs one).
+    fn build_cache(&self) -> Result<Cache, Error> {
+        match &self.cache {
+            Some(cache) => Ok(cache.clone()),
+            None => Ok(Cache::from_env()?),
+        }
+    }
+
     fn find(&self) -> Result<Interpreter, Error> {
         let python = self.python.as_deref().unwrap_or("python3");
         Ok(Interpreter::find(python, self.search_path.as_deref(), self.cache.as_ref())?)
@@ -126,20 +147,10 @@ pub struct BuildReport {
 /// Builds a PEX at `output` from `options`.
 #[tracing::instrument(skip_all, fields(output = %output))]
 pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildReport, Error> {
-    if options.wheels.is_empty() && options.source_directories.is_empty() {
+    if options.wheels.is_empty() && options.source_directories.is_empty() && options.resolve.is_empty() {
         return Err(Error::NothingToBuild);
     }
-    let mut wheel_paths = options.wheels.clone();
-    wheel_paths.sort();
-    wheel_paths.dedup();
-    let mut wheels: Vec<Wheel> = wheel_paths
-        .par_iter()
-        .map(|path| Wheel::open(path, options.python.cache.as_ref()))
-        .collect::<Result<_, _>>()?;
-    wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
-    wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
-    check_requirements(&wheels, options)?;
-
+    let (wheels, requirements) = choose_wheels(options)?;
     let user_files = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
         check_entry_point(entry_point, &wheels, &user_files)?;
@@ -161,10 +172,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         script,
         inherit_path: options.inherit_path,
         pex_rs_format: Some(FORMAT_VERSION),
-        requirements: wheels
-            .iter()
-            .map(|wheel| format!("{}=={}", wheel.metadata.name(), wheel.metadata.version()))
-            .collect(),
+        requirements,
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
@@ -179,6 +187,72 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     };
     let size = build::write(output, &contents)?;
     Ok(BuildReport { pex_info, size })
+}
+
+/// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
+/// are used as they are when they satisfy each other (no index is asked); otherwise, and for
+/// requirements, the missing pieces are resolved (unless `--no-transitive`).
+fn choose_wheels(options: &BuildOptions) -> Result<(Vec<Wheel>, Vec<String>), Error> {
+    let mut wheel_paths = options.wheels.clone();
+    wheel_paths.sort();
+    wheel_paths.dedup();
+    if options.resolve.is_empty() {
+        let mut wheels: Vec<Wheel> = wheel_paths
+            .par_iter()
+            .map(|path| Wheel::open(path, options.python.cache.as_ref()))
+            .collect::<Result<_, _>>()?;
+        wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
+        wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
+        match check_requirements(&wheels, options) {
+            Ok(()) => {
+                let requirements = pinned_requirements(&wheels);
+                return Ok((wheels, requirements));
+            }
+            Err(Error::MissingRequirement { .. } | Error::UnsatisfiedRequirement { .. })
+                if !options.resolve.no_transitive =>
+            {
+                tracing::info!("the given wheels miss some of their dependencies; resolving them");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let cache = options.python.build_cache()?;
+    let resolution = fetch::resolve(&options.resolve, &wheel_paths, &options.python.find()?, &cache)?;
+    let mut wheels = fetch::download(&resolution, &cache)?;
+    wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
+    Ok((wheels, resolution.requirements))
+}
+
+/// A wheel that a resolution chose.
+#[derive(Clone, Debug)]
+pub struct ResolvedWheel {
+    pub name: String,
+    pub version: String,
+    pub filename: String,
+}
+
+/// Resolves the requirements of `options` (as [`build_pex`] would) without downloading the
+/// wheels; sorted by project name.
+pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
+    let cache = options.python.build_cache()?;
+    let resolution = fetch::resolve(&options.resolve, &options.wheels, &options.python.find()?, &cache)?;
+    Ok(resolution
+        .pinned
+        .iter()
+        .map(|pinned| ResolvedWheel {
+            name: pinned.name.to_string(),
+            version: pinned.version.to_string(),
+            filename: pinned.file.filename.to_string(),
+        })
+        .collect())
+}
+
+/// `name==version` of each wheel: the requirements of a PEX built from wheel files.
+fn pinned_requirements(wheels: &[Wheel]) -> Vec<String> {
+    let mut requirements: Vec<String> =
+        wheels.iter().map(|wheel| format!("{}=={}", wheel.metadata.name(), wheel.metadata.version())).collect();
+    requirements.dedup();
+    requirements
 }
 
 /// How to install a PEX into a PEX_ROOT (`extract`, `verify`, `venv`). Built with

@@ -1,0 +1,325 @@
+//! The HTTP client of the index: TLS through the system trust store, proxies from the
+//! environment, credentials from the URL or `.netrc` (never shown), timeouts, and retries with
+//! backoff on connection errors and 5xx answers.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use super::Error;
+
+/// How to reach the indexes: set from the command line (pip's flags of the same names).
+#[derive(Clone, Debug)]
+pub struct NetworkOptions {
+    /// A PEM bundle that replaces the system trust store (`--cert`).
+    pub cert: Option<camino::Utf8PathBuf>,
+    /// Seconds without progress before a request fails (`--timeout`).
+    pub timeout: Duration,
+    /// How many times a failed request is tried again (`--retries`).
+    pub retries: u32,
+    /// The `.netrc` file to read credentials from; `None` reads none.
+    pub netrc: Option<camino::Utf8PathBuf>,
+}
+
+impl Default for NetworkOptions {
+    fn default() -> Self {
+        Self { cert: None, timeout: Duration::from_secs(15), retries: 5, netrc: None }
+    }
+}
+
+/// A response that was read in full.
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: ureq::http::HeaderMap,
+    pub(crate) body: Vec<u8>,
+    /// The URL that answered, after redirects.
+    pub(crate) url: Url,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// The HTTP client: one connection pool for every index and file host.
+#[derive(Clone)]
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    options: NetworkOptions,
+    credentials: Arc<Vec<Credential>>,
+}
+
+/// A user name and password for one host (and port).
+#[derive(Clone)]
+struct Credential {
+    host: String,
+    port: Option<u16>,
+    authorization: String,
+}
+
+impl Client {
+    /// A client for `options`; `index_urls` lend their embedded credentials to every request to
+    /// the same host, as pip does (file URLs often sit on the index's host).
+    pub(crate) fn new(options: &NetworkOptions, index_urls: &[Url]) -> Result<Self, Error> {
+        use ureq::tls::{RootCerts, TlsConfig};
+        let root_certs = match &options.cert {
+            None => RootCerts::PlatformVerifier,
+            Some(path) => {
+                let pem = fs_err::read(path).map_err(|source| Error::Cert { path: path.clone(), source })?;
+                let certificates = ureq::tls::parse_pem(&pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(certificate)) => Some(certificate),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                if certificates.is_empty() {
+                    return Err(Error::CertEmpty { path: path.clone() });
+                }
+                RootCerts::Specific(Arc::new(certificates))
+            }
+        };
+        let config = ureq::Agent::config_builder()
+            .tls_config(TlsConfig::builder().root_certs(root_certs).build())
+            .http_status_as_error(false)
+            .timeout_connect(Some(options.timeout))
+            .timeout_per_read(Some(options.timeout))
+            .user_agent(format!("pex-rs/{}", crate::VERSION))
+            .max_idle_connections_per_host(32)
+            .build();
+        let mut credentials: Vec<Credential> = index_urls.iter().filter_map(Credential::from_url).collect();
+        if let Some(path) = &options.netrc {
+            credentials.extend(read_netrc(path));
+        }
+        Ok(Self { agent: config.new_agent(), options: options.clone(), credentials: Arc::new(credentials) })
+    }
+
+    /// GET `url` with `headers`, read in full; retried on connection errors and 5xx answers.
+    pub(crate) fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Response, Error> {
+        self.with_retries(url, |attempt_url| {
+            let mut response = self.request(attempt_url, headers).call()?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.body_mut().with_config().limit(u64::MAX).read_to_vec()?;
+            Ok(Response { status, headers, body, url: final_url(attempt_url, &response) })
+        })
+    }
+
+    /// GET `url` and hand the body to `consume` as a reader (for downloads that stream to a
+    /// file); `consume` runs again from the start when the request is retried.
+    pub(crate) fn get_streaming<T>(
+        &self,
+        url: &Url,
+        mut consume: impl FnMut(&mut dyn Read) -> std::io::Result<T>,
+    ) -> Result<T, Error> {
+        self.with_retries(url, |attempt_url| {
+            let mut response = self.request(attempt_url, &[]).call()?;
+            let status = response.status().as_u16();
+            if status != 200 {
+                return Ok(Err(status));
+            }
+            let mut reader = response.body_mut().as_reader();
+            consume(&mut reader).map(Ok).map_err(ureq::Error::Io)
+        })?
+        .map_err(|status| Error::Status { url: redact(url), status })
+    }
+
+    fn request(&self, url: &Url, headers: &[(&str, &str)]) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
+        let mut clean = url.clone();
+        let _ = clean.set_username("");
+        let _ = clean.set_password(None);
+        clean.set_fragment(None);
+        let mut request = self.agent.get(clean.as_str());
+        if let Some(authorization) = Credential::from_url(url)
+            .or_else(|| self.credentials.iter().find(|credential| credential.matches(url)).cloned())
+            .map(|credential| credential.authorization)
+        {
+            request = request.header("Authorization", authorization);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request
+    }
+
+    /// Runs `attempt` until it succeeds, answers with a status below 500, or the retries are
+    /// spent; waits 0.25 s, 0.5 s, 1 s, ... (at most 8 s) between tries.
+    fn with_retries<T: StatusOf>(
+        &self,
+        url: &Url,
+        mut attempt: impl FnMut(&Url) -> Result<T, ureq::Error>,
+    ) -> Result<T, Error> {
+        let mut tries = 0;
+        loop {
+            let failure = match attempt(url) {
+                Ok(value) if value.status().is_none_or(|status| status < 500) => return Ok(value),
+                Ok(value) => format!("the server answered {}", value.status().unwrap_or_default()),
+                Err(error) => describe(&error),
+            };
+            tries += 1;
+            if tries > self.options.retries {
+                return Err(Error::Network { url: redact(url), reason: failure, tries });
+            }
+            tracing::debug!("{} failed ({failure}); trying again", redact(url));
+            std::thread::sleep(Duration::from_millis(250 << (tries - 1).min(5)));
+        }
+    }
+}
+
+/// What the retry loop needs to know about an attempt's result.
+trait StatusOf {
+    fn status(&self) -> Option<u16>;
+}
+
+impl StatusOf for Response {
+    fn status(&self) -> Option<u16> {
+        Some(self.status)
+    }
+}
+
+impl<T> StatusOf for Result<T, u16> {
+    fn status(&self) -> Option<u16> {
+        self.as_ref().err().copied()
+    }
+}
+
+fn final_url(requested: &Url, response: &ureq::http::Response<ureq::Body>) -> Url {
+    use ureq::ResponseExt as _;
+    Url::parse(&response.get_uri().to_string()).unwrap_or_else(|_| requested.clone())
+}
+
+/// A short, credential-free reason for a failed request.
+fn describe(error: &ureq::Error) -> String {
+    match error {
+        ureq::Error::Timeout(_) => "it timed out".to_owned(),
+        ureq::Error::HostNotFound => "the host name did not resolve".to_owned(),
+        ureq::Error::ConnectionFailed => "the connection failed".to_owned(),
+        ureq::Error::Io(error) => error.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `url` without its password, for messages.
+pub(crate) fn redact(url: &Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("****"));
+    }
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+impl Credential {
+    fn from_url(url: &Url) -> Option<Self> {
+        if url.username().is_empty() {
+            return None;
+        }
+        let user = percent_decode(url.username());
+        let password = url.password().map(percent_decode).unwrap_or_default();
+        Some(Self {
+            host: url.host_str()?.to_owned(),
+            port: url.port_or_known_default(),
+            authorization: basic_authorization(&user, &password),
+        })
+    }
+
+    fn matches(&self, url: &Url) -> bool {
+        url.host_str() == Some(self.host.as_str()) && (self.port.is_none() || self.port == url.port_or_known_default())
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+fn basic_authorization(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let buffer =
+            chunk.iter().enumerate().fold(0u32, |buffer, (index, byte)| buffer | u32::from(*byte) << (16 - 8 * index));
+        for index in 0..4 {
+            if index <= chunk.len() {
+                encoded.push(ALPHABET[(buffer >> (18 - 6 * index) & 63) as usize] as char);
+            } else {
+                encoded.push('=');
+            }
+        }
+    }
+    format!("Basic {encoded}")
+}
+
+/// Reads the `machine` entries of a `.netrc` file (a missing or unreadable file has none);
+/// `default` entries are ignored so credentials never go to an unnamed host.
+fn read_netrc(path: &camino::Utf8Path) -> Vec<Credential> {
+    let Ok(text) = fs_err::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut credentials = Vec::new();
+    let mut tokens = text.split_whitespace();
+    let mut current: Option<(String, String, String)> = None;
+    let mut finish = |entry: Option<(String, String, String)>| {
+        if let Some((host, login, password)) = entry
+            && !host.is_empty()
+        {
+            credentials.push(Credential { host, port: None, authorization: basic_authorization(&login, &password) });
+        }
+    };
+    while let Some(token) = tokens.next() {
+        match token {
+            "machine" => {
+                finish(current.take());
+                current = Some((tokens.next().unwrap_or_default().to_owned(), String::new(), String::new()));
+            }
+            // `macdef` bodies run to a blank line; they never hold credentials.
+            "default" | "macdef" => finish(current.take()),
+            "login" => {
+                if let (Some(entry), Some(value)) = (current.as_mut(), tokens.next()) {
+                    value.clone_into(&mut entry.1);
+                }
+            }
+            "password" => {
+                if let (Some(entry), Some(value)) = (current.as_mut(), tokens.next()) {
+                    value.clone_into(&mut entry.2);
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(current);
+    credentials
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{basic_authorization, read_netrc, redact};
+
+    #[test]
+    fn ok_basic_authorization() {
+        assert_eq!(basic_authorization("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(basic_authorization("a", "b"), "Basic YTpi");
+    }
+
+    #[test]
+    fn ok_redact() {
+        let url = url::Url::parse("https://user:secret@host.invalid/simple/#frag").unwrap();
+        assert_eq!(redact(&url), "https://user:****@host.invalid/simple/");
+    }
+
+    #[test]
+    fn ok_netrc() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = camino::Utf8PathBuf::from_path_buf(directory.path().join("netrc")).unwrap();
+        std::fs::write(&path, "machine a.invalid login u password p\ndefault login x password y\n").unwrap();
+        let credentials = read_netrc(&path);
+        assert_eq!(credentials.len(), 1);
+        assert_eq!(credentials[0].host, "a.invalid");
+        assert_eq!(credentials[0].authorization, basic_authorization("u", "p"));
+    }
+}

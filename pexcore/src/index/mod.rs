@@ -1,0 +1,542 @@
+//! Package indexes: the simple repository API (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata)
+//! and find-links locations. The only module that talks to the network.
+//!
+//! Everything fetched goes through the build cache:
+//!
+//! ```text
+//! simple/v1/<sha256(url)>          a page: one line of JSON (validators, freshness), then the body
+//! metadata/v1/<sha256>             METADATA of a wheel, by the wheel's digest (or its URL's)
+//! wheels/v1/<sha256>/<file.whl>    downloaded wheels, by digest, entered only once it matched
+//! ```
+//!
+//! With several indexes, a project comes from the first index that has it, never from a mix:
+//! that is how dependency confusion happens. Find-links locations add their wheels to it.
+
+mod config;
+mod http;
+mod range;
+mod simple;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use url::Url;
+
+use crate::cache::{Bucket, Cache};
+use crate::dist::{CoreMetadata, WheelFilename};
+use crate::hash::{Hasher, Sha256Digest};
+use crate::requirement::PackageName;
+
+pub use config::IndexOrigin;
+pub(crate) use config::{PipConfig, parse_index_url};
+pub use http::NetworkOptions;
+pub(crate) use simple::IndexFile;
+
+/// How long a page without `Cache-Control` stays fresh: the `max-age` that the main public
+/// index sends, so a mirror that sends nothing behaves alike.
+const DEFAULT_FRESHNESS: Duration = Duration::from_mins(10);
+
+/// Why an index could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(
+        "failed to fetch `{url}` after {tries} tries: {reason}; check the network, the proxy (`HTTPS_PROXY`) and the index URL"
+    )]
+    Network { url: String, reason: String, tries: u32 },
+    #[error("`{url}` answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error(
+        "`{url}` needs credentials (HTTP {status}): put them in the index URL (`https://user:password@host/...`) or in `~/.netrc`"
+    )]
+    Unauthorized { url: String, status: u16 },
+    #[error("`{url}` is not a usable index answer: {reason}")]
+    Parse { url: String, reason: String },
+    #[error("`{url}` is not a valid index URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error(
+        "the downloaded `{file}` has sha256 {actual}, but {source_of_truth} says {expected}; nothing was cached. If the index is right, the download was tampered with"
+    )]
+    HashMismatch { file: String, expected: String, actual: String, source_of_truth: &'static str },
+    #[error("`{file}` is not in the cache and `--offline` forbids fetching it; run once without `--offline`")]
+    Offline { file: String },
+    #[error("failed to read the certificate bundle `{path}` given with `--cert`")]
+    Cert {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` given with `--cert` holds no PEM certificate")]
+    CertEmpty { path: Utf8PathBuf },
+    #[error("failed to read the find-links directory `{path}`")]
+    FindLinks {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the metadata of `{file}` is invalid")]
+    Metadata {
+        file: String,
+        #[source]
+        source: Box<crate::wheel::Error>,
+    },
+    #[error("failed to write `{path}` into the cache")]
+    CacheWrite {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Cache(#[from] crate::cache::Error),
+    #[error(transparent)]
+    Shared(Arc<Error>),
+}
+
+/// A find-links location: a directory of wheels, or a page that links to them.
+#[derive(Clone, Debug)]
+pub(crate) enum FindLinks {
+    Directory(Utf8PathBuf),
+    Page(Url),
+}
+
+impl FindLinks {
+    /// A directory path (relative to the working directory) or an `http(s)://` / `file://` URL.
+    pub(crate) fn parse(text: &str) -> Result<Self, Error> {
+        if text.contains("://") {
+            let url =
+                Url::parse(text).map_err(|error| Error::BadUrl { url: text.to_owned(), reason: error.to_string() })?;
+            if url.scheme() == "file" {
+                let path = url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
+                return path
+                    .map(Self::Directory)
+                    .ok_or_else(|| Error::BadUrl { url: text.to_owned(), reason: "not a local path".to_owned() });
+            }
+            return Ok(Self::Page(url));
+        }
+        Ok(Self::Directory(crate::fs::absolute(Utf8Path::new(text))))
+    }
+}
+
+/// The files a project has on the first index that has it, plus those in find-links.
+#[derive(Debug, Default)]
+pub(crate) struct Project {
+    pub(crate) wheels: Vec<IndexFile>,
+    /// Files that are not wheels (sdists), counted for the error message.
+    pub(crate) other_files: usize,
+}
+
+/// A downloaded (or local) wheel file.
+#[derive(Clone, Debug)]
+pub(crate) struct Downloaded {
+    pub(crate) path: Utf8PathBuf,
+    /// `true` when the file is a cache entry (which [`Index::discard`] may remove).
+    pub(crate) cached: bool,
+}
+
+/// The indexes and find-links of one build, with the cache and the HTTP client.
+pub(crate) struct Index {
+    indexes: Vec<Url>,
+    find_links: Vec<FindLinks>,
+    client: http::Client,
+    cache: Cache,
+    offline: bool,
+    refresh: bool,
+    projects: OnceMap<PackageName, Result<Arc<Project>, Arc<Error>>>,
+    metadata: OnceMap<Url, Result<Arc<CoreMetadata>, Arc<Error>>>,
+    linked: OnceLock<Result<Vec<IndexFile>, Arc<Error>>>,
+}
+
+impl Index {
+    pub(crate) fn new(
+        indexes: Vec<Url>,
+        find_links: Vec<FindLinks>,
+        network: &NetworkOptions,
+        cache: Cache,
+        offline: bool,
+        refresh: bool,
+    ) -> Result<Self, Error> {
+        let client = http::Client::new(network, &indexes)?;
+        Ok(Self {
+            indexes,
+            find_links,
+            client,
+            cache,
+            offline,
+            refresh,
+            projects: OnceMap::default(),
+            metadata: OnceMap::default(),
+            linked: OnceLock::new(),
+        })
+    }
+
+    /// The index URLs asked, credentials hidden, for messages.
+    pub(crate) fn describe(&self) -> String {
+        let mut places: Vec<String> = self.indexes.iter().map(http::redact).collect();
+        places.extend(self.find_links.iter().map(|links| match links {
+            FindLinks::Directory(path) => path.to_string(),
+            FindLinks::Page(url) => http::redact(url),
+        }));
+        if places.is_empty() { "no index (`--no-index`) and no `--find-links`".to_owned() } else { places.join(", ") }
+    }
+
+    /// The wheels of `name`; safe to call from many threads (each project is fetched once).
+    pub(crate) fn project(&self, name: &PackageName) -> Result<Arc<Project>, Error> {
+        self.projects
+            .get_or_init(name, || self.fetch_project(name).map(Arc::new).map_err(Arc::new))
+            .map_err(Error::Shared)
+    }
+
+    fn fetch_project(&self, name: &PackageName) -> Result<Project, Error> {
+        let mut project = Project::default();
+        for index in &self.indexes {
+            let url = index
+                .join(&format!("{name}/"))
+                .map_err(|error| Error::BadUrl { url: index.to_string(), reason: error.to_string() })?;
+            if let Some(files) = self.fetch_page(&url, true)? {
+                tracing::debug!("`{name}`: {} wheels from {}", files.wheels.len(), http::redact(index));
+                project.wheels = files.wheels;
+                project.other_files = files.other_files;
+                break;
+            }
+        }
+        let linked = self
+            .linked
+            .get_or_init(|| self.fetch_find_links().map_err(Arc::new))
+            .as_ref()
+            .map_err(|error| Error::Shared(Arc::clone(error)))?;
+        project.wheels.extend(linked.iter().filter(|file| file.filename.package_name() == name).cloned());
+        Ok(project)
+    }
+
+    fn fetch_find_links(&self) -> Result<Vec<IndexFile>, Error> {
+        let mut files = Vec::new();
+        for links in &self.find_links {
+            match links {
+                FindLinks::Directory(path) => {
+                    let listed = simple::list_directory(path)
+                        .map_err(|source| Error::FindLinks { path: path.clone(), source })?;
+                    files.extend(listed.wheels);
+                }
+                FindLinks::Page(url) => {
+                    let page = self
+                        .fetch_page(url, false)?
+                        .ok_or_else(|| Error::Status { url: http::redact(url), status: 404 })?;
+                    files.extend(page.wheels);
+                }
+            }
+        }
+        Ok(files)
+    }
+
+    /// Fetches a page through the cache: a fresh entry is used as is, a stale one revalidated,
+    /// and `--offline` takes whatever is cached. `Ok(None)` is a 404 (the project is not there).
+    fn fetch_page(&self, url: &Url, negotiate_json: bool) -> Result<Option<simple::ProjectFiles>, Error> {
+        let entry_path = self.cache.bucket(Bucket::Simple)?.join(Sha256Digest::of(url.as_str().as_bytes()).to_string());
+        let stored = StoredPage::read(&entry_path);
+        let now = unix_now();
+        let answer = match stored {
+            Some(stored) if self.offline || (!self.refresh && stored.is_fresh(now)) => stored,
+            _ if self.offline => return Err(Error::Offline { file: http::redact(url) }),
+            stored => {
+                let mut headers = vec![(
+                    "Accept",
+                    if negotiate_json { "application/vnd.pypi.simple.v1+json, text/html;q=0.1" } else { "text/html" },
+                )];
+                if let Some(etag) = stored.as_ref().and_then(|stored| stored.meta.etag.as_deref()) {
+                    headers.push(("If-None-Match", etag));
+                }
+                if let Some(modified) = stored.as_ref().and_then(|stored| stored.meta.last_modified.as_deref()) {
+                    headers.push(("If-Modified-Since", modified));
+                }
+                let response = self.client.get(url, &headers)?;
+                let answer = match (response.status, stored) {
+                    (304, Some(mut stored)) => {
+                        stored.meta.fetched = now;
+                        stored.meta.max_age = max_age(&response).unwrap_or(stored.meta.max_age);
+                        stored
+                    }
+                    (200 | 404 | 410, _) => StoredPage {
+                        meta: PageMeta {
+                            url: response.url.to_string(),
+                            status: response.status,
+                            etag: response.header("ETag").map(str::to_owned),
+                            last_modified: response.header("Last-Modified").map(str::to_owned),
+                            content_type: response.header("Content-Type").unwrap_or_default().to_owned(),
+                            fetched: now,
+                            max_age: max_age(&response).unwrap_or(DEFAULT_FRESHNESS.as_secs()),
+                        },
+                        body: response.body,
+                    },
+                    (401 | 403, _) => {
+                        return Err(Error::Unauthorized { url: http::redact(url), status: response.status });
+                    }
+                    (status, _) => return Err(Error::Status { url: http::redact(url), status }),
+                };
+                // Best effort: a cache that cannot be written only costs a later fetch.
+                if let Err(error) = answer.write(&entry_path) {
+                    tracing::debug!("could not cache `{}`: {error}", http::redact(url));
+                }
+                answer
+            }
+        };
+        if answer.meta.status != 200 {
+            return Ok(None);
+        }
+        let base = Url::parse(&answer.meta.url).unwrap_or_else(|_| url.clone());
+        let parsed = if answer.meta.content_type.starts_with(simple::JSON_MEDIA_TYPE) {
+            simple::parse_json(&answer.body, &base)
+        } else {
+            simple::parse_html(&answer.body, &base)
+        };
+        parsed.map(Some).map_err(|reason| Error::Parse { url: http::redact(url), reason })
+    }
+
+    /// The METADATA of `file`: from the cache, the wheel cache, a PEP 658 file, a ranged read
+    /// of the wheel, or the whole wheel, in that order.
+    pub(crate) fn metadata(&self, file: &IndexFile) -> Result<Arc<CoreMetadata>, Error> {
+        self.metadata
+            .get_or_init(&file.url, || self.fetch_metadata(file).map(Arc::new).map_err(Arc::new))
+            .map_err(Error::Shared)
+    }
+
+    fn fetch_metadata(&self, file: &IndexFile) -> Result<CoreMetadata, Error> {
+        let key = file.sha256.unwrap_or_else(|| Sha256Digest::of(file.url.as_str().as_bytes()));
+        let entry_path = self.cache.bucket(Bucket::Metadata)?.join(key.to_string());
+        if let Ok(bytes) = fs_err::read(&entry_path)
+            && let Ok(metadata) = CoreMetadata::parse(&bytes)
+            && crate::wheel::check_metadata(&metadata, &file.filename).is_ok()
+        {
+            crate::cache::touch(&entry_path);
+            return Ok(metadata);
+        }
+        if let Some(path) = self.local_or_cached(file) {
+            return read_local_metadata(&path, file);
+        }
+        if self.offline {
+            return Err(Error::Offline { file: format!("the metadata of {}", file.filename) });
+        }
+        let bytes = if let Some(bytes) = self.fetch_metadata_file(file)? {
+            bytes
+        } else {
+            match range::open(&self.client, &file.url)? {
+                range::Tail::Ranges(reader) => match crate::wheel::read_metadata(reader, &file.filename) {
+                    Ok((_, bytes)) => bytes,
+                    Err(error) => {
+                        tracing::debug!("a ranged read of {} failed ({error}); downloading it", file.filename);
+                        return read_local_metadata(&self.download(file, &[])?.path, file);
+                    }
+                },
+                range::Tail::Whole(bytes) => return read_local_metadata(&self.store_wheel(file, &bytes, &[])?, file),
+            }
+        };
+        let invalid = |source| Error::Metadata { file: file.filename.to_string(), source: Box::new(source) };
+        let metadata = CoreMetadata::parse(&bytes)
+            .map_err(|source| invalid(crate::wheel::Error::Metadata { wheel: file.filename.to_string(), source }))?;
+        crate::wheel::check_metadata(&metadata, &file.filename).map_err(invalid)?;
+        if let Err(error) = crate::fs::write_atomic(&entry_path, &bytes) {
+            tracing::debug!("could not cache the metadata of {}: {error}", file.filename);
+        }
+        Ok(metadata)
+    }
+
+    /// The PEP 658 metadata file, when the index offers one; checked against its digest.
+    fn fetch_metadata_file(&self, file: &IndexFile) -> Result<Option<Vec<u8>>, Error> {
+        let Some(expected) = &file.metadata else { return Ok(None) };
+        let mut url = file.url.clone();
+        url.set_path(&format!("{}.metadata", url.path()));
+        let response = self.client.get(&url, &[])?;
+        if response.status != 200 {
+            tracing::debug!("{} answered {}; reading the wheel instead", http::redact(&url), response.status);
+            return Ok(None);
+        }
+        if let Some(expected) = &expected.sha256
+            && Sha256Digest::of(&response.body) != *expected
+        {
+            return Err(Error::HashMismatch {
+                file: format!("{}.metadata", file.filename),
+                expected: expected.to_string(),
+                actual: Sha256Digest::of(&response.body).to_string(),
+                source_of_truth: "the index",
+            });
+        }
+        Ok(Some(response.body))
+    }
+
+    /// A local wheel (find-links directory, `file://`), or the cache entry of a wheel whose
+    /// digest the index gave.
+    fn local_or_cached(&self, file: &IndexFile) -> Option<Utf8PathBuf> {
+        if file.url.scheme() == "file" {
+            return file.url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
+        }
+        let digest = file.sha256?;
+        let path = self.cache.bucket(Bucket::Wheels).ok()?.join(digest.to_string()).join(file.filename.as_str());
+        path.is_file().then_some(path)
+    }
+
+    /// The wheel file of `file`, downloaded into the cache unless it is there. `pins` are the
+    /// digests a `--hash` allowed (empty: any); the download must match them and the index.
+    pub(crate) fn download(&self, file: &IndexFile, pins: &[Sha256Digest]) -> Result<Downloaded, Error> {
+        if let Some(path) = self.local_or_cached(file) {
+            let cached = file.url.scheme() != "file";
+            if cached {
+                crate::cache::touch(&path);
+            }
+            return Ok(Downloaded { path, cached });
+        }
+        if self.offline {
+            return Err(Error::Offline { file: file.filename.to_string() });
+        }
+        let bucket = self.cache.bucket(Bucket::Wheels)?;
+        let (temp, digest) = self.client.get_streaming(&file.url, |reader| {
+            let mut temp = tempfile::Builder::new().prefix(".download.").tempfile_in(&bucket)?;
+            let mut hasher = Hasher::default();
+            let mut buffer = vec![0u8; 256 * 1024];
+            loop {
+                let count = reader.read(&mut buffer)?;
+                if count == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..count]);
+                temp.write_all(&buffer[..count])?;
+            }
+            Ok((temp, hasher.finish()))
+        })?;
+        Self::check_digest(file, pins, digest)?;
+        let directory = bucket.join(digest.to_string());
+        let path = directory.join(file.filename.as_str());
+        let persist = || -> std::io::Result<()> {
+            fs_err::create_dir_all(&directory)?;
+            temp.persist(&path).map(drop).map_err(|error| error.error)
+        };
+        persist().map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
+        Ok(Downloaded { path, cached: true })
+    }
+
+    /// Stores wheel bytes that arrived whole (a server that ignored a range request).
+    fn store_wheel(&self, file: &IndexFile, bytes: &[u8], pins: &[Sha256Digest]) -> Result<Utf8PathBuf, Error> {
+        let digest = Sha256Digest::of(bytes);
+        Self::check_digest(file, pins, digest)?;
+        let directory = self.cache.bucket(Bucket::Wheels)?.join(digest.to_string());
+        let path = directory.join(file.filename.as_str());
+        fs_err::create_dir_all(&directory)
+            .and_then(|()| crate::fs::write_atomic(&path, bytes))
+            .map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
+        Ok(path)
+    }
+
+    fn check_digest(file: &IndexFile, pins: &[Sha256Digest], actual: Sha256Digest) -> Result<(), Error> {
+        let mismatch = |expected: String, source_of_truth| Error::HashMismatch {
+            file: file.filename.to_string(),
+            expected,
+            actual: actual.to_string(),
+            source_of_truth,
+        };
+        if let Some(expected) = file.sha256
+            && expected != actual
+        {
+            return Err(mismatch(expected.to_string(), "the index"));
+        }
+        if !pins.is_empty() && !pins.contains(&actual) {
+            let pinned = pins.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
+            return Err(mismatch(pinned, "the `--hash` pin"));
+        }
+        Ok(())
+    }
+
+    /// Removes a cache entry that turned out to be corrupt, so the next download replaces it.
+    pub(crate) fn discard(downloaded: &Downloaded) {
+        if downloaded.cached {
+            tracing::warn!("discarding the corrupt cache entry `{}`", downloaded.path);
+            let _ = fs_err::remove_file(&downloaded.path);
+        }
+    }
+}
+
+/// The METADATA of a wheel file on disk.
+fn read_local_metadata(path: &Utf8Path, file: &IndexFile) -> Result<CoreMetadata, Error> {
+    let reader = fs_err::File::open(path).map_err(|source| Error::FindLinks { path: path.to_owned(), source })?;
+    crate::wheel::read_metadata(std::io::BufReader::new(reader), &file.filename)
+        .map(|(metadata, _)| metadata)
+        .map_err(|source| Error::Metadata { file: file.filename.to_string(), source: Box::new(source) })
+}
+
+/// The `max-age` of a response, in seconds; `no-cache` / `no-store` count as 0.
+fn max_age(response: &http::Response) -> Option<u64> {
+    let control = response.header("Cache-Control")?.to_ascii_lowercase();
+    if control.contains("no-cache") || control.contains("no-store") {
+        return Some(0);
+    }
+    control.split(',').find_map(|directive| directive.trim().strip_prefix("max-age=")?.trim().parse().ok()).or(Some(0))
+}
+
+/// What a cached page records besides its body.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PageMeta {
+    url: String,
+    status: u16,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    content_type: String,
+    fetched: u64,
+    max_age: u64,
+}
+
+struct StoredPage {
+    meta: PageMeta,
+    body: Vec<u8>,
+}
+
+impl StoredPage {
+    fn read(path: &Utf8Path) -> Option<Self> {
+        let bytes = fs_err::read(path).ok()?;
+        let newline = bytes.iter().position(|byte| *byte == b'\n')?;
+        let meta = serde_json::from_slice(&bytes[..newline]).ok()?;
+        Some(Self { meta, body: bytes[newline + 1..].to_vec() })
+    }
+
+    fn write(&self, path: &Utf8Path) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(&self.meta).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&self.body);
+        crate::fs::write_atomic(path, &bytes)
+    }
+
+    fn is_fresh(&self, now: u64) -> bool {
+        now.saturating_sub(self.meta.fetched) < self.meta.max_age
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A map whose values are computed once, even when many threads ask at the same time (the
+/// others wait for the first).
+struct OnceMap<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceLock<V>>>>,
+}
+
+impl<K, V> Default for OnceMap<K, V> {
+    fn default() -> Self {
+        Self { cells: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    fn get_or_init(&self, key: &K, init: impl FnOnce() -> V) -> V {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(cells.entry(key.clone()).or_default())
+        };
+        cell.get_or_init(init).clone()
+    }
+}
+
+/// Reads a wheel file name out of a URL's last path segment.
+pub(crate) fn wheel_filename_of(url: &Url) -> Option<WheelFilename> {
+    url.path_segments()?.next_back()?.parse().ok()
+}

@@ -1,0 +1,261 @@
+//! From requirements to verified wheel files: gather the requirements (command line,
+//! requirements and constraints files), choose the indexes, resolve, download in parallel, and
+//! open every wheel (which verifies it).
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
+use url::Url;
+
+use crate::cache::Cache;
+use crate::error::Error;
+use crate::index::{FindLinks, Index, IndexOrigin, NetworkOptions, PipConfig, parse_index_url};
+use crate::interpreter::Interpreter;
+use crate::requirement::{Requirement, VersionOrUrl, parse_requirement};
+use crate::requirements_file::{Entry, EntryKind, RequirementsFile, parse_entry};
+use crate::resolve::{self, Pinned, UserRequirement};
+use crate::wheel::Wheel;
+
+/// How many downloads run at the same time.
+const DOWNLOAD_THREADS: usize = 8;
+
+/// What to resolve and where to look: the pip-style options of `pex-rs build`. Start from
+/// [`ResolveOptions::default`] and set the fields.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+#[expect(clippy::struct_excessive_bools, reason = "pip's flags, one field each")]
+pub struct ResolveOptions {
+    /// Requirements as given on the command line: PEP 508 strings, wheel paths or wheel URLs.
+    pub requirements: Vec<String>,
+    /// Requirements files (`-r`).
+    pub requirement_files: Vec<Utf8PathBuf>,
+    /// Constraints files (`--constraint`).
+    pub constraint_files: Vec<Utf8PathBuf>,
+    /// The index (`--index-url`); otherwise chosen from the environment (docs/resolve.md).
+    pub index_url: Option<String>,
+    pub extra_index_urls: Vec<String>,
+    /// Directories or URLs of pages that list wheels (`--find-links`).
+    pub find_links: Vec<String>,
+    /// Ask no index, only find-links (`--no-index`).
+    pub no_index: bool,
+    /// Allow pre-releases (`--pre`).
+    pub pre: bool,
+    /// Take only the named requirements, none of their dependencies (`--no-transitive`).
+    pub no_transitive: bool,
+    /// Use only the cache (`--offline`).
+    pub offline: bool,
+    /// Revalidate every cached index page (`--refresh`).
+    pub refresh: bool,
+    pub network: NetworkOptions,
+}
+
+impl ResolveOptions {
+    /// `true` when there is something to resolve (requirements or requirements files).
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty() && self.requirement_files.is_empty()
+    }
+}
+
+/// A resolution: the chosen wheels (not downloaded yet) and where they come from.
+pub(crate) struct Resolution {
+    index: Index,
+    pub(crate) pinned: Vec<Pinned>,
+    /// The top-level requirements, as PEX-INFO records them.
+    pub(crate) requirements: Vec<String>,
+}
+
+/// Resolves `options` for `interpreter`, with `local_wheels` (wheel files given on the command
+/// line) taking part as direct references.
+pub(crate) fn resolve(
+    options: &ResolveOptions,
+    local_wheels: &[Utf8PathBuf],
+    interpreter: &Interpreter,
+    cache: &Cache,
+) -> Result<Resolution, Error> {
+    let working_directory = crate::fs::absolute(Utf8Path::new("."));
+    let mut gathered = RequirementsFile::default();
+    for text in &options.requirements {
+        gathered.requirements.push(parse_entry(text, &working_directory, "the command line")?);
+    }
+    for path in local_wheels {
+        gathered.requirements.push(parse_entry(path.as_str(), &working_directory, "the command line")?);
+    }
+    for path in &options.requirement_files {
+        gathered.merge(RequirementsFile::read(path)?);
+    }
+    for path in &options.constraint_files {
+        gathered.merge(RequirementsFile::read_constraints(path)?);
+    }
+    let requirements: Vec<UserRequirement> = gathered
+        .requirements
+        .iter()
+        .map(|entry| Ok(UserRequirement { requirement: to_requirement(entry)?, hashes: entry.hashes.clone() }))
+        .collect::<Result<_, Error>>()?;
+    let constraints: Vec<Requirement> = gathered.constraints.iter().map(to_requirement).collect::<Result<_, _>>()?;
+
+    let index = open_index(options, &gathered, interpreter, cache)?;
+    let request = resolve::Request {
+        requirements: requirements.clone(),
+        constraints,
+        pre: options.pre || gathered.pre,
+        transitive: !options.no_transitive,
+        interpreter,
+    };
+    let pinned = resolve::resolve(&index, &request)?;
+    tracing::info!("resolved {} wheels", pinned.len());
+    // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
+    // `--require-hashes`), every wheel must be pinned by one, dependencies included.
+    if gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty()) {
+        if let Some(unpinned) = pinned.iter().find(|pinned| pinned.hashes.is_empty()) {
+            return Err(Error::MissingHash {
+                project: unpinned.name.to_string(),
+                version: unpinned.version.to_string(),
+                digest: unpinned.file.sha256.map_or_else(|| "its sha256".to_owned(), |digest| digest.to_string()),
+            });
+        }
+    }
+    // A wheel given by path or URL is recorded as `name==version`: its location is a detail of
+    // this build machine, and would make the PEX differ between checkouts.
+    let recorded = gathered
+        .requirements
+        .iter()
+        .zip(&requirements)
+        .map(|(entry, user)| match (&entry.kind, &user.requirement.version_or_url) {
+            (EntryKind::Requirement(_), _) | (_, None | Some(VersionOrUrl::VersionSpecifier(_))) => {
+                user.requirement.to_string()
+            }
+            (_, Some(VersionOrUrl::Url(url))) => crate::index::wheel_filename_of(&url.to_url()).map_or_else(
+                || user.requirement.to_string(),
+                |filename| format!("{}=={}", filename.name(), filename.version()),
+            ),
+        })
+        .collect();
+    Ok(Resolution { index, pinned, requirements: recorded })
+}
+
+/// Downloads the wheels of `resolution` in parallel and opens (verifies) each.
+pub(crate) fn download(resolution: &Resolution, cache: &Cache) -> Result<Vec<Wheel>, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(DOWNLOAD_THREADS)
+        .build()
+        .map_err(|error| Error::ThreadPool(error.to_string()))?;
+    pool.install(|| {
+        resolution.pinned.par_iter().map(|pinned| download_and_open(&resolution.index, pinned, cache)).collect()
+    })
+}
+
+/// Downloads (or finds in the cache) and opens one wheel. A cache entry whose bytes no longer
+/// match is discarded and downloaded again, once.
+fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wheel, Error> {
+    let expected = pinned.file.sha256;
+    for attempt in 0..2 {
+        let downloaded = index.download(&pinned.file, &pinned.hashes)?;
+        let wheel = match Wheel::open(&downloaded.path, Some(cache)) {
+            Ok(wheel) => wheel,
+            // A damaged cache entry (truncated, overwritten) is fetched again.
+            Err(error) if downloaded.cached && attempt == 0 => {
+                tracing::debug!("the cached `{}` is damaged ({error})", downloaded.path);
+                Index::discard(&downloaded);
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let matches = expected.is_none_or(|expected| expected == wheel.sha256)
+            && (pinned.hashes.is_empty() || pinned.hashes.contains(&wheel.sha256));
+        if matches {
+            return Ok(wheel);
+        }
+        if !downloaded.cached || attempt == 1 {
+            return Err(crate::index::Error::HashMismatch {
+                file: pinned.file.filename.to_string(),
+                expected: expected.map_or_else(|| "a `--hash` pin".to_owned(), |digest| digest.to_string()),
+                actual: wheel.sha256.to_string(),
+                source_of_truth: if expected.is_some() { "the index" } else { "the `--hash` pin" },
+            }
+            .into());
+        }
+        Index::discard(&downloaded);
+    }
+    unreachable!("the loop returns on its second pass")
+}
+
+/// A requirement for an entry: a wheel path or URL becomes `name @ URL`.
+fn to_requirement(entry: &Entry) -> Result<Requirement, Error> {
+    let url = match &entry.kind {
+        EntryKind::Requirement(requirement) => return Ok(requirement.clone()),
+        EntryKind::LocalWheel(path) => Url::from_file_path(path)
+            .map_err(|()| Error::NotAWheel { origin: entry.origin.clone(), text: path.to_string() })?,
+        EntryKind::WheelUrl(text) => {
+            Url::parse(text).map_err(|_| Error::NotAWheel { origin: entry.origin.clone(), text: text.clone() })?
+        }
+    };
+    let filename = crate::index::wheel_filename_of(&url)
+        .ok_or_else(|| Error::NotAWheel { origin: entry.origin.clone(), text: url.to_string() })?;
+    parse_requirement(&format!("{} @ {url}", filename.name()))
+        .map_err(|reason| Error::NotAWheel { origin: entry.origin.clone(), text: format!("{url}: {reason}") })
+}
+
+/// Opens the indexes in the order DESIGN.md fixes (see `index::config`).
+fn open_index(
+    options: &ResolveOptions,
+    gathered: &RequirementsFile,
+    interpreter: &Interpreter,
+    cache: &Cache,
+) -> Result<Index, Error> {
+    let no_index = options.no_index || gathered.no_index;
+    let mut indexes = Vec::new();
+    if !no_index {
+        let (primary, origin) = choose_index_url(options, gathered, interpreter)?;
+        indexes.push(parse_index_url(&primary)?);
+        let mut extras: Vec<String> =
+            options.extra_index_urls.iter().chain(&gathered.extra_index_urls).cloned().collect();
+        // pip's configured extra indexes join only an index that pip's configuration chose too,
+        // so `--index-url` (or `PEX_RS_INDEX_URL`) alone decides where projects come from.
+        if !matches!(origin, IndexOrigin::CommandLine | IndexOrigin::Environment(crate::env::INDEX_URL)) {
+            extras.extend(PipConfig::load().extra_index_urls);
+        }
+        for extra in extras {
+            let url = parse_index_url(&extra)?;
+            if !indexes.contains(&url) {
+                indexes.push(url);
+            }
+        }
+        tracing::debug!("package index from {origin:?}");
+    }
+    let find_links = options
+        .find_links
+        .iter()
+        .chain(&gathered.find_links)
+        .map(|text| FindLinks::parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut network = options.network.clone();
+    if network.netrc.is_none() {
+        network.netrc = crate::env::var(crate::env::NETRC)
+            .map(std::path::PathBuf::from)
+            .or_else(|| crate::env::var(crate::env::HOME).map(|home| std::path::PathBuf::from(home).join(".netrc")))
+            .and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
+    }
+    Ok(Index::new(indexes, find_links, &network, cache.clone(), options.offline, options.refresh)?)
+}
+
+/// The primary index URL and where it came from.
+fn choose_index_url(
+    options: &ResolveOptions,
+    gathered: &RequirementsFile,
+    interpreter: &Interpreter,
+) -> Result<(String, IndexOrigin), Error> {
+    if let Some(url) = options.index_url.clone().or_else(|| gathered.index_url.clone()) {
+        return Ok((url, IndexOrigin::CommandLine));
+    }
+    for name in [crate::env::INDEX_URL, crate::env::PIP_INDEX_URL] {
+        if let Some(value) = crate::env::var(name) {
+            return Ok((value.to_string_lossy().into_owned(), IndexOrigin::Environment(name)));
+        }
+    }
+    if let Some((url, path)) = PipConfig::load().index_url {
+        return Ok((url, IndexOrigin::PipConfig(path)));
+    }
+    if let Some(url) = interpreter.pip_index_url() {
+        return Ok((url.to_owned(), IndexOrigin::PipDefault));
+    }
+    Err(Error::NoIndex { python: interpreter.path().to_owned() })
+}
