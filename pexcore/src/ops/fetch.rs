@@ -104,14 +104,13 @@ pub(crate) fn resolve(
     tracing::info!("resolved {} wheels", pinned.len());
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
     // `--require-hashes`), every wheel must be pinned by one, dependencies included.
-    if gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty()) {
-        if let Some(unpinned) = pinned.iter().find(|pinned| pinned.hashes.is_empty()) {
-            return Err(Error::MissingHash {
-                project: unpinned.name.to_string(),
-                version: unpinned.version.to_string(),
-                digest: unpinned.file.sha256.map_or_else(|| "its sha256".to_owned(), |digest| digest.to_string()),
-            });
-        }
+    let hash_checking = gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty());
+    if hash_checking && let Some(unpinned) = pinned.iter().find(|pinned| pinned.hashes.is_empty()) {
+        return Err(Error::MissingHash {
+            project: unpinned.name.to_string(),
+            version: unpinned.version.to_string(),
+            digest: unpinned.file.sha256.map_or_else(|| "its sha256".to_owned(), |digest| digest.to_string()),
+        });
     }
     // A wheel given by path or URL is recorded as `name==version`: its location is a detail of
     // this build machine, and would make the PEX differ between checkouts.
