@@ -3,6 +3,8 @@
 //! Exit codes: 0 on success, 1 when the input was at fault (arguments, wheels, requirements),
 //! 2 on an internal or I/O failure. A closed stdout (`pex-rs info x.pex | head`) exits 0.
 
+mod progress;
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -313,8 +315,8 @@ fn init_logging(verbose: bool) {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build(args) => build(args),
-        Command::Resolve(flags) => resolve(flags),
+        Command::Build(args) => build(args, cli.verbose),
+        Command::Resolve(flags) => resolve(flags, cli.verbose),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
         Command::Verify(args) => verify(args),
@@ -396,7 +398,7 @@ fn venv(args: VenvArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn build(args: BuildArgs) -> anyhow::Result<()> {
+fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
     let entry_point = match (&args.entry_point, &args.console_script) {
         (Some(module), _) => Some(EntryPoint::parse_module(module)?),
         (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
@@ -413,6 +415,7 @@ fn build(args: BuildArgs) -> anyhow::Result<()> {
         .with_source_directories(args.sources)
         .with_entry_point(entry_point)
         .with_shebang(Shebang::new(&args.python_shebang)?)
+        .with_reporter(progress::Bars::for_terminal(verbose))
         .with_source_date_epoch(pexcore::source_date_epoch()?)
         .with_inherit_path(inherit_path)
         .with_keep_pex_env(args.no_strip_pex_env);
@@ -421,8 +424,9 @@ fn build(args: BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn resolve(flags: ResolveFlags) -> anyhow::Result<()> {
-    let pins = pexcore::resolve_requirements(&flags.into_options()?)?;
+fn resolve(flags: ResolveFlags, verbose: bool) -> anyhow::Result<()> {
+    let options = flags.into_options()?.with_reporter(progress::Bars::for_terminal(verbose));
+    let pins = pexcore::resolve_requirements(&options)?;
     let mut stdout = io::stdout().lock();
     for pin in pins {
         writeln!(stdout, "{}=={}", pin.name, pin.version)?;

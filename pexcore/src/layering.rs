@@ -6,6 +6,7 @@ const ORDER: &[&str] = &[
     "env",
     "fs",
     "hash",
+    "progress",
     "requirement",
     "requirements_file",
     "tags",

@@ -9,6 +9,7 @@
 //! | `env` | every environment variable pex-rs reads |
 //! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
 //! | `hash` | sha256 digests and hashing readers |
+//! | `progress` | the `Reporter` that long operations report through |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
 //! | `requirements_file` | pip's requirements and constraints files, and requirement arguments |
 //! | `tags` | PEP 425 compatibility tags of a target, best first |
@@ -29,6 +30,7 @@
 mod env;
 mod fs;
 mod hash;
+mod progress;
 mod requirement;
 mod requirements_file;
 mod tags;
@@ -63,6 +65,7 @@ pub use ops::{
     inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
 };
 pub use pexinfo::{InheritPath, PexInfo};
+pub use progress::{Reporter, Silent};
 pub use prune::PruneReport;
 
 /// The version of pex-rs, recorded in every PEX it builds.

@@ -364,7 +364,14 @@ impl DependencyProvider for Provider<'_> {
     fn choose_version(&self, package: &Package, range: &Ranges<Version>) -> Result<Option<Version>, Error> {
         match package {
             Package::Root => Ok(Some(Version::new([0]))),
-            Package::Project(name) | Package::Extra(name, _) => Ok(self.pick(name, range)?.map(|(version, _)| version)),
+            Package::Project(name) => {
+                let picked = self.pick(name, range)?.map(|(version, _)| version);
+                if let Some(version) = &picked {
+                    self.index.reporter().resolve_chose(name.as_str(), &version.to_string());
+                }
+                Ok(picked)
+            }
+            Package::Extra(name, _) => Ok(self.pick(name, range)?.map(|(version, _)| version)),
         }
     }
 

@@ -2,6 +2,7 @@
 //! environment, credentials from the URL or `.netrc` (never shown), timeouts, and retries with
 //! backoff on connection errors and 5xx answers.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,7 +94,12 @@ impl Client {
         if let Some(path) = &options.netrc {
             credentials.extend(read_netrc(path));
         }
-        Ok(Self { agent: config.new_agent(), options: options.clone(), credentials: Arc::new(credentials) })
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            SharedResolver::default(),
+        );
+        Ok(Self { agent, options: options.clone(), credentials: Arc::new(credentials) })
     }
 
     /// GET `url` with `headers`, read in full; retried on connection errors and 5xx answers.
@@ -107,12 +113,12 @@ impl Client {
         })
     }
 
-    /// GET `url` and hand the body to `consume` as a reader (for downloads that stream to a
-    /// file); `consume` runs again from the start when the request is retried.
+    /// GET `url` and hand the body to `consume` as a reader, with its length when known (for
+    /// downloads that stream to a file); `consume` runs again from the start on a retry.
     pub(crate) fn get_streaming<T>(
         &self,
         url: &Url,
-        mut consume: impl FnMut(&mut dyn Read) -> std::io::Result<T>,
+        mut consume: impl FnMut(&mut dyn Read, Option<u64>) -> std::io::Result<T>,
     ) -> Result<T, Error> {
         self.with_retries(url, |attempt_url| {
             let mut response = self.request(attempt_url, &[]).call()?;
@@ -120,8 +126,9 @@ impl Client {
             if status != 200 {
                 return Ok(Err(status));
             }
+            let length = response.body().content_length();
             let mut reader = response.body_mut().as_reader();
-            consume(&mut reader).map(Ok).map_err(ureq::Error::Io)
+            consume(&mut reader, length).map(Ok).map_err(ureq::Error::Io)
         })?
         .map_err(|status| Error::Status { url: redact(url), status })
     }
@@ -167,6 +174,44 @@ impl Client {
         }
     }
 }
+
+/// Resolves each host once for all connections. Many connections open at once when the
+/// resolver starts (pages and metadata are fetched in parallel), and parallel lookups through
+/// the system resolver sometimes lose a UDP answer and wait out its 5-second retry.
+#[derive(Debug, Default)]
+struct SharedResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    hosts: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<Option<ResolvedSocketAddrs>>>>>,
+}
+
+impl ureq::unversioned::resolver::Resolver for SharedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map_or("", |authority| authority.as_str())
+        );
+        let host = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(hosts.entry(key).or_default())
+        };
+        // Held while resolving: the other connections to this host wait for the one lookup.
+        let mut addresses = host.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(addresses) = addresses.as_ref() {
+            return Ok(addresses.clone());
+        }
+        let resolved = self.inner.resolve(uri, config, timeout)?;
+        *addresses = Some(resolved.clone());
+        Ok(resolved)
+    }
+}
+
+type ResolvedSocketAddrs = ureq::unversioned::resolver::ResolvedSocketAddrs;
 
 /// What the retry loop needs to know about an attempt's result.
 trait StatusOf {

@@ -29,6 +29,7 @@ use url::Url;
 use crate::cache::{Bucket, Cache};
 use crate::dist::{CoreMetadata, WheelFilename};
 use crate::hash::{Hasher, Sha256Digest};
+use crate::progress::Reporter;
 use crate::requirement::PackageName;
 
 pub use config::IndexOrigin;
@@ -148,6 +149,7 @@ pub(crate) struct Index {
     projects: OnceMap<PackageName, Result<Arc<Project>, Arc<Error>>>,
     metadata: OnceMap<Url, Result<Arc<CoreMetadata>, Arc<Error>>>,
     linked: OnceLock<Result<Vec<IndexFile>, Arc<Error>>>,
+    reporter: Arc<dyn Reporter>,
 }
 
 impl Index {
@@ -158,6 +160,7 @@ impl Index {
         cache: Cache,
         offline: bool,
         refresh: bool,
+        reporter: Arc<dyn Reporter>,
     ) -> Result<Self, Error> {
         let client = http::Client::new(network, &indexes)?;
         Ok(Self {
@@ -170,7 +173,13 @@ impl Index {
             projects: OnceMap::default(),
             metadata: OnceMap::default(),
             linked: OnceLock::new(),
+            reporter,
         })
+    }
+
+    /// Where progress goes.
+    pub(crate) fn reporter(&self) -> &dyn Reporter {
+        self.reporter.as_ref()
     }
 
     /// The index URLs asked, credentials hidden, for messages.
@@ -391,7 +400,9 @@ impl Index {
             return Err(Error::Offline { file: file.filename.to_string() });
         }
         let bucket = self.cache.bucket(Bucket::Wheels)?;
-        let (temp, digest) = self.client.get_streaming(&file.url, |reader| {
+        let filename = file.filename.as_str();
+        let result = self.client.get_streaming(&file.url, |reader, length| {
+            self.reporter.download_started(filename, length);
             let mut temp = tempfile::Builder::new().prefix(".download.").tempfile_in(&bucket)?;
             let mut hasher = Hasher::default();
             let mut buffer = vec![0u8; 256 * 1024];
@@ -402,9 +413,12 @@ impl Index {
                 }
                 hasher.update(&buffer[..count]);
                 temp.write_all(&buffer[..count])?;
+                self.reporter.download_progressed(count as u64);
             }
             Ok((temp, hasher.finish()))
-        })?;
+        });
+        self.reporter.download_finished(filename);
+        let (temp, digest) = result?;
         Self::check_digest(file, pins, digest)?;
         let directory = bucket.join(digest.to_string());
         let path = directory.join(file.filename.as_str());

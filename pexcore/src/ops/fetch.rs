@@ -2,6 +2,8 @@
 //! requirements and constraints files), choose the indexes, resolve, download in parallel, and
 //! open every wheel (which verifies it).
 
+use std::sync::Arc;
+
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
 use url::Url;
@@ -10,6 +12,7 @@ use crate::cache::Cache;
 use crate::error::Error;
 use crate::index::{FindLinks, Index, IndexOrigin, NetworkOptions, PipConfig, parse_index_url};
 use crate::interpreter::Interpreter;
+use crate::progress::Reporter;
 use crate::requirement::{Requirement, VersionOrUrl, parse_requirement};
 use crate::requirements_file::{Entry, EntryKind, RequirementsFile, parse_entry};
 use crate::resolve::{self, Pinned, UserRequirement};
@@ -70,6 +73,7 @@ pub(crate) fn resolve(
     local_wheels: &[Utf8PathBuf],
     interpreter: &Interpreter,
     cache: &Cache,
+    reporter: &Arc<dyn Reporter>,
 ) -> Result<Resolution, Error> {
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
     let mut gathered = RequirementsFile::default();
@@ -92,7 +96,7 @@ pub(crate) fn resolve(
         .collect::<Result<_, Error>>()?;
     let constraints: Vec<Requirement> = gathered.constraints.iter().map(to_requirement).collect::<Result<_, _>>()?;
 
-    let index = open_index(options, &gathered, interpreter, cache)?;
+    let index = open_index(options, &gathered, interpreter, cache, reporter)?;
     let request = resolve::Request {
         requirements: requirements.clone(),
         constraints,
@@ -100,7 +104,9 @@ pub(crate) fn resolve(
         transitive: !options.no_transitive,
         interpreter,
     };
+    reporter.resolve_started();
     let pinned = resolve::resolve(&index, &request)?;
+    reporter.resolve_finished(pinned.len());
     tracing::info!("resolved {} wheels", pinned.len());
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
     // `--require-hashes`), every wheel must be pinned by one, dependencies included.
@@ -199,6 +205,7 @@ fn open_index(
     gathered: &RequirementsFile,
     interpreter: &Interpreter,
     cache: &Cache,
+    reporter: &Arc<dyn Reporter>,
 ) -> Result<Index, Error> {
     let no_index = options.no_index || gathered.no_index;
     let mut indexes = Vec::new();
@@ -233,7 +240,15 @@ fn open_index(
             .or_else(|| crate::env::var(crate::env::HOME).map(|home| std::path::PathBuf::from(home).join(".netrc")))
             .and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
     }
-    Ok(Index::new(indexes, find_links, &network, cache.clone(), options.offline, options.refresh)?)
+    Ok(Index::new(
+        indexes,
+        find_links,
+        &network,
+        cache.clone(),
+        options.offline,
+        options.refresh,
+        Arc::clone(reporter),
+    )?)
 }
 
 /// The primary index URL and where it came from.

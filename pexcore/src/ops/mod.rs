@@ -7,6 +7,7 @@ pub use fetch::ResolveOptions;
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
+use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
@@ -34,6 +35,24 @@ pub struct BuildOptions {
     inherit_path: InheritPath,
     keep_pex_env: bool,
     resolve: ResolveOptions,
+    reporter: Reporter,
+}
+
+/// The [`crate::Reporter`] of a build ([`crate::Silent`] unless set); a newtype so that
+/// `BuildOptions` can stay `Debug` and `Default`.
+#[derive(Clone)]
+struct Reporter(Arc<dyn crate::progress::Reporter>);
+
+impl Default for Reporter {
+    fn default() -> Self {
+        Self(Arc::new(crate::progress::Silent))
+    }
+}
+
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reporter")
+    }
 }
 
 impl BuildOptions {
@@ -101,6 +120,13 @@ impl BuildOptions {
     #[must_use]
     pub fn with_resolve(mut self, resolve: ResolveOptions) -> Self {
         self.resolve = resolve;
+        self
+    }
+
+    /// Where resolution and downloads report progress. Defaults to [`crate::Silent`].
+    #[must_use]
+    pub fn with_reporter(mut self, reporter: Arc<dyn crate::progress::Reporter>) -> Self {
+        self.reporter = Reporter(reporter);
         self
     }
 
@@ -217,7 +243,8 @@ fn choose_wheels(options: &BuildOptions) -> Result<(Vec<Wheel>, Vec<String>), Er
         }
     }
     let cache = options.python.build_cache()?;
-    let resolution = fetch::resolve(&options.resolve, &wheel_paths, &options.python.find()?, &cache)?;
+    let resolution =
+        fetch::resolve(&options.resolve, &wheel_paths, &options.python.find()?, &cache, &options.reporter.0)?;
     let mut wheels = fetch::download(&resolution, &cache)?;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
     Ok((wheels, resolution.requirements))
@@ -235,7 +262,8 @@ pub struct ResolvedWheel {
 /// wheels; sorted by project name.
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
     let cache = options.python.build_cache()?;
-    let resolution = fetch::resolve(&options.resolve, &options.wheels, &options.python.find()?, &cache)?;
+    let resolution =
+        fetch::resolve(&options.resolve, &options.wheels, &options.python.find()?, &cache, &options.reporter.0)?;
     Ok(resolution
         .pinned
         .iter()

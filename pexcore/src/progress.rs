@@ -1,0 +1,26 @@
+//! The [`Reporter`] that long operations report through: the CLI draws progress bars from it,
+//! an embedding program may log or ignore it. Every method has an empty default, and may be
+//! called from several threads at once.
+
+/// Receives progress events of a build. Implementations must be cheap: they run on the
+/// threads doing the work.
+pub trait Reporter: Send + Sync {
+    /// Resolution started.
+    fn resolve_started(&self) {}
+    /// The resolver chose `version` of `project` (it may change its mind later).
+    fn resolve_chose(&self, _project: &str, _version: &str) {}
+    /// Resolution finished with `count` wheels.
+    fn resolve_finished(&self, _count: usize) {}
+    /// A download of `file` started; `size` is its length when the server said.
+    fn download_started(&self, _file: &str, _size: Option<u64>) {}
+    /// `bytes` more of a download arrived.
+    fn download_progressed(&self, _bytes: u64) {}
+    /// The download of `file` finished (or failed).
+    fn download_finished(&self, _file: &str) {}
+}
+
+/// A reporter that ignores everything: the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Reporter for Silent {}
