@@ -268,7 +268,7 @@ class PexRs:
             if cand and os.access(cand, os.X_OK) and Path(cand).is_file():
                 self.path = str(Path(cand).resolve())
                 break
-        self.version = self.build_help = self.top_help = self.lock_help = ""
+        self.version = self.build_help = self.top_help = self.resolve_help = ""
         if not self.path:
             self.missing = (f"pex-rs binary not found ({arg})" if arg else
                             "pex-rs binary not found (target/release/pex-rs, PATH; give --pex-rs PATH)")
@@ -277,8 +277,8 @@ class PexRs:
         self.version = self._out("--version").strip()
         self.top_help = self._out("--help")
         self.build_help = self._out("build", "--help")
-        if re.search(r"^\s+lock\b", self.top_help, re.M):
-            self.lock_help = self._out("lock", "--help")
+        if re.search(r"^\s+resolve\b", self.top_help, re.M):
+            self.resolve_help = self._out("resolve", "--help")
 
     def _out(self, *args: str) -> str:
         try:
@@ -304,21 +304,18 @@ class PexRs:
                 return ""
             return "`pex-rs build` has no -r/--requirement yet (no resolution from an index)"
         if what == "resolve":
-            if self.lock_help:
+            if self.resolve_help:
                 return ""
-            return "`pex-rs` has no `lock` subcommand yet"
+            return "`pex-rs` has no `resolve` subcommand yet"
         raise ValueError(what)
 
     def cache_flags(self, cache: Path) -> list[str]:
         return ["--cache-dir", str(cache)] if "--cache-dir" in self.build_help else []
 
-    def resolve_argv(self, req_in: Path, lock: Path, out: Path, cache: Path) -> list[str]:
-        # Assumed shape of the future resolve command (pex3-like); adjust here when it lands.
-        cflag = "--constraints" if "--constraints" in self.lock_help else "-c"
-        argv = [self.path, "lock", "-r", str(req_in), cflag, str(lock), "-o", str(out)]
-        if "--cache-dir" in self.lock_help:
-            argv += ["--cache-dir", str(cache)]
-        return argv
+    def resolve_argv(self, req_in: Path, lock: Path, python: str, cache: Path) -> list[str]:
+        # `pex-rs resolve` prints the pins on stdout (like `uv pip compile` without `-o`).
+        return [self.path, "resolve", "-r", str(req_in), "--constraint", str(lock), "--python", python,
+                "--cache-dir", str(cache)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -630,8 +627,8 @@ class Bench:
         why = self.pexrs.can("resolve")
         if not why:
             out, cache = d / "pex-rs.lock", d / "cache-pex-rs"
-            cmds.append(Cmd("pex-rs", self.pexrs.resolve_argv(req_in, w.lock, out, cache), self.pexrs_env(cache),
-                            [out] if warm else [out, cache]))
+            cmds.append(Cmd("pex-rs", self.pexrs.resolve_argv(req_in, w.lock, self.py, cache), self.pexrs_env(cache),
+                            [] if warm else [cache]))
         else:
             self.note(f"{measure}: pex-rs skipped: {why}")
         out, cache = d / "uv.txt", d / "cache-uv"

@@ -33,6 +33,8 @@ enum Command {
     Build(BuildArgs),
     /// Resolve requirements and print the chosen versions (`name==version`, one per line).
     Resolve(ResolveFlags),
+    /// Describe an interpreter; `--complete-platform` prints it for `build --complete-platform`.
+    Interpreter(InterpreterArgs),
     /// Show a PEX file's PEX-INFO and distributions (PEX files made by pex too).
     Info(InfoArgs),
     /// Install a PEX into a PEX_ROOT ahead of time (an image build step), bytecode included.
@@ -193,9 +195,21 @@ struct ResolveFlags {
     /// How many times a failed request is tried again.
     #[arg(long, value_name = "N", default_value_t = 5)]
     retries: u32,
-    /// The interpreter whose environment the requirements are resolved for (a name on PATH or a path).
-    #[arg(long, value_name = "PYTHON", default_value = "python3")]
-    python: String,
+    /// An interpreter to resolve for (a name on PATH or a path; repeatable: the PEX gets the
+    /// wheels of each) [default: python3, or those `--interpreter-constraint` admits].
+    #[arg(long, value_name = "PYTHON")]
+    python: Vec<String>,
+    /// A platform to resolve for without its interpreter, in pex's form
+    /// PLATFORM-IMPL-VERSION-ABI, e.g. `manylinux2014_x86_64-cp-311-cp311` (repeatable).
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Vec<String>,
+    /// A platform captured with `pex-rs interpreter --complete-platform` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    complete_platform: Vec<Utf8PathBuf>,
+    /// Interpreters the PEX may run under, e.g. `CPython>=3.9,<3.14` (repeatable, OR-ed).
+    /// Recorded in the PEX; with no other target, each matching interpreter on PATH is one.
+    #[arg(long, value_name = "SPEC")]
+    interpreter_constraint: Vec<String>,
     /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<Utf8PathBuf>,
@@ -229,10 +243,16 @@ impl ResolveFlags {
             Some(dir) => Cache::new(dir),
             None => Cache::from_env()?,
         };
+        let constraints = self
+            .interpreter_constraint
+            .iter()
+            .map(|text| text.parse::<pexcore::InterpreterConstraint>())
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(BuildOptions::default()
             .with_wheels(wheels.into_iter().map(Utf8PathBuf::from).collect())
             .with_resolve(resolve)
-            .with_python(Some(self.python), std::env::var_os("PATH"))
+            .with_targets(self.python, self.platform, self.complete_platform, std::env::var_os("PATH"))
+            .with_interpreter_constraints(constraints)
             .with_cache(Some(cache)))
     }
 }
@@ -263,9 +283,9 @@ struct BuildArgs {
     console_script: Option<String>,
     /// The Python the PEX starts with before it is installed: a name on PATH or a path (a
     /// shebang such as `/usr/bin/env python3.11` is accepted); `python3` and `python` are tried
-    /// after it.
-    #[arg(long, value_name = "S", default_value = "python3")]
-    python_shebang: String,
+    /// after it [default: the most specific name that fits every target, e.g. `python3.11`].
+    #[arg(long, value_name = "S")]
+    python_shebang: Option<String>,
     /// Whether the PEX sees the host's site-packages at run time.
     #[arg(long, value_enum, default_value = "false")]
     inherit_path: InheritPathArg,
@@ -282,6 +302,16 @@ enum InheritPathArg {
     False,
     Prefer,
     Fallback,
+}
+
+#[derive(Args)]
+struct InterpreterArgs {
+    /// The interpreter (a name on PATH or a path).
+    #[arg(long, value_name = "PYTHON", default_value = "python3")]
+    python: String,
+    /// Print its complete platform (marker environment and compatible tags) as JSON.
+    #[arg(long)]
+    complete_platform: bool,
 }
 
 #[derive(Args)]
@@ -317,6 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Build(args) => build(args, cli.verbose),
         Command::Resolve(flags) => resolve(flags, cli.verbose),
+        Command::Interpreter(args) => interpreter(&args),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
         Command::Verify(args) => verify(args),
@@ -414,7 +445,7 @@ fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
         .into_options()?
         .with_source_directories(args.sources)
         .with_entry_point(entry_point)
-        .with_shebang(Shebang::new(&args.python_shebang)?)
+        .with_shebang(args.python_shebang.as_deref().map(Shebang::new).transpose()?)
         .with_reporter(progress::Bars::for_terminal(verbose))
         .with_source_date_epoch(pexcore::source_date_epoch()?)
         .with_inherit_path(inherit_path)
@@ -430,6 +461,29 @@ fn resolve(flags: ResolveFlags, verbose: bool) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
     for pin in pins {
         writeln!(stdout, "{}=={}", pin.name, pin.version)?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn interpreter(args: &InterpreterArgs) -> anyhow::Result<()> {
+    let cache = Cache::from_env().ok();
+    let search_path = std::env::var_os("PATH");
+    let text = pexcore::complete_platform(&args.python, search_path.as_deref(), cache.as_ref())?;
+    let mut stdout = io::stdout().lock();
+    if args.complete_platform {
+        writeln!(stdout, "{text}")?;
+    } else {
+        let value: serde_json::Value =
+            serde_json::from_str(&text).context("failed to read the interpreter's platform")?;
+        let markers = &value["marker_environment"];
+        let text = |key: &str| markers[key].as_str().unwrap_or_default().to_owned();
+        writeln!(stdout, "{}", args.python)?;
+        writeln!(stdout, "  version:  {} {}", text("platform_python_implementation"), text("python_full_version"))?;
+        writeln!(stdout, "  platform: {} {}", text("sys_platform"), text("platform_machine"))?;
+        let tags = value["compatible_tags"].as_array().map(Vec::len).unwrap_or_default();
+        let best = value["compatible_tags"][0].as_str().unwrap_or_default();
+        writeln!(stdout, "  tags:     {tags} compatible, best `{best}`")?;
     }
     stdout.flush()?;
     Ok(())

@@ -48,6 +48,7 @@ pub(crate) enum Bucket {
     Simple,
     Metadata,
     Wheels,
+    WheelUrls,
 }
 
 impl Bucket {
@@ -58,6 +59,7 @@ impl Bucket {
             Self::Simple => "simple/v1",
             Self::Metadata => "metadata/v1",
             Self::Wheels => "wheels/v1",
+            Self::WheelUrls => "wheel_urls/v1",
         }
     }
 }
@@ -106,8 +108,8 @@ impl Cache {
 }
 
 /// The build cache's buckets, for `pex-rs cache info|clear|prune`.
-const BUCKETS: [Bucket; 5] =
-    [Bucket::Interpreters, Bucket::VerifiedWheels, Bucket::Simple, Bucket::Metadata, Bucket::Wheels];
+const BUCKETS: [Bucket; 6] =
+    [Bucket::Interpreters, Bucket::VerifiedWheels, Bucket::Simple, Bucket::Metadata, Bucket::Wheels, Bucket::WheelUrls];
 
 /// The size of one bucket.
 #[derive(Clone, Debug)]
@@ -135,10 +137,30 @@ impl Cache {
             .collect()
     }
 
+    /// Holds the cache for a build: [`Cache::clear`] waits until no build holds it.
+    pub(crate) fn lock_shared(&self) -> Result<CacheLock, Error> {
+        let file = self.lock_file()?;
+        file.lock_shared().map_err(|source| Error::Create { path: self.root.join(".lock"), source })?;
+        Ok(CacheLock(file))
+    }
+
+    fn lock_file(&self) -> Result<std::fs::File, Error> {
+        let path = self.root.join(".lock");
+        fs_err::create_dir_all(&self.root).map_err(|source| Error::Create { path: self.root.clone(), source })?;
+        std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::Create { path, source })
+    }
+
     /// Removes every build cache bucket (never the runtime installs of a PEX_ROOT that shares
-    /// the directory); returns the bytes freed. Each bucket is renamed away first, so a
-    /// concurrent build sees a whole bucket or none.
+    /// the directory); returns the bytes freed. Waits for running builds (they hold the cache
+    /// shared), and renames each bucket away before deleting it.
     pub fn clear(&self) -> Result<u64, Error> {
+        let lock = self.lock_file()?;
+        lock.lock().map_err(|source| Error::Create { path: self.root.join(".lock"), source })?;
         let mut freed = 0;
         for bucket in BUCKETS {
             let directory = self.root.join(bucket.directory());
@@ -160,6 +182,18 @@ impl Cache {
     pub fn prune(&self, older_than: std::time::Duration) -> Result<(u64, u64), Error> {
         let cutoff = std::time::SystemTime::now().checked_sub(older_than).unwrap_or(std::time::UNIX_EPOCH);
         let (mut removed, mut freed) = (0, 0);
+        // What a crashed process left: temporary downloads and half-deleted buckets.
+        let leftover_cutoff = cutoff.min(std::time::SystemTime::now() - std::time::Duration::from_hours(24));
+        let mut leftovers: Vec<Utf8PathBuf> =
+            BUCKETS.iter().flat_map(|bucket| hidden_entries(&self.root.join(bucket.directory()))).collect();
+        leftovers.extend(hidden_entries(&self.root).into_iter().filter(|path| path.as_str().contains(".doomed.")));
+        for leftover in leftovers {
+            if last_use(leftover.as_std_path()).is_some_and(|used| used < leftover_cutoff) {
+                freed += size_of(leftover.as_std_path());
+                let _ =
+                    if leftover.is_dir() { fs_err::remove_dir_all(&leftover) } else { fs_err::remove_file(&leftover) };
+            }
+        }
         for bucket in BUCKETS {
             for entry in entries_of(&self.root.join(bucket.directory())) {
                 if last_use(entry.as_std_path()).is_some_and(|used| used >= cutoff) {
@@ -181,6 +215,10 @@ impl Cache {
     }
 }
 
+/// A shared hold on the cache (see [`Cache::lock_shared`]), released when dropped.
+#[derive(Debug)]
+pub(crate) struct CacheLock(#[expect(dead_code, reason = "held for its lock, never read")] std::fs::File);
+
 /// Marks a cache entry as used now, for [`Cache::prune`]; at most once an hour, so a warm
 /// build rarely writes.
 pub(crate) fn touch(path: &Utf8Path) {
@@ -197,6 +235,15 @@ fn entries_of(directory: &Utf8Path) -> Vec<Utf8PathBuf> {
     let Ok(read) = fs_err::read_dir(directory) else { return Vec::new() };
     read.filter_map(Result::ok)
         .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.path()).ok())
+        .collect()
+}
+
+/// The hidden (`.`-prefixed) children of `directory`: temporary files of writers.
+fn hidden_entries(directory: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let Ok(read) = fs_err::read_dir(directory) else { return Vec::new() };
+    read.filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with('.'))
         .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.path()).ok())
         .collect()
 }

@@ -26,19 +26,29 @@ pub enum Error {
     #[error(transparent)]
     Index(#[from] crate::index::Error),
     #[error(transparent)]
-    Resolve(#[from] crate::resolve::Error),
-    #[error(transparent)]
     RequirementsFile(#[from] crate::requirements_file::Error),
     #[error("{origin}: `{text}` is not a wheel path or URL; give a `.whl` file or a requirement")]
     NotAWheel { origin: String, text: String },
     #[error(
-        "no package index is configured and `{python}` has no pip to ask: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
+        "no package index is configured and {python} has no pip to ask: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
     )]
-    NoIndex { python: Utf8PathBuf },
+    NoIndex { python: String },
+    #[error("{}", resolve_target_message(target, error, *several))]
+    ResolveTarget { target: String, error: Box<crate::resolve::Error>, several: bool },
     #[error(
         "hash checking is on (a `--hash` or `--require-hashes` was given), but `{project}=={version}` has no `--hash`; add `{project}=={version} --hash=sha256:{digest}` to the requirements"
     )]
     MissingHash { project: String, version: String, digest: String },
+    #[error(transparent)]
+    Target(#[from] crate::target::Error),
+    #[error(
+        "`{python}` ({version}) does not satisfy the interpreter constraints {constraints}; pick another `--python` or widen the constraints"
+    )]
+    InterpreterNotAdmitted { python: String, version: String, constraints: String },
+    #[error(
+        "no interpreter on PATH satisfies {constraints} (found: {tried}); install one, add its directory to PATH, or pass `--python`"
+    )]
+    NoInterpreterAdmitted { constraints: String, tried: String },
     #[error("failed to start the download threads: {0}")]
     ThreadPool(String),
     #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
@@ -75,6 +85,11 @@ pub enum Error {
     DuplicateFile { name: String, first: String, second: String },
     #[error("the source `{name}` would replace the PEX's own `{name}`; rename it")]
     ReservedName { name: String },
+}
+
+/// A resolution error names its target only when the build has several.
+fn resolve_target_message(target: &str, error: &crate::resolve::Error, several: bool) -> String {
+    if several { format!("for `{target}`: {error}") } else { error.to_string() }
 }
 
 /// A coarse classification of [`Error`], stable across releases.

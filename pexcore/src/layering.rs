@@ -15,6 +15,7 @@ const ORDER: &[&str] = &[
     "cache",
     "wheel",
     "interpreter",
+    "target",
     "index",
     "resolve",
     "build",

@@ -39,6 +39,7 @@ mod pexinfo;
 mod cache;
 mod wheel;
 mod interpreter;
+mod target;
 mod index;
 mod resolve;
 mod build;
@@ -59,10 +60,10 @@ pub use extract::ExtractReport;
 pub use fs::enclosed;
 pub use hash::Sha256Digest;
 pub use index::{IndexOrigin, NetworkOptions};
-pub use interpreter::Interpreter;
+pub use interpreter::{ConstraintError, Interpreter, InterpreterConstraint};
 pub use ops::{
-    BuildOptions, BuildReport, InstallOptions, ResolveOptions, ResolvedWheel, VenvScope, build_pex, extract_pex,
-    inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
+    BuildOptions, BuildReport, InstallOptions, ResolveOptions, ResolvedWheel, VenvScope, build_pex, complete_platform,
+    extract_pex, inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
 };
 pub use pexinfo::{InheritPath, PexInfo};
 pub use progress::{Reporter, Silent};

@@ -1,5 +1,5 @@
 //! Version solving: `PubGrub` over PEP 440 versions, with the wheels an index offers for one
-//! interpreter.
+//! target (an interpreter or a platform); a multi-target build solves once per target.
 //!
 //! Extras become their own packages (`name[extra]`), which depend on `name` at the same version
 //! and on the requirements the extra adds, so `PubGrub` keeps both in step. Constraints narrow
@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics, Ranges};
@@ -17,8 +18,8 @@ use url::Url;
 
 use crate::hash::Sha256Digest;
 use crate::index::{Index, IndexFile, Project};
-use crate::interpreter::Interpreter;
 use crate::requirement::{ExtraName, Operator, PackageName, Requirement, Version, VersionOrUrl};
+use crate::target::Target;
 
 /// How many pages and METADATA files are fetched at the same time.
 const PREFETCH_THREADS: usize = 16;
@@ -31,6 +32,10 @@ pub enum Error {
     NoSolution(String),
     #[error(transparent)]
     Index(Box<crate::index::Error>),
+    #[error(
+        "the constraint on `{constraint}` is a URL (`{url}`); constraints take versions only, give the URL as a requirement"
+    )]
+    UrlConstraint { constraint: String, url: String },
     #[error("`{requirement}` is a direct reference to `{url}`, which is not a wheel; give a wheel URL or path")]
     DirectNotWheel { requirement: String, url: String },
     #[error("`{requirement}` names `{name}`, but its wheel `{filename}` is of `{found}`")]
@@ -59,7 +64,7 @@ pub(crate) struct Request<'a> {
     pub(crate) pre: bool,
     /// Only the requirements themselves, none of their dependencies (`--no-transitive`).
     pub(crate) transitive: bool,
-    pub(crate) interpreter: &'a Interpreter,
+    pub(crate) target: &'a Target,
 }
 
 /// One chosen wheel.
@@ -92,7 +97,7 @@ impl fmt::Display for Package {
 
 /// Solves `request` against `index`; the result is sorted by project name.
 pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned>, Error> {
-    let markers = request.interpreter.markers();
+    let markers = request.target.markers();
     let mut direct = HashMap::new();
     let mut root = Vec::new();
     let mut hashes: HashMap<PackageName, Vec<Sha256Digest>> = HashMap::new();
@@ -113,6 +118,12 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
     }
     let mut constraints: HashMap<PackageName, Ranges<Version>> = HashMap::new();
     for constraint in request.constraints.iter().filter(|constraint| constraint.evaluate_markers(markers, &[])) {
+        if let Some(VersionOrUrl::Url(url)) = &constraint.version_or_url {
+            return Err(Error::UrlConstraint {
+                constraint: constraint.name.to_string(),
+                url: redact_url(&url.to_url()),
+            });
+        }
         let range = range_of(constraint);
         constraints
             .entry(constraint.name.clone())
@@ -130,12 +141,14 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
             exactly_pinned.insert(requirement.name.clone());
         }
     }
-    let (sender, receiver) = mpsc::channel::<(PackageName, Ranges<Version>)>();
+    let (sender, receiver) = mpsc::channel::<Prefetch>();
     let receiver = Mutex::new(receiver);
     let provider = Provider {
+        pins: hashes.clone(),
+        cancelled: AtomicBool::new(false),
         index,
-        interpreter: request.interpreter,
-        python_version: markers.python_full_version().version.clone(),
+        target: request.target,
+        python_version: request.target.python_version().clone(),
         pre: request.pre,
         transitive: request.transitive,
         root,
@@ -145,7 +158,7 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
         exactly_pinned,
         candidates: Mutex::new(HashMap::new()),
         notes: Mutex::new(BTreeMap::new()),
-        prefetch: Mutex::new(sender),
+        prefetch: Mutex::new(Some(sender)),
         prefetched: Mutex::new(HashSet::new()),
     };
     let outcome = std::thread::scope(|scope| {
@@ -158,14 +171,11 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
                 }
             });
         }
+        // Closes the channel and cancels queued work when the solver returns or panics, so the
+        // prefetch threads end at once and the scope can join them.
+        let _stop = StopPrefetch(&provider);
         // Boxed: the failure holds the whole derivation tree.
-        let outcome = pubgrub::resolve(&provider, Package::Root, Version::new([0])).map_err(Box::new);
-        // Closing the channel lets the prefetch threads finish.
-        drop(std::mem::replace(
-            &mut *provider.prefetch.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-            mpsc::channel().0,
-        ));
-        outcome
+        pubgrub::resolve(&provider, Package::Root, Version::new([0])).map_err(Box::new)
     });
     let selected = match outcome.map_err(|error| *error) {
         Ok(selected) => selected,
@@ -194,13 +204,13 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
     Ok(pinned)
 }
 
-/// The versions of one project that have a wheel for the interpreter: the best wheel of each,
+/// The versions of one project that have a wheel for the target: the best wheel of each,
 /// highest version first, and whether it is yanked.
 type Candidates = Arc<Vec<(Version, IndexFile)>>;
 
 struct Provider<'a> {
     index: &'a Index,
-    interpreter: &'a Interpreter,
+    target: &'a Target,
     python_version: Version,
     pre: bool,
     transitive: bool,
@@ -212,8 +222,26 @@ struct Provider<'a> {
     candidates: Mutex<HashMap<PackageName, Candidates>>,
     /// Why a project had no usable wheel, for the conflict report.
     notes: Mutex<BTreeMap<PackageName, String>>,
-    prefetch: Mutex<mpsc::Sender<(PackageName, Ranges<Version>)>>,
+    /// Closed (`None`) when the solver is done.
+    prefetch: Mutex<Option<mpsc::Sender<Prefetch>>>,
     prefetched: Mutex<HashSet<PackageName>>,
+    /// Set when the solver is done: queued prefetches are dropped.
+    cancelled: AtomicBool,
+    /// The digests `--hash` pins allow, per project: only those files are candidates.
+    pins: HashMap<PackageName, Vec<Sha256Digest>>,
+}
+
+/// A project to fetch ahead, with the range the solver will ask about.
+type Prefetch = (PackageName, Ranges<Version>);
+
+/// Stops the prefetch threads when dropped (see `resolve`).
+struct StopPrefetch<'a, 'b>(&'a Provider<'b>);
+
+impl Drop for StopPrefetch<'_, '_> {
+    fn drop(&mut self) {
+        self.0.cancelled.store(true, Ordering::Relaxed);
+        self.0.prefetch.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    }
 }
 
 impl Provider<'_> {
@@ -225,10 +253,20 @@ impl Provider<'_> {
             Some(file) => Arc::new(Project { wheels: vec![file.clone()], other_files: 0 }),
             None => self.index.project(name)?,
         };
-        let tags = self.interpreter.tags();
+        let tags = self.target.tags();
         let mut best: BTreeMap<Version, (usize, IndexFile)> = BTreeMap::new();
         let mut python_mismatch = 0;
+        let pins = self.pins.get(name);
+        let mut unpinned = 0;
         for file in &project.wheels {
+            // With `--hash` pins, only the pinned files are candidates (as in pip), so a pin on
+            // one of a release's wheels selects that wheel.
+            if let (Some(pins), Some(digest)) = (pins, file.sha256)
+                && !pins.contains(&digest)
+            {
+                unpinned += 1;
+                continue;
+            }
             let Some(priority) = tags.priority(file.filename.tags()) else { continue };
             if file.requires_python.as_ref().is_some_and(|specifiers| !specifiers.contains(&self.python_version)) {
                 python_mismatch += 1;
@@ -239,18 +277,25 @@ impl Provider<'_> {
                 best.insert(version, (priority, file.clone()));
             }
         }
+        if !best.is_empty() && best.values().all(|(_, file)| file.yanked.is_some()) {
+            let versions = best.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            let note = format!("every version with a usable wheel is yanked ({versions}); pin one with `==` to use it");
+            self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
+        }
         if best.is_empty() {
             let note = if project.wheels.is_empty() && project.other_files == 0 {
                 format!("not found on {}", self.index.describe())
             } else if project.wheels.is_empty() {
                 "the index has only source distributions, which pex-rs cannot build yet (source builds come with `--build`); give a wheel".to_owned()
+            } else if unpinned == project.wheels.len() {
+                "none of its wheels has a digest that the `--hash` pins allow".to_owned()
             } else if python_mismatch > 0 {
                 format!("no wheel supports Python {}", self.python_version)
             } else {
                 format!(
-                    "none of its {} wheels is compatible with the interpreter `{}`",
+                    "none of its {} wheels is compatible with `{}`",
                     project.wheels.len(),
-                    self.interpreter.path()
+                    self.target.description()
                 )
             };
             self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
@@ -286,6 +331,9 @@ impl Provider<'_> {
 
     /// Fetches (on a prefetch thread) what the solver will soon ask about `name`.
     fn warm(&self, name: &PackageName, range: &Ranges<Version>) {
+        if self.cancelled.load(Ordering::Relaxed) {
+            return;
+        }
         if let Ok(Some((_, file))) = self.pick(name, range) {
             let _ = self.index.metadata(&file);
         }
@@ -294,6 +342,7 @@ impl Provider<'_> {
     fn queue_prefetch(&self, dependencies: &[(Package, Ranges<Version>)]) {
         let mut prefetched = self.prefetched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let sender = self.prefetch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(sender) = sender.as_ref() else { return };
         for (package, range) in dependencies {
             if let Package::Project(name) = package
                 && prefetched.insert(name.clone())
@@ -312,7 +361,14 @@ impl Provider<'_> {
         let Some(file) = self.file_for(name, version)? else {
             return Ok(Dependencies::Unavailable("no wheel".to_owned()));
         };
-        let metadata = self.index.metadata(&file)?;
+        let metadata = match self.index.metadata(&file) {
+            Ok(metadata) => metadata,
+            // A version whose METADATA is broken is skipped, as uv and pip do.
+            Err(error) if error.is_invalid_metadata() => {
+                return Ok(Dependencies::Unavailable(format!("its METADATA is invalid ({error})")));
+            }
+            Err(error) => return Err(error.into()),
+        };
         if let Some(requires_python) = metadata.requires_python()
             && let Ok(specifiers) = requires_python.parse::<crate::requirement::VersionSpecifiers>()
             && !specifiers.contains(&self.python_version)
@@ -329,9 +385,21 @@ impl Provider<'_> {
                 if &requirement.name == name && requirement.extras.is_empty() {
                     continue;
                 }
-                if requirement.evaluate_markers(self.interpreter.markers(), &extras) {
-                    dependencies.extend(dependencies_of(requirement, self.constraints.get(&requirement.name)));
+                if !requirement.evaluate_markers(self.target.markers(), &extras) {
+                    continue;
                 }
+                // A dependency on a URL is taken only when the user gave that project as a
+                // direct reference too (as uv does); never silently from an index instead.
+                if let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url
+                    && !self.direct.contains_key(&requirement.name)
+                {
+                    return Ok(Dependencies::Unavailable(format!(
+                        "it depends on `{} @ {}`; give that direct reference as a requirement to allow it",
+                        requirement.name,
+                        redact_url(&url.to_url())
+                    )));
+                }
+                dependencies.extend(dependencies_of(requirement, self.constraints.get(&requirement.name)));
             }
         }
         self.queue_prefetch(&dependencies);
@@ -422,10 +490,10 @@ fn range_of(requirement: &Requirement) -> Ranges<Version> {
 /// The one candidate of a direct reference (`name @ URL`), which must be a wheel of `name`.
 fn direct_file(requirement: &Requirement, url: &Url) -> Result<IndexFile, Error> {
     let filename = crate::index::wheel_filename_of(url)
-        .ok_or_else(|| Error::DirectNotWheel { requirement: requirement.to_string(), url: url.to_string() })?;
+        .ok_or_else(|| Error::DirectNotWheel { requirement: requirement.name.to_string(), url: redact_url(url) })?;
     if filename.package_name() != &requirement.name {
         return Err(Error::DirectNameMismatch {
-            requirement: requirement.to_string(),
+            requirement: format!("{} @ {}", requirement.name, redact_url(url)),
             name: requirement.name.to_string(),
             filename: filename.to_string(),
             found: filename.name().to_owned(),
@@ -435,6 +503,11 @@ fn direct_file(requirement: &Requirement, url: &Url) -> Result<IndexFile, Error>
     let mut url = url.clone();
     url.set_fragment(None);
     Ok(IndexFile { filename, url, sha256, requires_python: None, yanked: None, metadata: None })
+}
+
+/// A URL for messages, without credentials.
+fn redact_url(url: &Url) -> String {
+    crate::index::redact(url)
 }
 
 /// Rewrites `PubGrub`'s report for people: the root has no version, and `==1.0` reads as such

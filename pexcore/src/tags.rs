@@ -30,6 +30,22 @@ pub(crate) struct TagEnvironment {
     platform: Platform,
 }
 
+impl TagEnvironment {
+    /// The interpreter's short name (`cp`, `pp`, ...).
+    pub(crate) fn implementation(&self) -> &str {
+        &self.implementation
+    }
+
+    /// The Python language version, `(major, minor)`.
+    pub(crate) fn python_version(&self) -> (u32, u32) {
+        self.python_version
+    }
+
+    pub(crate) fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
 /// The operating system and machine part of a [`TagEnvironment`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "os", rename_all = "lowercase")]
@@ -178,10 +194,28 @@ impl Tags {
         best
     }
 
-    /// The supported tags, best first (for tests, which compare them with packaging's).
-    #[cfg(test)]
+    /// The supported tags, best first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Tag> {
         self.ordered.iter()
+    }
+
+    /// Tags given in full, best first (a complete platform file): `python-abi-platform` each.
+    pub(crate) fn from_ordered<'a>(tags: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut result = Self { ordered: Vec::new(), priorities: HashMap::new() };
+        for text in tags {
+            let mut parts = text.splitn(3, '-');
+            let (Some(python), Some(abi), Some(platform)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(format!("`{text}` is not a tag of the form python-abi-platform"));
+            };
+            if [python, abi, platform].iter().any(|part| part.is_empty() || part.contains('-')) {
+                return Err(format!("`{text}` is not a tag of the form python-abi-platform"));
+            }
+            result.push(python, abi, platform);
+        }
+        if result.ordered.is_empty() {
+            return Err("it lists no compatible tags".to_owned());
+        }
+        Ok(result)
     }
 }
 
@@ -332,7 +366,7 @@ fn mac_binary_formats(version: (u32, u32), arch: &str) -> Vec<&str> {
 /// Why an abbreviated platform could not be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum PlatformError {
+pub enum PlatformError {
     #[error(
         "the platform `{0}` is not of the form PLATFORM-IMPL-VERSION-ABI; write it like \
          `manylinux2014_x86_64-cp-311-cp311`"

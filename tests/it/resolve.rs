@@ -326,3 +326,76 @@ fn ok_requirements_file_with_every_line_kind() {
         assert_eq!(version_in_pex(&context, module), version, "{module}");
     }
 }
+
+#[test]
+fn ok_find_links_page_without_digests_warm_and_offline() {
+    let app = library("app", "1.0").requires("lib");
+    let lib = library("lib", "1.0");
+    let context = TestContext::new();
+    let server = IndexServer::start(served(&[&app, &lib]));
+    let links = server.find_links_url();
+    let build = |extra: &[&str]| {
+        let mut args = vec!["build", "app", "--no-index", "-f", links.as_str(), "-o", "app.pex"];
+        args.extend_from_slice(extra);
+        context.pex_rs().args(&args).output().unwrap()
+    };
+    stdout_of(&build(&[]));
+    server.clear_log();
+    stdout_of(&build(&[]));
+    assert_eq!(server.count(|request| request.path.starts_with("/files/")), 0, "known by URL: nothing downloaded");
+    drop(server);
+    stdout_of(&build(&["--offline"]));
+    assert_eq!(version_in_pex(&context, "lib"), "1.0");
+}
+
+#[test]
+fn ok_hash_pin_selects_the_pinned_wheel_of_a_release() {
+    // Two wheels of lib 1.0: a generic `py3` one, and one tagged for this Python's version,
+    // which ranks better.
+    let generic = library("lib", "1.0");
+    let python = python3();
+    let best = WheelBuilder::new("lib", "1.0")
+        .tag(&format!("py{}{}-none-any", python.version.0, python.version.1))
+        .file("lib.py", "VERSION = 'best'\n");
+    let context = TestContext::new();
+    let server = IndexServer::start(served(&[&generic, &best]));
+    let digest = {
+        use sha2::Digest as _;
+        format!("{:x}", sha2::Sha256::digest(generic.bytes()))
+    };
+    let requirements = write_file(&context.dir, "requirements.txt", &format!("lib==1.0 --hash=sha256:{digest}\n"));
+    stdout_of(&build(&context, &server.simple_url(), &["-r", requirements.as_str()]));
+    assert_eq!(version_in_pex(&context, "lib"), "1.0", "the pinned generic wheel, not the better-tagged one");
+    let context = TestContext::new();
+    stdout_of(&build(&context, &server.simple_url(), &["lib"]));
+    assert_eq!(version_in_pex(&context, "lib"), "best", "without a pin, the best tag wins");
+}
+
+#[test]
+fn err_url_dependencies_yanked_only_and_file_index() {
+    let context = TestContext::new();
+    let lib = library("lib", "1.0");
+    let app = library("app", "1.0").requires("lib @ https://elsewhere.invalid/lib-1.0-py3-none-any.whl");
+    let old = library("old", "1.0");
+    let server = IndexServer::start(vec![
+        ServedFile::from_wheel(&app),
+        ServedFile::from_wheel(&lib),
+        ServedFile::from_wheel(&old).yanked("bad release"),
+    ]);
+    let stderr = stderr_of(&build(&context, &server.simple_url(), &["app"]));
+    assert!(stderr.contains("give that direct reference as a requirement"), "{stderr}");
+    let stderr = stderr_of(&build(&context, &server.simple_url(), &["old"]));
+    assert!(stderr.contains("every version with a usable wheel is yanked (1.0)"), "{stderr}");
+    let stderr = stderr_of(&build(&context, &format!("file://{}", context.dir), &["old"]));
+    assert!(stderr.contains("pass it with `--find-links DIR`"), "{stderr}");
+}
+
+#[test]
+fn ok_version_with_invalid_metadata_is_skipped() {
+    let good = library("lib", "1.0");
+    let broken = library("lib", "2.0").requires("dep (>=1.0 <<broken");
+    let context = TestContext::new();
+    let server = IndexServer::start(served(&[&good, &broken]));
+    stdout_of(&build(&context, &server.simple_url(), &["lib"]));
+    assert_eq!(version_in_pex(&context, "lib"), "1.0");
+}

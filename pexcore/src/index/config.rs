@@ -87,6 +87,10 @@ fn config_files() -> Vec<Utf8PathBuf> {
     );
     files.push(Utf8PathBuf::from("/etc/pip.conf"));
     let config_file = text(env::PIP_CONFIG_FILE);
+    // pip's way to turn every configuration file off.
+    if config_file.as_deref() == Some("/dev/null") {
+        return Vec::new();
+    }
     // pip skips the user's files when `PIP_CONFIG_FILE` names an existing file.
     if !config_file.as_deref().is_some_and(|file| Utf8Path::new(file).exists())
         && let Some(home) = text(env::HOME)
@@ -104,13 +108,13 @@ fn config_files() -> Vec<Utf8PathBuf> {
 
 /// Parses an index URL and makes sure it ends in `/`, so project names join below it.
 pub(crate) fn parse_index_url(text: &str) -> Result<Url, super::Error> {
-    let mut url = Url::parse(text.trim())
-        .map_err(|error| super::Error::BadUrl { url: text.to_owned(), reason: error.to_string() })?;
-    if !matches!(url.scheme(), "http" | "https" | "file") {
-        return Err(super::Error::BadUrl {
-            url: text.to_owned(),
-            reason: "only http, https and file URLs are supported".to_owned(),
-        });
+    let bad = |reason: String| super::Error::BadUrl { url: super::http::redact_text(text), reason };
+    let mut url = Url::parse(text.trim()).map_err(|error| bad(error.to_string()))?;
+    if url.scheme() == "file" {
+        return Err(bad("a local directory is not an index; pass it with `--find-links DIR`".to_owned()));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http and https indexes are supported".to_owned()));
     }
     if !url.path().ends_with('/') {
         url.set_path(&format!("{}/", url.path()));

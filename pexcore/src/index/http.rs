@@ -89,6 +89,8 @@ impl Client {
             .timeout_per_read(Some(options.timeout))
             .user_agent(format!("pex-rs/{}", crate::VERSION))
             .max_idle_connections_per_host(32)
+            // Files often redirect within the index's host; keep its credentials there only.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .build();
         let mut credentials: Vec<Credential> = index_urls.iter().filter_map(Credential::from_url).collect();
         if let Some(path) = &options.netrc {
@@ -130,7 +132,10 @@ impl Client {
             let mut reader = response.body_mut().as_reader();
             consume(&mut reader, length).map(Ok).map_err(ureq::Error::Io)
         })?
-        .map_err(|status| Error::Status { url: redact(url), status })
+        .map_err(|status| match status {
+            401 | 403 => Error::Unauthorized { url: redact(url), status },
+            _ => Error::Status { url: redact(url), status },
+        })
     }
 
     fn request(&self, url: &Url, headers: &[(&str, &str)]) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
@@ -163,6 +168,10 @@ impl Client {
             let failure = match attempt(url) {
                 Ok(value) if value.status().is_none_or(|status| status < 500) => return Ok(value),
                 Ok(value) => format!("the server answered {}", value.status().unwrap_or_default()),
+                // Trying again cannot fix a certificate.
+                Err(error) if is_tls(&error) => {
+                    return Err(Error::Tls { url: redact(url), reason: describe(&error) });
+                }
                 Err(error) => describe(&error),
             };
             tries += 1;
@@ -246,14 +255,38 @@ fn describe(error: &ureq::Error) -> String {
     }
 }
 
-/// `url` without its password, for messages.
+/// `true` for a failure of TLS itself (an untrusted or invalid certificate).
+fn is_tls(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => true,
+        // rustls reports a refused certificate through the I/O layer.
+        ureq::Error::Io(io) => io.to_string().contains("certificate"),
+        _ => false,
+    }
+}
+
+/// `url` without its secrets, for messages: the password, or a lone user name (often a
+/// token), becomes `****`.
 pub(crate) fn redact(url: &Url) -> String {
     let mut shown = url.clone();
     if shown.password().is_some() {
         let _ = shown.set_password(Some("****"));
+    } else if !shown.username().is_empty() {
+        let _ = shown.set_username("****");
     }
     shown.set_fragment(None);
     shown.to_string()
+}
+
+/// `text` (a URL as the user wrote it, perhaps invalid) with anything between `://` and an
+/// `@` hidden, for messages about URLs that did not parse.
+pub(crate) fn redact_text(text: &str) -> String {
+    let Some(start) = text.find("://").map(|index| index + 3) else { return text.to_owned() };
+    let authority_end = text[start..].find(['/', '?', '#']).map_or(text.len(), |index| start + index);
+    match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}****{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
 }
 
 impl Credential {
@@ -355,6 +388,10 @@ mod tests {
     fn ok_redact() {
         let url = url::Url::parse("https://user:secret@host.invalid/simple/#frag").unwrap();
         assert_eq!(redact(&url), "https://user:****@host.invalid/simple/");
+        let url = url::Url::parse("https://token@host.invalid/simple/").unwrap();
+        assert_eq!(redact(&url), "https://****@host.invalid/simple/");
+        assert_eq!(super::redact_text("ftp://u:pw@host:99999/x"), "ftp://****@host:99999/x");
+        assert_eq!(super::redact_text("not a url"), "not a url");
     }
 
     #[test]

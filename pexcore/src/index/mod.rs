@@ -35,6 +35,7 @@ use crate::requirement::PackageName;
 pub use config::IndexOrigin;
 pub(crate) use config::{PipConfig, parse_index_url};
 pub use http::NetworkOptions;
+pub(crate) use http::redact;
 pub(crate) use simple::IndexFile;
 
 /// How long a page without `Cache-Control` stays fresh: the `max-age` that the main public
@@ -55,6 +56,10 @@ pub enum Error {
         "`{url}` needs credentials (HTTP {status}): put them in the index URL (`https://user:password@host/...`) or in `~/.netrc`"
     )]
     Unauthorized { url: String, status: u16 },
+    #[error(
+        "the TLS connection to `{url}` failed: {reason}; if a proxy re-signs TLS, add its CA to the system store or pass `--cert BUNDLE`"
+    )]
+    Tls { url: String, reason: String },
     #[error("`{url}` is not a usable index answer: {reason}")]
     Parse { url: String, reason: String },
     #[error("`{url}` is not a valid index URL: {reason}")]
@@ -97,6 +102,18 @@ pub enum Error {
     Shared(Arc<Error>),
 }
 
+impl Error {
+    /// `true` when the error is a METADATA file that cannot be read (so that version is
+    /// unusable), as opposed to a failure to fetch it.
+    pub(crate) fn is_invalid_metadata(&self) -> bool {
+        match self {
+            Self::Metadata { .. } => true,
+            Self::Shared(inner) => inner.is_invalid_metadata(),
+            _ => false,
+        }
+    }
+}
+
 /// A find-links location: a directory of wheels, or a page that links to them.
 #[derive(Clone, Debug)]
 pub(crate) enum FindLinks {
@@ -108,13 +125,14 @@ impl FindLinks {
     /// A directory path (relative to the working directory) or an `http(s)://` / `file://` URL.
     pub(crate) fn parse(text: &str) -> Result<Self, Error> {
         if text.contains("://") {
-            let url =
-                Url::parse(text).map_err(|error| Error::BadUrl { url: text.to_owned(), reason: error.to_string() })?;
+            let url = Url::parse(text)
+                .map_err(|error| Error::BadUrl { url: http::redact_text(text), reason: error.to_string() })?;
             if url.scheme() == "file" {
                 let path = url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
-                return path
-                    .map(Self::Directory)
-                    .ok_or_else(|| Error::BadUrl { url: text.to_owned(), reason: "not a local path".to_owned() });
+                return path.map(Self::Directory).ok_or_else(|| Error::BadUrl {
+                    url: http::redact_text(text),
+                    reason: "not a local path".to_owned(),
+                });
             }
             return Ok(Self::Page(url));
         }
@@ -162,7 +180,13 @@ impl Index {
         refresh: bool,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Self, Error> {
-        let client = http::Client::new(network, &indexes)?;
+        // Credentials in an index or find-links URL are lent to the files on the same host.
+        let mut credential_sources = indexes.clone();
+        credential_sources.extend(find_links.iter().filter_map(|links| match links {
+            FindLinks::Page(url) => Some(url.clone()),
+            FindLinks::Directory(_) => None,
+        }));
+        let client = http::Client::new(network, &credential_sources)?;
         Ok(Self {
             indexes,
             find_links,
@@ -204,8 +228,19 @@ impl Index {
         for index in &self.indexes {
             let url = index
                 .join(&format!("{name}/"))
-                .map_err(|error| Error::BadUrl { url: index.to_string(), reason: error.to_string() })?;
-            if let Some(files) = self.fetch_page(&url, true)? {
+                .map_err(|error| Error::BadUrl { url: http::redact(index), reason: error.to_string() })?;
+            if let Some(mut files) = self.fetch_page(&url, true)? {
+                // A page may list only its own project's files (pip drops the others too): a
+                // hostile page must not hand out another project's wheels.
+                let listed = files.wheels.len();
+                files.wheels.retain(|file| file.filename.package_name() == name);
+                if files.wheels.len() < listed {
+                    tracing::warn!(
+                        "{} lists {} files of other projects; ignoring them",
+                        http::redact(&url),
+                        listed - files.wheels.len()
+                    );
+                }
                 tracing::debug!("`{name}`: {} wheels from {}", files.wheels.len(), http::redact(index));
                 project.wheels = files.wheels;
                 project.other_files = files.other_files;
@@ -244,7 +279,7 @@ impl Index {
     /// Fetches a page through the cache: a fresh entry is used as is, a stale one revalidated,
     /// and `--offline` takes whatever is cached. `Ok(None)` is a 404 (the project is not there).
     fn fetch_page(&self, url: &Url, negotiate_json: bool) -> Result<Option<simple::ProjectFiles>, Error> {
-        let entry_path = self.cache.bucket(Bucket::Simple)?.join(Sha256Digest::of(url.as_str().as_bytes()).to_string());
+        let entry_path = self.cache.bucket(Bucket::Simple)?.join(url_key(url).to_string());
         let stored = StoredPage::read(&entry_path);
         let now = unix_now();
         let answer = match stored {
@@ -276,7 +311,13 @@ impl Index {
                             last_modified: response.header("Last-Modified").map(str::to_owned),
                             content_type: response.header("Content-Type").unwrap_or_default().to_owned(),
                             fetched: now,
-                            max_age: max_age(&response).unwrap_or(DEFAULT_FRESHNESS.as_secs()),
+                            // A miss is asked again next time unless the server says how long
+                            // it holds: a project published a minute later must be found.
+                            max_age: max_age(&response).unwrap_or(if response.status == 200 {
+                                DEFAULT_FRESHNESS.as_secs()
+                            } else {
+                                0
+                            }),
                         },
                         body: response.body,
                     },
@@ -301,7 +342,10 @@ impl Index {
         } else {
             simple::parse_html(&answer.body, &base)
         };
-        parsed.map(Some).map_err(|reason| Error::Parse { url: http::redact(url), reason })
+        let mut files = parsed.map_err(|reason| Error::Parse { url: http::redact(url), reason })?;
+        // A page from the network must not point at files on this machine.
+        files.wheels.retain(|file| file.url.scheme() != "file");
+        Ok(Some(files))
     }
 
     /// The METADATA of `file`: from the cache, the wheel cache, a PEP 658 file, a ranged read
@@ -313,7 +357,13 @@ impl Index {
     }
 
     fn fetch_metadata(&self, file: &IndexFile) -> Result<CoreMetadata, Error> {
-        let key = file.sha256.unwrap_or_else(|| Sha256Digest::of(file.url.as_str().as_bytes()));
+        // Keyed by where the METADATA came from and the digest the index claimed for the wheel,
+        // never by the claimed digest alone: a hostile index could otherwise plant METADATA
+        // for a wheel that a trusted index serves.
+        let key = Sha256Digest::of(
+            format!("{}\0{}", url_key(&file.url), file.sha256.map(|digest| digest.to_string()).unwrap_or_default())
+                .as_bytes(),
+        );
         let entry_path = self.cache.bucket(Bucket::Metadata)?.join(key.to_string());
         if let Ok(bytes) = fs_err::read(&entry_path)
             && let Ok(metadata) = CoreMetadata::parse(&bytes)
@@ -379,11 +429,32 @@ impl Index {
     /// digest the index gave.
     fn local_or_cached(&self, file: &IndexFile) -> Option<Utf8PathBuf> {
         if file.url.scheme() == "file" {
+            // Only find-links directories and direct references make `file:` candidates: pages
+            // from the network cannot point at local files (see `fetch_page`).
             return file.url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
         }
-        let digest = file.sha256?;
+        let digest = match file.sha256 {
+            Some(digest) => digest,
+            None => self.digest_of_url(&file.url)?,
+        };
         let path = self.cache.bucket(Bucket::Wheels).ok()?.join(digest.to_string()).join(file.filename.as_str());
         path.is_file().then_some(path)
+    }
+
+    /// The digest a download from `url` had, for indexes that publish none (so a warm or
+    /// `--offline` build finds the wheel in the cache without downloading it again).
+    fn digest_of_url(&self, url: &Url) -> Option<Sha256Digest> {
+        let entry = self.cache.bucket(Bucket::WheelUrls).ok()?.join(url_key(url).to_string());
+        Sha256Digest::from_hex(fs_err::read_to_string(entry).ok()?.trim())
+    }
+
+    fn remember_digest_of_url(&self, url: &Url, digest: Sha256Digest) {
+        if let Ok(bucket) = self.cache.bucket(Bucket::WheelUrls)
+            && let Err(error) =
+                crate::fs::write_atomic(&bucket.join(url_key(url).to_string()), digest.to_string().as_bytes())
+        {
+            tracing::debug!("could not remember the digest of {}: {error}", http::redact(url));
+        }
     }
 
     /// The wheel file of `file`, downloaded into the cache unless it is there. `pins` are the
@@ -427,6 +498,9 @@ impl Index {
             temp.persist(&path).map(drop).map_err(|error| error.error)
         };
         persist().map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
+        if file.sha256.is_none() {
+            self.remember_digest_of_url(&file.url, digest);
+        }
         Ok(Downloaded { path, cached: true })
     }
 
@@ -439,6 +513,9 @@ impl Index {
         fs_err::create_dir_all(&directory)
             .and_then(|()| crate::fs::write_atomic(&path, bytes))
             .map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
+        if file.sha256.is_none() {
+            self.remember_digest_of_url(&file.url, digest);
+        }
         Ok(path)
     }
 
@@ -526,6 +603,16 @@ impl StoredPage {
 
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// The cache key of a URL: its sha256 without credentials or fragment, so neither a password
+/// nor a rotated token lands in (or splits) the cache.
+fn url_key(url: &Url) -> Sha256Digest {
+    let mut clean = url.clone();
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_fragment(None);
+    Sha256Digest::of(clean.as_str().as_bytes())
 }
 
 /// A map whose values are computed once, even when many threads ask at the same time (the

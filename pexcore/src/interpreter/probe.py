@@ -284,6 +284,8 @@ print(
             # PEP 425 tag inputs (see the top of this file).
             "tags": tag_environment(),
             "pip_index_url": pip_index_url(),
+            # The real executable behind a name or a wrapper (a pyenv shim).
+            "executable": sys.executable,
         },
         sort_keys=True,
     )

@@ -16,6 +16,7 @@ use crate::progress::Reporter;
 use crate::requirement::{Requirement, VersionOrUrl, parse_requirement};
 use crate::requirements_file::{Entry, EntryKind, RequirementsFile, parse_entry};
 use crate::resolve::{self, Pinned, UserRequirement};
+use crate::target::Target;
 use crate::wheel::Wheel;
 
 /// How many downloads run at the same time.
@@ -60,21 +61,24 @@ impl ResolveOptions {
 
 /// A resolution: the chosen wheels (not downloaded yet) and where they come from.
 pub(crate) struct Resolution {
+    /// Held until the wheels are downloaded, so `pex-rs cache clear` cannot pull them away.
+    _lock: crate::cache::CacheLock,
     index: Index,
     pub(crate) pinned: Vec<Pinned>,
     /// The top-level requirements, as PEX-INFO records them.
     pub(crate) requirements: Vec<String>,
 }
 
-/// Resolves `options` for `interpreter`, with `local_wheels` (wheel files given on the command
-/// line) taking part as direct references.
+/// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
+/// (wheel files given on the command line) taking part as direct references.
 pub(crate) fn resolve(
     options: &ResolveOptions,
     local_wheels: &[Utf8PathBuf],
-    interpreter: &Interpreter,
+    targets: &[Target],
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Resolution, Error> {
+    let lock = cache.lock_shared()?;
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
     let mut gathered = RequirementsFile::default();
     for text in &options.requirements {
@@ -96,16 +100,41 @@ pub(crate) fn resolve(
         .collect::<Result<_, Error>>()?;
     let constraints: Vec<Requirement> = gathered.constraints.iter().map(to_requirement).collect::<Result<_, _>>()?;
 
-    let index = open_index(options, &gathered, interpreter, cache, reporter)?;
-    let request = resolve::Request {
-        requirements: requirements.clone(),
-        constraints,
-        pre: options.pre || gathered.pre,
-        transitive: !options.no_transitive,
-        interpreter,
-    };
+    let index = open_index(options, &gathered, targets, cache, reporter)?;
     reporter.resolve_started();
-    let pinned = resolve::resolve(&index, &request)?;
+    // One resolution per target, in parallel; they share the index and so each page and
+    // METADATA file is fetched once.
+    let resolutions: Vec<Result<Vec<Pinned>, resolve::Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|target| {
+                let request = resolve::Request {
+                    requirements: requirements.clone(),
+                    constraints: constraints.clone(),
+                    pre: options.pre || gathered.pre,
+                    transitive: !options.no_transitive,
+                    target,
+                };
+                let index = &index;
+                scope.spawn(move || resolve::resolve(index, &request))
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("a resolver thread panicked")).collect()
+    });
+    let mut pinned: Vec<Pinned> = Vec::new();
+    for (target, resolution) in targets.iter().zip(resolutions) {
+        let resolution = resolution.map_err(|source| Error::ResolveTarget {
+            target: target.description().to_owned(),
+            error: Box::new(source),
+            several: targets.len() > 1,
+        })?;
+        for chosen in resolution {
+            if !pinned.iter().any(|existing| existing.file.filename == chosen.file.filename) {
+                pinned.push(chosen);
+            }
+        }
+    }
+    pinned.sort_by(|left, right| left.file.filename.as_str().cmp(right.file.filename.as_str()));
     reporter.resolve_finished(pinned.len());
     tracing::info!("resolved {} wheels", pinned.len());
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
@@ -134,7 +163,7 @@ pub(crate) fn resolve(
             ),
         })
         .collect();
-    Ok(Resolution { index, pinned, requirements: recorded })
+    Ok(Resolution { _lock: lock, index, pinned, requirements: recorded })
 }
 
 /// Downloads the wheels of `resolution` in parallel and opens (verifies) each.
@@ -203,14 +232,14 @@ fn to_requirement(entry: &Entry) -> Result<Requirement, Error> {
 fn open_index(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
-    interpreter: &Interpreter,
+    targets: &[Target],
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Index, Error> {
     let no_index = options.no_index || gathered.no_index;
     let mut indexes = Vec::new();
     if !no_index {
-        let (primary, origin) = choose_index_url(options, gathered, interpreter)?;
+        let (primary, origin) = choose_index_url(options, gathered, targets)?;
         indexes.push(parse_index_url(&primary)?);
         let mut extras: Vec<String> =
             options.extra_index_urls.iter().chain(&gathered.extra_index_urls).cloned().collect();
@@ -255,7 +284,7 @@ fn open_index(
 fn choose_index_url(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
-    interpreter: &Interpreter,
+    targets: &[Target],
 ) -> Result<(String, IndexOrigin), Error> {
     if let Some(url) = options.index_url.clone().or_else(|| gathered.index_url.clone()) {
         return Ok((url, IndexOrigin::CommandLine));
@@ -268,8 +297,12 @@ fn choose_index_url(
     if let Some((url, path)) = PipConfig::load().index_url {
         return Ok((url, IndexOrigin::PipConfig(path)));
     }
-    if let Some(url) = interpreter.pip_index_url() {
+    let interpreters = || targets.iter().filter_map(Target::interpreter);
+    if let Some(url) = interpreters().find_map(Interpreter::pip_index_url) {
         return Ok((url.to_owned(), IndexOrigin::PipDefault));
     }
-    Err(Error::NoIndex { python: interpreter.path().to_owned() })
+    let pythons = interpreters().map(|interpreter| format!("`{}`", interpreter.path())).collect::<Vec<_>>();
+    Err(Error::NoIndex {
+        python: if pythons.is_empty() { "no build interpreter".to_owned() } else { pythons.join(", ") },
+    })
 }

@@ -2,6 +2,7 @@
 //! inspect a PEX. Each takes an options struct and returns a report; none prints.
 
 mod fetch;
+mod targets;
 
 pub use fetch::ResolveOptions;
 
@@ -18,9 +19,10 @@ use crate::error::Error;
 use crate::extract::ExtractReport;
 use crate::fs::enclosed;
 use crate::hash::{Hasher, Sha256Digest};
-use crate::interpreter::Interpreter;
+use crate::interpreter::{Interpreter, InterpreterConstraint};
 use crate::pexinfo::{DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 use crate::requirement::{ExtraName, PackageName, is_satisfied_by};
+use crate::target::Target;
 use crate::wheel::Wheel;
 
 /// What to build. Built with [`BuildOptions::default`] and the `with_*` setters.
@@ -29,8 +31,9 @@ pub struct BuildOptions {
     wheels: Vec<Utf8PathBuf>,
     source_directories: Vec<Utf8PathBuf>,
     entry_point: Option<EntryPoint>,
-    shebang: Shebang,
+    shebang: Option<Shebang>,
     python: PythonChoice,
+    targets: targets::TargetChoice,
     source_date_epoch: Option<u64>,
     inherit_path: InheritPath,
     keep_pex_env: bool,
@@ -77,19 +80,46 @@ impl BuildOptions {
         self
     }
 
-    /// The first line of the PEX. Defaults to `#!/usr/bin/env python3`.
+    /// The interpreter the PEX's sh header tries first. Defaults to the most specific name
+    /// that fits every target (`python3.11` for targets of one version, else `python3`).
     #[must_use]
-    pub fn with_shebang(mut self, shebang: Shebang) -> Self {
+    pub fn with_shebang(mut self, shebang: Option<Shebang>) -> Self {
         self.shebang = shebang;
         self
     }
 
-    /// The interpreter whose environment evaluates `Requires-Dist` markers, and the `PATH`
-    /// value to find it on. Defaults to `python3` on no path (set one to enable marker checks).
+    /// The interpreter to resolve for (whose environment evaluates `Requires-Dist` markers),
+    /// and the `PATH` value to find it on. Defaults to `python3` on no path.
     #[must_use]
     pub fn with_python(mut self, python: Option<String>, search_path: Option<OsString>) -> Self {
-        self.python.python = python;
-        self.python.search_path = search_path;
+        self.targets.pythons = python.into_iter().collect();
+        self.targets.search_path = search_path;
+        self
+    }
+
+    /// The targets to resolve for, each getting its wheels in the PEX: interpreters (names on
+    /// the `PATH` value `search_path`, or paths), abbreviated platforms
+    /// (`manylinux2014_x86_64-cp-311-cp311`) and complete platform files. Defaults to `python3`.
+    #[must_use]
+    pub fn with_targets(
+        mut self,
+        pythons: Vec<String>,
+        platforms: Vec<String>,
+        complete_platforms: Vec<Utf8PathBuf>,
+        search_path: Option<OsString>,
+    ) -> Self {
+        self.targets.pythons = pythons;
+        self.targets.platforms = platforms;
+        self.targets.complete_platforms = complete_platforms;
+        self.targets.search_path = search_path;
+        self
+    }
+
+    /// Interpreters the PEX may run under (OR-ed), recorded in PEX-INFO; with no other target,
+    /// every interpreter on `PATH` that they admit becomes one. Defaults to none (any).
+    #[must_use]
+    pub fn with_interpreter_constraints(mut self, constraints: Vec<InterpreterConstraint>) -> Self {
+        self.targets.constraints = constraints;
         self
     }
 
@@ -176,7 +206,14 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     if options.wheels.is_empty() && options.source_directories.is_empty() && options.resolve.is_empty() {
         return Err(Error::NothingToBuild);
     }
-    let (wheels, requirements) = choose_wheels(options)?;
+    // A build of sources alone needs no interpreter (and probes none) unless targets are named.
+    let targets = if options.wheels.is_empty() && options.resolve.is_empty() && !options.targets.is_named() {
+        Vec::new()
+    } else {
+        options.targets.targets(options.python.cache.as_ref())?
+    };
+    let (wheels, requirements) =
+        if targets.is_empty() { (Vec::new(), Vec::new()) } else { choose_wheels(options, &targets)? };
     let user_files = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
         check_entry_point(entry_point, &wheels, &user_files)?;
@@ -199,13 +236,15 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         inherit_path: options.inherit_path,
         pex_rs_format: Some(FORMAT_VERSION),
         requirements,
+        interpreter_constraints: options.targets.constraints.iter().map(ToString::to_string).collect(),
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
     pex_info.pex_hash = Some(pex_info.compute_pex_hash().to_string());
 
+    let shebang = options.shebang.clone().unwrap_or_else(|| targets::default_shebang(&targets));
     let contents = Contents {
-        shebang: &options.shebang,
+        shebang: &shebang,
         wheels: &wheels,
         user_files: &user_files,
         pex_info: &pex_info,
@@ -218,7 +257,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 /// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
 /// are used as they are when they satisfy each other (no index is asked); otherwise, and for
 /// requirements, the missing pieces are resolved (unless `--no-transitive`).
-fn choose_wheels(options: &BuildOptions) -> Result<(Vec<Wheel>, Vec<String>), Error> {
+fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<(Vec<Wheel>, Vec<String>), Error> {
     let mut wheel_paths = options.wheels.clone();
     wheel_paths.sort();
     wheel_paths.dedup();
@@ -229,7 +268,7 @@ fn choose_wheels(options: &BuildOptions) -> Result<(Vec<Wheel>, Vec<String>), Er
             .collect::<Result<_, _>>()?;
         wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
         wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
-        match check_requirements(&wheels, options) {
+        match check_requirements(&wheels, &targets[0]) {
             Ok(()) => {
                 let requirements = pinned_requirements(&wheels);
                 return Ok((wheels, requirements));
@@ -243,8 +282,7 @@ fn choose_wheels(options: &BuildOptions) -> Result<(Vec<Wheel>, Vec<String>), Er
         }
     }
     let cache = options.python.build_cache()?;
-    let resolution =
-        fetch::resolve(&options.resolve, &wheel_paths, &options.python.find()?, &cache, &options.reporter.0)?;
+    let resolution = fetch::resolve(&options.resolve, &wheel_paths, targets, &cache, &options.reporter.0)?;
     let mut wheels = fetch::download(&resolution, &cache)?;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
     Ok((wheels, resolution.requirements))
@@ -262,8 +300,8 @@ pub struct ResolvedWheel {
 /// wheels; sorted by project name.
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
     let cache = options.python.build_cache()?;
-    let resolution =
-        fetch::resolve(&options.resolve, &options.wheels, &options.python.find()?, &cache, &options.reporter.0)?;
+    let targets = options.targets.targets(options.python.cache.as_ref())?;
+    let resolution = fetch::resolve(&options.resolve, &options.wheels, &targets, &cache, &options.reporter.0)?;
     Ok(resolution
         .pinned
         .iter()
@@ -460,14 +498,27 @@ pub fn prune_pex_root(pex_root: &Utf8Path, older_than: std::time::Duration) -> R
     Ok(crate::prune::prune(pex_root, older_than)?)
 }
 
+/// The complete platform of the interpreter `python` (a name on the `PATH` value
+/// `search_path`, or a path): its marker environment and tags, as JSON that
+/// `--complete-platform` reads, so a machine can be captured once and built for anywhere.
+pub fn complete_platform(
+    python: &str,
+    search_path: Option<&std::ffi::OsStr>,
+    cache: Option<&Cache>,
+) -> Result<String, Error> {
+    let interpreter = Interpreter::find(python, search_path, cache)?;
+    let platform = crate::target::complete_platform(&interpreter);
+    Ok(serde_json::to_string_pretty(&platform).expect("a marker environment and strings serialize"))
+}
+
 /// Reads the manifest of the PEX at `path` (made by pex-rs or by pex).
 pub fn inspect_pex(path: &Utf8Path) -> Result<PexInfo, Error> {
     Ok(PexInfo::read_from_pex(path)?)
 }
 
 /// Checks that the wheels satisfy each other's `Requires-Dist`, following extras, with markers
-/// evaluated for the build interpreter (probed only when some marker needs it).
-fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Error> {
+/// evaluated for `target`.
+fn check_requirements(wheels: &[Wheel], target: &Target) -> Result<(), Error> {
     let mut by_name: BTreeMap<&PackageName, &Wheel> = BTreeMap::new();
     for wheel in wheels {
         if let Some(other) = by_name.insert(wheel.filename.package_name(), wheel) {
@@ -482,9 +533,6 @@ fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Er
             }
         }
     }
-    let needs_markers =
-        wheels.iter().flat_map(|wheel| wheel.metadata.requires_dist()).any(|requirement| !requirement.marker.is_true());
-    let interpreter = if needs_markers { Some(options.python.find()?) } else { None };
 
     // Breadth-first over (project, extra) pairs: a requirement on `a[x]` activates the
     // `extra == "x"` requirements of `a`.
@@ -495,9 +543,8 @@ fn check_requirements(wheels: &[Wheel], options: &BuildOptions) -> Result<(), Er
             continue;
         }
         let extras: Vec<ExtraName> = extra.iter().cloned().collect();
-        let applies = |requirement: &crate::requirement::Requirement, extras: &[ExtraName]| match &interpreter {
-            Some(interpreter) => requirement.evaluate_markers(interpreter.markers(), extras),
-            None => requirement.marker.is_true(),
+        let applies = |requirement: &crate::requirement::Requirement, extras: &[ExtraName]| {
+            requirement.evaluate_markers(target.markers(), extras)
         };
         for requirement in wheel.metadata.requires_dist() {
             // With an extra, only the requirements that the extra enables are new: the others

@@ -7,6 +7,10 @@
 //! which picks a different Python depending on the directory and configuration) is never
 //! cached: the same file can stand for several interpreters.
 
+mod constraint;
+
+pub use constraint::{ConstraintError, InterpreterConstraint};
+
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -16,7 +20,7 @@ use crate::hash::Sha256Digest;
 use crate::requirement::MarkerEnvironment;
 use crate::tags::{TagEnvironment, Tags};
 
-const PROBE: &str = include_str!("interpreter/probe.py");
+const PROBE: &str = include_str!("probe.py");
 
 /// Why an interpreter could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,7 @@ pub struct Interpreter {
     markers: MarkerEnvironment,
     tags: Tags,
     pip_index_url: Option<String>,
+    executable: Utf8PathBuf,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -56,6 +61,7 @@ struct ProbeResult {
     tags: TagEnvironment,
     /// The default index of the interpreter's own pip, if it has pip.
     pip_index_url: Option<String>,
+    executable: Utf8PathBuf,
 }
 
 impl Interpreter {
@@ -101,6 +107,7 @@ impl Interpreter {
             markers: result.markers,
             tags: Tags::new(&result.tags),
             pip_index_url: result.pip_index_url,
+            executable: result.executable,
         }
     }
 
@@ -113,6 +120,11 @@ impl Interpreter {
         &self.markers
     }
 
+    /// `CPython 3.11.7`: the implementation and version, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.markers.platform_python_implementation(), self.markers.python_full_version().string)
+    }
+
     /// The index the interpreter's pip uses by default (the last choice of `index::config`).
     pub(crate) fn pip_index_url(&self) -> Option<&str> {
         self.pip_index_url.as_deref()
@@ -123,6 +135,39 @@ impl Interpreter {
     pub(crate) fn tags(&self) -> &Tags {
         &self.tags
     }
+}
+
+/// Every distinct interpreter on `search_path` named `python3.X` (for the `X` from 30 down to 0
+/// that `wanted_minor(3, X)` allows), `python3` or `python`, each probed once (through the
+/// cache) and kept once per real executable. Names that fail to probe are skipped.
+pub(crate) fn find_all(
+    search_path: Option<&std::ffi::OsStr>,
+    cache: Option<&Cache>,
+    wanted_minor: impl Fn(u64, u64) -> bool,
+) -> Vec<Interpreter> {
+    let mut names: Vec<String> =
+        (0..=30u64).rev().filter(|minor| wanted_minor(3, *minor)).map(|minor| format!("python3.{minor}")).collect();
+    names.extend(["python3".to_owned(), "python".to_owned()]);
+    let mut found: Vec<Interpreter> = Vec::new();
+    let directories: Vec<std::path::PathBuf> =
+        search_path.map(|path| std::env::split_paths(path).collect()).unwrap_or_default();
+    for directory in &directories {
+        for name in &names {
+            let candidate = directory.join(name);
+            if !is_executable(&candidate) {
+                continue;
+            }
+            let Some(path) = candidate.to_str().map(Utf8PathBuf::from) else { continue };
+            match Interpreter::probe(&path, cache) {
+                Ok(interpreter) if !found.iter().any(|other| other.executable == interpreter.executable) => {
+                    found.push(interpreter);
+                }
+                Ok(_) => {}
+                Err(error) => tracing::debug!("skipping `{path}`: {error}"),
+            }
+        }
+    }
+    found
 }
 
 /// The cache file for `path`, or `None` when the probe must not be cached (see the module docs).

@@ -1,0 +1,110 @@
+//! Which targets a build resolves for: the `--python` interpreters, the `--platform` and
+//! `--complete-platform` targets, else every interpreter on `PATH` that an
+//! `--interpreter-constraint` admits, else `python3`.
+
+use std::ffi::OsString;
+
+use camino::Utf8PathBuf;
+
+use crate::build::Shebang;
+use crate::cache::Cache;
+use crate::error::Error;
+use crate::interpreter::{Interpreter, InterpreterConstraint};
+use crate::target::Target;
+
+/// What the user named as targets.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TargetChoice {
+    pub(crate) pythons: Vec<String>,
+    pub(crate) platforms: Vec<String>,
+    pub(crate) complete_platforms: Vec<Utf8PathBuf>,
+    pub(crate) constraints: Vec<InterpreterConstraint>,
+    pub(crate) search_path: Option<OsString>,
+}
+
+impl TargetChoice {
+    /// `true` when the user named targets or constraints (rather than taking `python3`).
+    pub(crate) fn is_named(&self) -> bool {
+        !(self.pythons.is_empty()
+            && self.platforms.is_empty()
+            && self.complete_platforms.is_empty()
+            && self.constraints.is_empty())
+    }
+
+    /// The targets of the build, at least one.
+    pub(crate) fn targets(&self, cache: Option<&Cache>) -> Result<Vec<Target>, Error> {
+        let mut targets = Vec::new();
+        for python in &self.pythons {
+            let interpreter = Interpreter::find(python, self.search_path.as_deref(), cache)?;
+            if !self.admits(&interpreter) {
+                return Err(Error::InterpreterNotAdmitted {
+                    python: interpreter.path().to_string(),
+                    version: interpreter.describe(),
+                    constraints: self.constraints_text(),
+                });
+            }
+            targets.push(Target::from_interpreter(interpreter));
+        }
+        for platform in &self.platforms {
+            let (target, guessed) = Target::from_platform(platform)?;
+            tracing::warn!(
+                "the platform `{platform}` does not tell these markers, which were guessed: {}; use `--complete-platform` for exact ones",
+                guessed.join(", ")
+            );
+            targets.push(target);
+        }
+        for path in &self.complete_platforms {
+            targets.push(Target::from_complete_platform(path)?);
+        }
+        if !targets.is_empty() {
+            return Ok(targets);
+        }
+        if self.constraints.is_empty() {
+            let interpreter = Interpreter::find("python3", self.search_path.as_deref(), cache)?;
+            return Ok(vec![Target::from_interpreter(interpreter)]);
+        }
+        let found = crate::interpreter::find_all(self.search_path.as_deref(), cache, |major, minor| {
+            self.constraints.iter().any(|constraint| constraint.admits_minor(major, minor))
+        });
+        let (admitted, refused): (Vec<Interpreter>, Vec<Interpreter>) =
+            found.into_iter().partition(|interpreter| self.admits(interpreter));
+        if admitted.is_empty() {
+            let tried =
+                refused.iter().map(|interpreter| format!("{} ({})", interpreter.path(), interpreter.describe()));
+            return Err(Error::NoInterpreterAdmitted {
+                constraints: self.constraints_text(),
+                tried: tried.collect::<Vec<_>>().join(", "),
+            });
+        }
+        Ok(admitted.into_iter().map(Target::from_interpreter).collect())
+    }
+
+    fn admits(&self, interpreter: &Interpreter) -> bool {
+        self.constraints.is_empty()
+            || self.constraints.iter().any(|constraint| {
+                constraint.admits(
+                    interpreter.markers().platform_python_implementation(),
+                    &interpreter.markers().python_full_version().version,
+                )
+            })
+    }
+
+    fn constraints_text(&self) -> String {
+        self.constraints.iter().map(|constraint| format!("`{constraint}`")).collect::<Vec<_>>().join(" or ")
+    }
+}
+
+/// The shebang of a build that names none: the most specific Python name that fits every
+/// target (`python3.11` for targets of one version, `python3` for several or none).
+pub(crate) fn default_shebang(targets: &[Target]) -> Shebang {
+    let mut versions = targets.iter().map(|target| {
+        let release = target.python_version().release();
+        (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0))
+    });
+    let first = versions.next();
+    let name = match first {
+        Some((major, minor)) if versions.all(|other| other == (major, minor)) => format!("python{major}.{minor}"),
+        _ => "python3".to_owned(),
+    };
+    Shebang::new(&name).expect("a plain interpreter name is a valid shebang")
+}

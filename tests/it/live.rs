@@ -1,0 +1,70 @@
+//! Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`): real projects
+//! resolved and downloaded through the machine's own index configuration, built, and run, as
+//! `../shared/acceptance/run.py` does by hand.
+
+use std::process::Command;
+
+use crate::support::{TestContext, clean_environment, python3, stdout_of};
+
+/// `true` when live tests were asked for; otherwise prints why they are skipped.
+fn enabled(test: &str) -> bool {
+    if std::env::var_os("PEX_RS_LIVE_TESTS").is_some_and(|value| value == "1") {
+        return true;
+    }
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("note: {test} needs the network; set PEX_RS_LIVE_TESTS=1 to run it\n").as_bytes(),
+    );
+    false
+}
+
+/// `pex-rs ARGS` with the machine's index configuration (unlike `TestContext::pex_rs`).
+fn pex_rs(context: &TestContext, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pex-rs-under-test"))
+        .current_dir(&context.dir)
+        .env("PEX_RS_CACHE_DIR", &context.cache_dir)
+        .args(args)
+        .output()
+        .expect("run pex-rs")
+}
+
+#[test]
+fn live_build_and_run_real_projects() {
+    if !enabled("live_build_and_run_real_projects") {
+        return;
+    }
+    let context = TestContext::new();
+    let python = python3().path.to_str().unwrap();
+    for (requirements, flags, run, expected) in [
+        (&["cowsay==6.1"][..], &["-c", "cowsay"][..], &["-t", "hello-live"][..], "hello-live"),
+        (&["requests"][..], &[][..], &["-c", "import requests; print(requests.get.__module__)"][..], "requests.api"),
+        (&["pyyaml"][..], &[][..], &["-c", "import yaml; print('libyaml', yaml.__with_libyaml__)"][..], "libyaml True"),
+    ] {
+        let pex = context.dir.join("live.pex");
+        let mut args = vec!["build"];
+        args.extend_from_slice(requirements);
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--python", python, "-o", pex.as_str()]);
+        stdout_of(&pex_rs(&context, &args));
+        let mut command = Command::new(&pex);
+        clean_environment(&mut command);
+        let output = command.args(run).env("PEX_ROOT", &context.pex_root).output().unwrap();
+        assert!(stdout_of(&output).contains(expected), "{requirements:?}");
+        // A warm rebuild, then one from the cache alone.
+        stdout_of(&pex_rs(&context, &args));
+        args.push("--offline");
+        stdout_of(&pex_rs(&context, &args));
+    }
+}
+
+#[test]
+fn live_resolve_prints_pins() {
+    if !enabled("live_resolve_prints_pins") {
+        return;
+    }
+    let context = TestContext::new();
+    let python = python3().path.to_str().unwrap();
+    let pins = stdout_of(&pex_rs(&context, &["resolve", "black", "--python", python]));
+    assert!(pins.lines().any(|line| line.starts_with("black==")), "{pins}");
+    assert!(pins.lines().any(|line| line.starts_with("click==")), "{pins}");
+}
