@@ -513,7 +513,10 @@ fn redact_url(url: &Url) -> String {
 /// Rewrites `PubGrub`'s report for people: the root has no version, and `==1.0` reads as such
 /// rather than as the range `>=1.0, <1.0+` that excludes local versions.
 fn readable(report: &str) -> String {
-    let mut text = report.replace("the requirements 0 ", "the requirements ");
+    let mut text = report
+        .replace("the requirements 0 ", "the requirements ")
+        .replace("the requirements depends on", "the requirements depend on")
+        .replace("the requirements is forbidden", "the requirements cannot be satisfied");
     let mut searched = 0;
     while let Some(found) = text[searched..].find(">=") {
         let start = searched + found;
@@ -538,7 +541,7 @@ mod tests {
     fn ok_readable_report() {
         assert_eq!(
             readable("the requirements 0 depends on lib >=2.0, <2.0+ and tool >=1, <2"),
-            "the requirements depends on lib ==2.0 and tool >=1, <2"
+            "the requirements depend on lib ==2.0 and tool >=1, <2"
         );
     }
 }

@@ -20,3 +20,5 @@ mod resolve;
 mod run;
 /// Shared helpers: the test context, fixture wheels, the interpreters on this machine.
 mod support;
+/// Targets: several interpreters, foreign platforms, complete platforms, constraints.
+mod targets;

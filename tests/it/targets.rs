@@ -1,0 +1,182 @@
+//! Build targets: several interpreters in one PEX, foreign platforms (musllinux, macOS) from
+//! Linux, complete platforms, interpreter constraints, the default shebang.
+
+use crate::index_server::{IndexServer, ServedFile};
+use crate::support::{TestContext, WheelBuilder, python3, pythons, stdout_of, write_file};
+
+/// `native 1.0` for one CPython version and platform: a pure module that says which wheel it
+/// came from, under a native wheel's tags.
+fn native(tag: &str) -> WheelBuilder {
+    WheelBuilder::new("native", "1.0").tag(tag).file("native.py", format!("TAG = {tag:?}\n"))
+}
+
+/// The wheel file names of a built PEX.
+fn distributions(context: &TestContext, pex: &str) -> Vec<String> {
+    let info = stdout_of(&context.pex_rs().args(["info", "--json", pex]).output().unwrap());
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    info["distributions"].as_object().unwrap().keys().cloned().collect()
+}
+
+fn build(context: &TestContext, server: &IndexServer, args: &[&str]) -> std::process::Output {
+    context.pex_rs().arg("build").args(args).args(["--index-url", &server.simple_url()]).output().unwrap()
+}
+
+#[test]
+fn ok_one_pex_for_every_local_python() {
+    let mut wheels = vec![WheelBuilder::new("app", "1.0").requires("native").file("app.py", "import native\n")];
+    for python in pythons() {
+        let (major, minor) = python.version;
+        wheels.push(native(&format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64")));
+    }
+    // A wheel for a Python nobody targets must stay out.
+    wheels.push(native("cp27-cp27mu-manylinux1_x86_64"));
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let mut args = vec!["app", "-o", "app.pex"];
+    let paths: Vec<String> = pythons().iter().map(|python| python.path.to_string_lossy().into_owned()).collect();
+    for path in &paths {
+        args.extend(["--python", path.as_str()]);
+    }
+    stdout_of(&build(&context, &server, &args));
+    let found = distributions(&context, "app.pex");
+    for python in pythons() {
+        let (major, minor) = python.version;
+        let wheel = format!("native-1.0-cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64.whl");
+        assert!(found.contains(&wheel), "{wheel} missing from {found:?}");
+    }
+    assert!(!found.iter().any(|wheel| wheel.contains("cp27")), "{found:?}");
+    // Each interpreter runs the PEX with its own wheel.
+    let pex = context.dir.join("app.pex");
+    for python in pythons() {
+        let (major, minor) = python.version;
+        let output = context.run_pex(python, &pex, &["-c", "import native; print(native.TAG)"]);
+        assert_eq!(
+            stdout_of(&output).trim(),
+            format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64"),
+            "{}",
+            python.name
+        );
+    }
+}
+
+#[test]
+fn ok_foreign_platforms_pick_their_wheels() {
+    let wheels = [
+        native("cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"),
+        native("cp312-cp312-manylinux_2_17_aarch64"),
+        native("cp312-cp312-musllinux_1_1_aarch64"),
+        native("cp312-cp312-linux_aarch64"),
+        native("cp313-cp313-macosx_11_0_arm64"),
+        native("cp313-cp313-macosx_10_13_x86_64"),
+        WheelBuilder::new("lib", "1.0").file("lib.py", ""),
+        WheelBuilder::new("app", "1.0")
+            .requires("native")
+            .requires("lib")
+            .requires("linux-only; sys_platform == 'linux'"),
+        WheelBuilder::new("linux-only", "1.0").file("linux_only.py", ""),
+    ];
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let output =
+        build(&context, &server, &["app", "--platform", "musllinux_1_2_aarch64-cp-312-cp312", "-o", "musl.pex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    stdout_of(&output);
+    assert!(stderr.contains("were guessed: python_full_version"), "a warning names the guessed markers: {stderr}");
+    let found = distributions(&context, "musl.pex");
+    assert!(found.contains(&"native-1.0-cp312-cp312-musllinux_1_1_aarch64.whl".to_owned()), "{found:?}");
+    assert!(found.contains(&"linux_only-1.0-py3-none-any.whl".to_owned()), "sys_platform is linux: {found:?}");
+    assert_eq!(found.iter().filter(|wheel| wheel.starts_with("native-")).count(), 1, "{found:?}");
+
+    stdout_of(&build(&context, &server, &["app", "--platform", "macosx_11_0_arm64-cp-313-cp313", "-o", "mac.pex"]));
+    let found = distributions(&context, "mac.pex");
+    assert!(found.contains(&"native-1.0-cp313-cp313-macosx_11_0_arm64.whl".to_owned()), "{found:?}");
+    assert!(!found.iter().any(|wheel| wheel.starts_with("linux_only")), "not on darwin: {found:?}");
+
+    // Two platforms in one PEX; a `linux_<arch>` wheel never counts for a foreign platform.
+    stdout_of(&build(
+        &context,
+        &server,
+        &[
+            "app",
+            "--platform",
+            "manylinux2014_x86_64-cp-312-cp312",
+            "--platform",
+            "manylinux2014_aarch64-cp-312-cp312",
+            "-o",
+            "both.pex",
+        ],
+    ));
+    let found = distributions(&context, "both.pex");
+    assert!(
+        found.contains(&"native-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl".to_owned()),
+        "{found:?}"
+    );
+    assert!(found.contains(&"native-1.0-cp312-cp312-manylinux_2_17_aarch64.whl".to_owned()), "{found:?}");
+    assert!(!found.iter().any(|wheel| wheel.contains("linux_aarch64.whl") && !wheel.contains("many")), "{found:?}");
+
+    let output = build(&context, &server, &["app", "--platform", "cp312-musllinux", "-o", "bad.pex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("PLATFORM-IMPL-VERSION-ABI"), "{stderr}");
+}
+
+#[test]
+fn ok_complete_platform_round_trip() {
+    let python = python3();
+    let (major, minor) = python.version;
+    let wheels = [
+        native(&format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64")),
+        native("cp27-cp27mu-manylinux1_x86_64"),
+        WheelBuilder::new("app", "1.0").requires("native"),
+    ];
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let path = python.path.to_str().unwrap();
+    let platform =
+        stdout_of(&context.pex_rs().args(["interpreter", "--complete-platform", "--python", path]).output().unwrap());
+    let file = write_file(&context.dir, "platform.json", &platform);
+    stdout_of(&build(&context, &server, &["app", "--complete-platform", file.as_str(), "-o", "captured.pex"]));
+    stdout_of(&build(&context, &server, &["app", "--python", path, "-o", "local.pex"]));
+    assert_eq!(distributions(&context, "captured.pex"), distributions(&context, "local.pex"));
+    let bad = write_file(&context.dir, "bad.json", "{\"marker_environment\": {}}");
+    let output = build(&context, &server, &["app", "--complete-platform", bad.as_str(), "-o", "bad.pex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("pex-rs interpreter --complete-platform"), "{stderr}");
+}
+
+#[test]
+fn ok_interpreter_constraints_choose_targets_and_the_shebang() {
+    let Some(python) = pythons().iter().find(|python| python.version != python3().version) else {
+        eprintln!("note: needs a second Python version besides python3; skipped");
+        return;
+    };
+    let (major, minor) = python.version;
+    let wheels = [
+        native(&format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64")),
+        WheelBuilder::new("app", "1.0").requires("native"),
+    ];
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let constraint = format!("CPython=={major}.{minor}.*");
+    // The constraint alone: every matching interpreter on PATH is a target.
+    stdout_of(&build(&context, &server, &["app", "--interpreter-constraint", &constraint, "-o", "app.pex"]));
+    let info = stdout_of(&context.pex_rs().args(["info", "--json", "app.pex"]).output().unwrap());
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["interpreter_constraints"], serde_json::json!([constraint]));
+    let header = fs_err::read(context.dir.join("app.pex")).unwrap();
+    let header = String::from_utf8_lossy(&header[..2000.min(header.len())]).into_owned();
+    assert!(header.contains(&format!("python{major}.{minor}")), "the shebang names the one target's version");
+    // An interpreter outside the constraints is refused.
+    let output = build(
+        &context,
+        &server,
+        &["app", "--python", python3().path.to_str().unwrap(), "--interpreter-constraint", &constraint, "-o", "x.pex"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("does not satisfy the interpreter constraints"), "{stderr}");
+    let output = build(&context, &server, &["app", "--interpreter-constraint", "CPython==2.1.*", "-o", "x.pex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("no interpreter on PATH satisfies"), "{stderr}");
+    let output = build(&context, &server, &["app", "--interpreter-constraint", "Jython>=2", "-o", "x.pex"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("unknown implementation `Jython`"), "{stderr}");
+}
