@@ -399,3 +399,51 @@ fn ok_version_with_invalid_metadata_is_skipped() {
     stdout_of(&build(&context, &server.simple_url(), &["lib"]));
     assert_eq!(version_in_pex(&context, "lib"), "1.0");
 }
+
+#[test]
+fn ok_concurrent_builds_share_a_cold_cache() {
+    let app = library("app", "1.0").requires("lib");
+    let lib = library("lib", "1.0");
+    let context = TestContext::new();
+    let server = IndexServer::start(served(&[&app, &lib]));
+    let children: Vec<_> = (0..4)
+        .map(|index| {
+            context
+                .pex_rs()
+                .args(["build", "app", "--index-url", &server.simple_url(), "-o", &format!("app{index}.pex")])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let first = fs_err::read(context.dir.join("app0.pex")).unwrap();
+    for index in 1..4 {
+        assert_eq!(fs_err::read(context.dir.join(format!("app{index}.pex"))).unwrap(), first, "byte-identical");
+    }
+}
+
+#[test]
+fn ok_proxy_from_the_environment_and_no_proxy() {
+    let lib = library("lib", "1.0");
+    let server = IndexServer::start(served(&[&lib]));
+    // Nothing listens on this port: a request that goes through the proxy fails.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let proxy = format!("http://{dead}");
+    let context = TestContext::new();
+    let build = |no_proxy: Option<&str>| {
+        let mut command = context.pex_rs();
+        command.args(["build", "lib", "--index-url", &server.simple_url(), "--retries", "0", "-o", "app.pex"]);
+        command.env("HTTP_PROXY", &proxy).env("ALL_PROXY", &proxy).env_remove("NO_PROXY").env_remove("no_proxy");
+        if let Some(hosts) = no_proxy {
+            command.env("NO_PROXY", hosts);
+        }
+        command.output().unwrap()
+    };
+    let stderr = stderr_of(&build(None));
+    assert!(stderr.contains("failed to fetch"), "the proxy was used: {stderr}");
+    stdout_of(&build(Some("127.0.0.1")));
+}
