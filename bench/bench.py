@@ -49,6 +49,7 @@ MEASURES = [
     "start-cold", "start-warm",     # first start / warm start of the artifacts
     "size",                         # artifact size, zip members, runtime footprint
     "repro",                        # byte-for-byte rebuilds from different cache states
+    "targets-warm",                 # warm resolve for one interpreter vs every local Python
 ]
 GROUPS = {
     "wheels": ["wheels-cold", "wheels-warm"],
@@ -69,6 +70,7 @@ MEASURE_TITLES = {
     "resolve-warm": "Resolve only, warm cache",
     "start-cold": "First start (empty PEX_ROOT / SHIV_ROOT every run)",
     "start-warm": "Warm start (runtime root kept)",
+    "targets-warm": "Warm resolve for one interpreter vs for every local python3.X (cached probes)",
 }
 
 
@@ -645,6 +647,30 @@ class Bench:
                         {"PIP_CACHE_DIR": str(cache)}, [out] if warm else [out, cache]))
         self.timed(w, measure, cmds, self.runs_build, 1 if warm else 0, d, wheels)
 
+    def m_targets(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        """Probing is cached: resolving for every local Python costs little more than for one."""
+        why = self.pexrs.can("resolve")
+        if why:
+            self.note(f"{measure}: pex-rs skipped: {why}")
+            return
+        d = d / measure
+        d.mkdir(parents=True, exist_ok=True)
+        pythons = []
+        for minor in range(8, 20):
+            name = shutil.which(f"python3.{minor}")
+            if not name:
+                continue
+            p = subprocess.run([name, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True)
+            if p.returncode == 0 and p.stdout.strip() not in pythons:
+                pythons.append(p.stdout.strip())
+        cache = d / "cache-pex-rs"
+        base = [self.pexrs.path, "resolve", *w.top, "--cache-dir", str(cache)]
+        one = Cmd("pex-rs-1", [*base, "--python", self.py], self.pexrs_env(cache), [])
+        every = Cmd(f"pex-rs-{len(pythons)}", [*base, *(a for p in pythons for a in ("--python", p))],
+                    self.pexrs_env(cache), [])
+        self.timed(w, measure, [one, every], self.runs_build, 1, d, wheels)
+        self.note(f"{measure}: {len(pythons)} interpreters: " + ", ".join(pythons))
+
     def timed(self, w, measure, cmds, runs, warmup, d, wheels) -> None:
         ref = "pex-rs" if any(c.tool == "pex-rs" for c in cmds) else cmds[0].tool
         log(f"[{w.name}] {measure}: {', '.join(c.tool for c in cmds)} ({runs} runs, {warmup} warm-up, "
@@ -829,7 +855,8 @@ class Bench:
             wheels = self.wheels_dir(w)
             for m in measures:
                 fn = {"wheels": self.m_wheels, "build": self.m_build, "resolve": self.m_resolve,
-                      "start": self.m_start, "size": self.m_size, "repro": self.m_repro}[m.split("-")[0]]
+                      "start": self.m_start, "size": self.m_size, "repro": self.m_repro,
+                      "targets": self.m_targets}[m.split("-")[0]]
                 log(f"[{w.name}] {m}")
                 try:
                     fn(w, d, wheels, m)
