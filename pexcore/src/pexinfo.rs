@@ -106,6 +106,9 @@ pub struct PexInfo {
     pub pex_hash: Option<String>,
     /// `Some(1)` for files written by this version of pex-rs; `None` for pex's files.
     pub pex_rs_format: Option<u64>,
+    /// The wheels each target of a multi-target build resolved to (file names, sorted), when
+    /// the targets differ; the runtime installs the set that fits the interpreter best.
+    pub pex_rs_targets: Vec<Vec<String>>,
     pub requirements: Vec<String>,
     pub strip_pex_env: bool,
     /// Fields this model does not know, kept verbatim.
@@ -150,6 +153,18 @@ impl PexInfo {
             }
             Some(_) => Err(field(name, "it is not a list of strings")),
         };
+        let pex_rs_targets = match object.remove("pex_rs_targets") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(sets)) => sets
+                .into_iter()
+                .map(|set| {
+                    let mut holder = Map::new();
+                    holder.insert("pex_rs_targets".to_owned(), set);
+                    strings(&mut holder, "pex_rs_targets")
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => return Err(field("pex_rs_targets", "it is not a list of lists of strings")),
+        };
         let build_properties = match object.remove("build_properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
@@ -193,6 +208,7 @@ impl PexInfo {
             interpreter_constraints: strings(&mut object, "interpreter_constraints")?,
             pex_hash: string(&mut object, "pex_hash")?,
             pex_rs_format,
+            pex_rs_targets,
             requirements: strings(&mut object, "requirements")?,
             strip_pex_env,
             other: object,
@@ -228,6 +244,9 @@ impl PexInfo {
         }
         if let Some(format) = self.pex_rs_format {
             put("pex_rs_format", Value::from(format));
+        }
+        if !self.pex_rs_targets.is_empty() {
+            put("pex_rs_targets", Value::Array(self.pex_rs_targets.iter().map(|set| sorted_strings(set)).collect()));
         }
         put("requirements", sorted_strings(&self.requirements));
         put("strip_pex_env", Value::Bool(self.strip_pex_env));

@@ -10,6 +10,8 @@ mod bad_input;
 mod build;
 /// A loopback package index: PEP 503/691 pages, metadata files, ranges, failures, a request log.
 mod index_server;
+/// Choosing the interpreter: the best wheel for each, constraints, the search and the re-exec.
+mod interpreters;
 /// Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`).
 mod live;
 /// `PEX_ROOT`: concurrent first runs, crashes, read-only and unwritable roots.

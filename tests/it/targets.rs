@@ -183,3 +183,33 @@ fn ok_interpreter_constraints_choose_targets_and_the_shebang() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("unknown implementation `Jython`"), "{stderr}");
 }
+
+#[test]
+fn ok_each_python_installs_its_own_targets_wheels() {
+    let find = |minor| pythons().iter().find(|python| python.version == (3, minor));
+    let (Some(old), Some(new)) = (find(8), find(12)) else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: ok_each_python_installs_its_own_targets_wheels needs python3.8 and python3.12; skipped\n",
+        );
+        return;
+    };
+    // `backport` exists only for 3.8, and only 3.8 needs it: 3.12 must neither want it nor
+    // go looking for another interpreter because of it.
+    let wheels = [
+        WheelBuilder::new("app", "1.0").requires("native").requires("backport; python_version < '3.9'"),
+        native("cp38-cp38-manylinux_2_17_x86_64"),
+        native("cp312-cp312-manylinux_2_17_x86_64"),
+        WheelBuilder::new("backport", "1.0").tag("cp38-cp38-manylinux_2_17_x86_64").file("backport.py", ""),
+    ];
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let (old_path, new_path) = (old.path.to_str().unwrap(), new.path.to_str().unwrap());
+    stdout_of(&build(&context, &server, &["app", "--python", old_path, "--python", new_path, "-o", "app.pex"]));
+    let pex = context.dir.join("app.pex");
+    let probe = "import sys, native, importlib.util as u; print(sys.version_info[:2], native.TAG, bool(u.find_spec('backport')))";
+    let output = stdout_of(&context.run_pex(new, &pex, &["-c", probe]));
+    assert_eq!(output.trim(), "(3, 12) cp312-cp312-manylinux_2_17_x86_64 False");
+    let output = stdout_of(&context.run_pex(old, &pex, &["-c", probe]));
+    assert_eq!(output.trim(), "(3, 8) cp38-cp38-manylinux_2_17_x86_64 True");
+}

@@ -67,6 +67,9 @@ pub(crate) struct Resolution {
     pub(crate) pinned: Vec<Pinned>,
     /// The top-level requirements, as PEX-INFO records them.
     pub(crate) requirements: Vec<String>,
+    /// The wheel file names of each target, sorted, when the targets got different sets
+    /// (PEX-INFO `pex_rs_targets`); empty otherwise.
+    pub(crate) per_target: Vec<Vec<String>>,
 }
 
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
@@ -122,12 +125,16 @@ pub(crate) fn resolve(
         handles.into_iter().map(|handle| handle.join().expect("a resolver thread panicked")).collect()
     });
     let mut pinned: Vec<Pinned> = Vec::new();
+    let mut per_target: Vec<Vec<String>> = Vec::new();
     for (target, resolution) in targets.iter().zip(resolutions) {
         let resolution = resolution.map_err(|source| Error::ResolveTarget {
             target: target.description().to_owned(),
             error: Box::new(source),
             several: targets.len() > 1,
         })?;
+        let mut set: Vec<String> = resolution.iter().map(|chosen| chosen.file.filename.to_string()).collect();
+        set.sort();
+        per_target.push(set);
         for chosen in resolution {
             if !pinned.iter().any(|existing| existing.file.filename == chosen.file.filename) {
                 pinned.push(chosen);
@@ -163,7 +170,12 @@ pub(crate) fn resolve(
             ),
         })
         .collect();
-    Ok(Resolution { _lock: lock, index, pinned, requirements: recorded })
+    per_target.sort();
+    per_target.dedup();
+    if per_target.len() < 2 {
+        per_target.clear();
+    }
+    Ok(Resolution { _lock: lock, index, pinned, requirements: recorded, per_target })
 }
 
 /// Downloads the wheels of `resolution` in parallel and opens (verifies) each.

@@ -212,8 +212,8 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     } else {
         options.targets.targets(options.python.cache.as_ref())?
     };
-    let (wheels, requirements) =
-        if targets.is_empty() { (Vec::new(), Vec::new()) } else { choose_wheels(options, &targets)? };
+    let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets)? };
+    let (wheels, requirements, per_target) = (chosen.wheels, chosen.requirements, chosen.per_target);
     let user_files = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
         check_entry_point(entry_point, &wheels, &user_files)?;
@@ -237,6 +237,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         pex_rs_format: Some(FORMAT_VERSION),
         requirements,
         interpreter_constraints: options.targets.constraints.iter().map(ToString::to_string).collect(),
+        pex_rs_targets: per_target,
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
@@ -257,7 +258,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 /// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
 /// are used as they are when they satisfy each other (no index is asked); otherwise, and for
 /// requirements, the missing pieces are resolved (unless `--no-transitive`).
-fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<(Vec<Wheel>, Vec<String>), Error> {
+fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, Error> {
     let mut wheel_paths = options.wheels.clone();
     wheel_paths.sort();
     wheel_paths.dedup();
@@ -271,7 +272,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<(Vec<Whee
         match check_requirements(&wheels, &targets[0]) {
             Ok(()) => {
                 let requirements = pinned_requirements(&wheels);
-                return Ok((wheels, requirements));
+                return Ok(Chosen { wheels, requirements, per_target: Vec::new() });
             }
             Err(Error::MissingRequirement { .. } | Error::UnsatisfiedRequirement { .. })
                 if !options.resolve.no_transitive =>
@@ -285,7 +286,15 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<(Vec<Whee
     let resolution = fetch::resolve(&options.resolve, &wheel_paths, targets, &cache, &options.reporter.0)?;
     let mut wheels = fetch::download(&resolution, &cache)?;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
-    Ok((wheels, resolution.requirements))
+    Ok(Chosen { wheels, requirements: resolution.requirements, per_target: resolution.per_target })
+}
+
+/// The wheels of a build, the requirements PEX-INFO records, and each target's wheel set.
+#[derive(Default)]
+struct Chosen {
+    wheels: Vec<Wheel>,
+    requirements: Vec<String>,
+    per_target: Vec<Vec<String>>,
 }
 
 /// A wheel that a resolution chose.
