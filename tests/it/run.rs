@@ -1,4 +1,4 @@
-use crate::support::{Python, TestContext, WheelBuilder, python3, pythons, stdout_of, write_file};
+use crate::support::{Python, TestContext, WheelBuilder, compile_extension, python3, pythons, stdout_of, write_file};
 use camino::Utf8PathBuf;
 
 /// A PEX project: a dependency wheel with a console script, a data script and a `.pth` file,
@@ -156,37 +156,10 @@ fn the_host_site_packages_are_hidden_unless_inherited() {
 fn native_extension_wheels_load() {
     let context = TestContext::new();
     let python = python3();
-    let query =
-        "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
-    let output = std::process::Command::new(&python.path).args(["-c", query]).output().unwrap();
-    let text = stdout_of(&output);
-    let mut lines = text.lines();
-    let (include, suffix) = (lines.next().unwrap(), lines.next().unwrap());
-    let source = write_file(
-        &context.dir,
-        "native.c",
-        "#include <Python.h>\nstatic PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(42); }\n\
-         static PyMethodDef methods[] = {{\"answer\", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\n\
-         static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, \"native\", NULL, -1, methods};\n\
-         PyMODINIT_FUNC PyInit_native(void) { return PyModule_Create(&module); }\n",
-    );
-    let library = context.dir.join(format!("native{suffix}"));
-    let compiled = std::process::Command::new("cc")
-        .args(["-shared", "-fPIC", "-o", library.as_str(), "-I", include, source.as_str()])
-        .status();
-    if !compiled.is_ok_and(|status| status.success()) {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"note: no C compiler or Python headers; skipping the native extension test\n",
-        );
-        return;
-    }
+    let Some((file_name, library)) = compile_extension(&context.dir, python, "native", 42) else { return };
     let (major, minor) = python.version;
     let tag = format!("cp{major}{minor}-cp{major}{minor}-linux_x86_64");
-    let wheel = WheelBuilder::new("native", "1.0")
-        .tag(&tag)
-        .executable(&format!("native{suffix}"), fs_err::read(&library).unwrap())
-        .build(&context.dir);
+    let wheel = WheelBuilder::new("native", "1.0").tag(&tag).executable(&file_name, library).build(&context.dir);
     context.build(&[wheel.as_str(), "-o", "native.pex"]);
     let output =
         context.run_pex(python, &context.dir.join("native.pex"), &["-c", "import native; print(native.answer())"]);

@@ -316,6 +316,37 @@ fn base64(bytes: &[u8], alphabet: &[u8; 64], padded: bool) -> String {
     text
 }
 
+/// Compiles, for `python`, a C extension module `name` whose `answer()` returns `answer`, in
+/// `dir`; returns its file name (with the interpreter's suffix) and bytes, or `None` with a
+/// printed note where there is no C compiler or no Python headers.
+pub(crate) fn compile_extension(dir: &Utf8Path, python: &Python, name: &str, answer: i64) -> Option<(String, Vec<u8>)> {
+    let query =
+        "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
+    let output = Command::new(&python.path).args(["-c", query]).output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let mut lines = text.lines();
+    let (include, suffix) = (lines.next()?, lines.next()?);
+    let source = write_file(
+        dir,
+        &format!("{name}-{}{}.c", python.version.0, python.version.1),
+        &format!(
+            "#include <Python.h>\nstatic PyObject *answer(PyObject *self, PyObject *args) {{ return PyLong_FromLong({answer}); }}\n\
+             static PyMethodDef methods[] = {{{{\"answer\", answer, METH_NOARGS, NULL}}, {{NULL, NULL, 0, NULL}}}};\n\
+             static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, \"{name}\", NULL, -1, methods}};\n\
+             PyMODINIT_FUNC PyInit_{name}(void) {{ return PyModule_Create(&module); }}\n"
+        ),
+    );
+    let file_name = format!("{name}{suffix}");
+    let library = dir.join(format!("{}.{file_name}", python.name));
+    let compiled =
+        Command::new("cc").args(["-shared", "-fPIC", "-o", library.as_str(), "-I", include, source.as_str()]).status();
+    if !compiled.is_ok_and(|status| status.success()) {
+        let _ = writeln!(std::io::stderr(), "note: no C compiler or Python headers for {}; skipping", python.name);
+        return None;
+    }
+    Some((file_name, fs_err::read(&library).ok()?))
+}
+
 /// Writes `contents` to `dir/relative`, creating parent directories.
 pub(crate) fn write_file(dir: &Utf8Path, relative: &str, contents: &str) -> Utf8PathBuf {
     let path = dir.join(relative);

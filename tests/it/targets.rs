@@ -2,7 +2,7 @@
 //! Linux, complete platforms, interpreter constraints, the default shebang.
 
 use crate::index_server::{IndexServer, ServedFile};
-use crate::support::{TestContext, WheelBuilder, python3, pythons, stdout_of, write_file};
+use crate::support::{TestContext, WheelBuilder, compile_extension, python3, pythons, stdout_of, write_file};
 
 /// `native 1.0` for one CPython version and platform: a pure module that says which wheel it
 /// came from, under a native wheel's tags.
@@ -23,15 +23,26 @@ fn build(context: &TestContext, server: &IndexServer, args: &[&str]) -> std::pro
 
 #[test]
 fn ok_one_pex_for_every_local_python() {
-    let mut wheels = vec![WheelBuilder::new("app", "1.0").requires("native").file("app.py", "import native\n")];
+    // A real C extension per Python (its `answer()` is the minor version), plus a pure wheel.
+    let context = TestContext::new();
+    let mut wheels = vec![
+        WheelBuilder::new("app", "1.0").requires("native").requires("pure").file("app.py", "import native\n"),
+        WheelBuilder::new("pure", "1.0").file("pure.py", ""),
+    ];
     for python in pythons() {
         let (major, minor) = python.version;
-        wheels.push(native(&format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64")));
+        let Some((file_name, library)) = compile_extension(&context.dir, python, "native", i64::from(minor)) else {
+            return;
+        };
+        wheels.push(
+            WheelBuilder::new("native", "1.0")
+                .tag(&format!("cp{major}{minor}-cp{major}{minor}-linux_x86_64"))
+                .executable(&file_name, library),
+        );
     }
     // A wheel for a Python nobody targets must stay out.
     wheels.push(native("cp27-cp27mu-manylinux1_x86_64"));
     let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
-    let context = TestContext::new();
     let mut args = vec!["app", "-o", "app.pex"];
     let paths: Vec<String> = pythons().iter().map(|python| python.path.to_string_lossy().into_owned()).collect();
     for path in &paths {
@@ -41,21 +52,15 @@ fn ok_one_pex_for_every_local_python() {
     let found = distributions(&context, "app.pex");
     for python in pythons() {
         let (major, minor) = python.version;
-        let wheel = format!("native-1.0-cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64.whl");
+        let wheel = format!("native-1.0-cp{major}{minor}-cp{major}{minor}-linux_x86_64.whl");
         assert!(found.contains(&wheel), "{wheel} missing from {found:?}");
     }
     assert!(!found.iter().any(|wheel| wheel.contains("cp27")), "{found:?}");
-    // Each interpreter runs the PEX with its own wheel.
+    // Each interpreter loads its own extension.
     let pex = context.dir.join("app.pex");
     for python in pythons() {
-        let (major, minor) = python.version;
-        let output = context.run_pex(python, &pex, &["-c", "import native; print(native.TAG)"]);
-        assert_eq!(
-            stdout_of(&output).trim(),
-            format!("cp{major}{minor}-cp{major}{minor}-manylinux_2_17_x86_64"),
-            "{}",
-            python.name
-        );
+        let output = context.run_pex(python, &pex, &["-c", "import native, pure; print(native.answer())"]);
+        assert_eq!(stdout_of(&output).trim(), python.version.1.to_string(), "{}", python.name);
     }
 }
 
