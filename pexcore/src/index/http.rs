@@ -30,6 +30,10 @@ impl Default for NetworkOptions {
     }
 }
 
+/// The most a response read into memory may hold (index pages, METADATA, ranges): the largest
+/// real pages are tens of megabytes; a server that sends more is refused, not believed.
+const MAX_BODY: u64 = 256 * 1024 * 1024;
+
 /// A response that was read in full.
 pub(crate) struct Response {
     pub(crate) status: u16,
@@ -110,7 +114,7 @@ impl Client {
             let mut response = self.request(attempt_url, headers).call()?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.body_mut().with_config().limit(u64::MAX).read_to_vec()?;
+            let body = response.body_mut().with_config().limit(MAX_BODY).read_to_vec()?;
             Ok(Response { status, headers, body, url: final_url(attempt_url, &response) })
         })
     }
@@ -168,9 +172,12 @@ impl Client {
             let failure = match attempt(url) {
                 Ok(value) if value.status().is_none_or(|status| status < 500) => return Ok(value),
                 Ok(value) => format!("the server answered {}", value.status().unwrap_or_default()),
-                // Trying again cannot fix a certificate.
+                // Trying again cannot fix a certificate, nor shrink an answer.
                 Err(error) if is_tls(&error) => {
                     return Err(Error::Tls { url: redact(url), reason: describe(&error) });
+                }
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(Error::TooLarge { url: redact(url), limit: MAX_BODY });
                 }
                 Err(error) => describe(&error),
             };

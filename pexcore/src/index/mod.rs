@@ -60,6 +60,8 @@ pub enum Error {
         "the TLS connection to `{url}` failed: {reason}; if a proxy re-signs TLS, add its CA to the system store or pass `--cert BUNDLE`"
     )]
     Tls { url: String, reason: String },
+    #[error("`{url}` sent more than {limit} bytes, more than an index page or METADATA can be; check the index URL")]
+    TooLarge { url: String, limit: u64 },
     #[error("`{url}` is not a usable index answer: {reason}")]
     Parse { url: String, reason: String },
     #[error("`{url}` is not a valid index URL: {reason}")]
@@ -381,7 +383,13 @@ impl Index {
         let bytes = if let Some(bytes) = self.fetch_metadata_file(file)? {
             bytes
         } else {
-            match range::open(&self.client, &file.url)? {
+            let tail = match range::open(&self.client, &file.url) {
+                Ok(tail) => tail,
+                // A server that ignores the range and sends a huge wheel: download it properly.
+                Err(Error::TooLarge { .. }) => return read_local_metadata(&self.download(file, &[])?.path, file),
+                Err(error) => return Err(error),
+            };
+            match tail {
                 range::Tail::Ranges(reader) => match crate::wheel::read_metadata(reader, &file.filename) {
                     Ok((_, bytes)) => bytes,
                     Err(error) => {
@@ -472,8 +480,12 @@ impl Index {
         }
         let bucket = self.cache.bucket(Bucket::Wheels)?;
         let filename = file.filename.as_str();
+        let mut started = false;
         let result = self.client.get_streaming(&file.url, |reader, length| {
-            self.reporter.download_started(filename, length);
+            // Once per file, not once per try, so the progress total stays true.
+            if !std::mem::replace(&mut started, true) {
+                self.reporter.download_started(filename, length);
+            }
             let mut temp = tempfile::Builder::new().prefix(".download.").tempfile_in(&bucket)?;
             let mut hasher = Hasher::default();
             let mut buffer = vec![0u8; 256 * 1024];

@@ -66,6 +66,15 @@ impl RangeReader {
         if response.status != 206 || response.body.is_empty() {
             return Err(io::Error::other(format!("the server answered {} to a range request", response.status)));
         }
+        // The answer must start where it was asked to, or its bytes would land at the wrong place.
+        let answered_start = response
+            .header("Content-Range")
+            .and_then(|range| range.strip_prefix("bytes "))
+            .and_then(|range| range.split_once('-'))
+            .and_then(|(first, _)| first.trim().parse::<u64>().ok());
+        if answered_start != Some(start) {
+            return Err(io::Error::other("the server answered a range request with another range"));
+        }
         self.chunks.push((start, response.body));
         Ok(())
     }
