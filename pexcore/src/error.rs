@@ -30,9 +30,9 @@ pub enum Error {
     #[error("{origin}: `{text}` is not a wheel path or URL; give a `.whl` file or a requirement")]
     NotAWheel { origin: String, text: String },
     #[error(
-        "no package index is configured and {python} has no pip to ask: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
+        "no package index is configured, and {checked}: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
     )]
-    NoIndex { python: String },
+    NoIndex { checked: String },
     #[error("{}", resolve_target_message(target, error, *several))]
     ResolveTarget { target: String, error: Box<crate::resolve::Error>, several: bool },
     #[error(

@@ -73,11 +73,13 @@ pub(crate) struct Resolution {
 }
 
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
-/// (wheel files given on the command line) taking part as direct references.
+/// (wheel files given on the command line) taking part as direct references. `fallback` finds
+/// an interpreter whose pip names the default index when no target is an interpreter.
 pub(crate) fn resolve(
     options: &ResolveOptions,
     local_wheels: &[Utf8PathBuf],
     targets: &[Target],
+    fallback: &dyn Fn() -> Option<Interpreter>,
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Resolution, Error> {
@@ -103,7 +105,7 @@ pub(crate) fn resolve(
         .collect::<Result<_, Error>>()?;
     let constraints: Vec<Requirement> = gathered.constraints.iter().map(to_requirement).collect::<Result<_, _>>()?;
 
-    let index = open_index(options, &gathered, targets, cache, reporter)?;
+    let index = open_index(options, &gathered, targets, fallback, cache, reporter)?;
     reporter.resolve_started();
     // One resolution per target, in parallel; they share the index and so each page and
     // METADATA file is fetched once.
@@ -245,13 +247,14 @@ fn open_index(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
     targets: &[Target],
+    fallback: &dyn Fn() -> Option<Interpreter>,
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Index, Error> {
     let no_index = options.no_index || gathered.no_index;
     let mut indexes = Vec::new();
     if !no_index {
-        let (primary, origin) = choose_index_url(options, gathered, targets)?;
+        let (primary, origin) = choose_index_url(options, gathered, targets, fallback)?;
         indexes.push(parse_index_url(&primary)?);
         let mut extras: Vec<String> =
             options.extra_index_urls.iter().chain(&gathered.extra_index_urls).cloned().collect();
@@ -297,6 +300,7 @@ fn choose_index_url(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
     targets: &[Target],
+    fallback: &dyn Fn() -> Option<Interpreter>,
 ) -> Result<(String, IndexOrigin), Error> {
     if let Some(url) = options.index_url.clone().or_else(|| gathered.index_url.clone()) {
         return Ok((url, IndexOrigin::CommandLine));
@@ -309,12 +313,19 @@ fn choose_index_url(
     if let Some((url, path)) = PipConfig::load().index_url {
         return Ok((url, IndexOrigin::PipConfig(path)));
     }
-    let interpreters = || targets.iter().filter_map(Target::interpreter);
-    if let Some(url) = interpreters().find_map(Interpreter::pip_index_url) {
+    // The targets' own pip first; a build for platforms alone asks the `python3` on PATH.
+    let mut asked: Vec<Interpreter> = targets.iter().filter_map(Target::interpreter).cloned().collect();
+    if asked.is_empty() {
+        asked.extend(fallback());
+    }
+    if let Some(url) = asked.iter().find_map(Interpreter::pip_index_url) {
         return Ok((url.to_owned(), IndexOrigin::PipDefault));
     }
-    let pythons = interpreters().map(|interpreter| format!("`{}`", interpreter.path())).collect::<Vec<_>>();
-    Err(Error::NoIndex {
-        python: if pythons.is_empty() { "no build interpreter".to_owned() } else { pythons.join(", ") },
-    })
+    let checked = if asked.is_empty() {
+        "no Python on PATH could be asked for pip's default".to_owned()
+    } else {
+        let names = asked.iter().map(|interpreter| format!("`{}`", interpreter.path())).collect::<Vec<_>>();
+        format!("{} has no pip to ask", names.join(", "))
+    };
+    Err(Error::NoIndex { checked })
 }

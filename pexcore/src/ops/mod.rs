@@ -283,7 +283,14 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
         }
     }
     let cache = options.python.build_cache()?;
-    let resolution = fetch::resolve(&options.resolve, &wheel_paths, targets, &cache, &options.reporter.0)?;
+    let resolution = fetch::resolve(
+        &options.resolve,
+        &wheel_paths,
+        targets,
+        &|| options.targets.python3(options.python.cache.as_ref()),
+        &cache,
+        &options.reporter.0,
+    )?;
     let mut wheels = fetch::download(&resolution, &cache)?;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
     Ok(Chosen { wheels, requirements: resolution.requirements, per_target: resolution.per_target })
@@ -310,7 +317,14 @@ pub struct ResolvedWheel {
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
     let cache = options.python.build_cache()?;
     let targets = options.targets.targets(options.python.cache.as_ref())?;
-    let resolution = fetch::resolve(&options.resolve, &options.wheels, &targets, &cache, &options.reporter.0)?;
+    let resolution = fetch::resolve(
+        &options.resolve,
+        &options.wheels,
+        &targets,
+        &|| options.targets.python3(options.python.cache.as_ref()),
+        &cache,
+        &options.reporter.0,
+    )?;
     Ok(resolution
         .pinned
         .iter()

@@ -79,6 +79,11 @@ impl TargetChoice {
         Ok(admitted.into_iter().map(Target::from_interpreter).collect())
     }
 
+    /// `python3` on the search path, if it runs (to ask its pip for the default index).
+    pub(crate) fn python3(&self, cache: Option<&Cache>) -> Option<Interpreter> {
+        Interpreter::find("python3", self.search_path.as_deref(), cache).ok()
+    }
+
     fn admits(&self, interpreter: &Interpreter) -> bool {
         self.constraints.is_empty()
             || self.constraints.iter().any(|constraint| {
