@@ -65,7 +65,7 @@ pub use ops::{
     BuildOptions, BuildReport, InstallOptions, ResolveOptions, ResolvedWheel, VenvScope, build_pex, complete_platform,
     extract_pex, inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
 };
-pub use pexinfo::{InheritPath, PexInfo};
+pub use pexinfo::{InheritPath, PexInfo, TargetWheels};
 pub use progress::{Reporter, Silent};
 pub use prune::PruneReport;
 

@@ -87,6 +87,15 @@ impl InheritPath {
     }
 }
 
+/// The wheels one target of a multi-target build resolved to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TargetWheels {
+    /// The target's implementation and version as a PEP 425 interpreter tag: `cp311`, `pp310`.
+    pub interpreter: String,
+    /// Wheel file names, sorted.
+    pub wheels: Vec<String>,
+}
+
 /// A PEX's manifest.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PexInfo {
@@ -106,9 +115,9 @@ pub struct PexInfo {
     pub pex_hash: Option<String>,
     /// `Some(1)` for files written by this version of pex-rs; `None` for pex's files.
     pub pex_rs_format: Option<u64>,
-    /// The wheels each target of a multi-target build resolved to (file names, sorted), when
-    /// the targets differ; the runtime installs the set that fits the interpreter best.
-    pub pex_rs_targets: Vec<Vec<String>>,
+    /// The wheels each target of a multi-target build resolved to, when the targets differ;
+    /// the runtime installs the set of its own interpreter, else the one that fits best.
+    pub pex_rs_targets: Vec<TargetWheels>,
     pub requirements: Vec<String>,
     pub strip_pex_env: bool,
     /// Fields this model does not know, kept verbatim.
@@ -155,15 +164,18 @@ impl PexInfo {
         };
         let pex_rs_targets = match object.remove("pex_rs_targets") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(sets)) => sets
+            Some(Value::Array(targets)) => targets
                 .into_iter()
-                .map(|set| {
-                    let mut holder = Map::new();
-                    holder.insert("pex_rs_targets".to_owned(), set);
-                    strings(&mut holder, "pex_rs_targets")
+                .map(|target| {
+                    let Value::Object(mut target) = target else {
+                        return Err(field("pex_rs_targets", "an entry is not an object"));
+                    };
+                    let interpreter = string(&mut target, "interpreter")?
+                        .ok_or_else(|| field("pex_rs_targets", "an entry has no `interpreter`"))?;
+                    Ok(TargetWheels { interpreter, wheels: strings(&mut target, "wheels")? })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(_) => return Err(field("pex_rs_targets", "it is not a list of lists of strings")),
+            Some(_) => return Err(field("pex_rs_targets", "it is not a list of objects")),
         };
         let build_properties = match object.remove("build_properties") {
             None | Some(Value::Null) => Map::new(),
@@ -246,7 +258,10 @@ impl PexInfo {
             put("pex_rs_format", Value::from(format));
         }
         if !self.pex_rs_targets.is_empty() {
-            put("pex_rs_targets", Value::Array(self.pex_rs_targets.iter().map(|set| sorted_strings(set)).collect()));
+            let targets = self.pex_rs_targets.iter().map(|target| {
+                serde_json::json!({"interpreter": target.interpreter, "wheels": sorted_strings(&target.wheels)})
+            });
+            put("pex_rs_targets", Value::Array(targets.collect()));
         }
         put("requirements", sorted_strings(&self.requirements));
         put("strip_pex_env", Value::Bool(self.strip_pex_env));

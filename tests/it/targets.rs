@@ -2,7 +2,9 @@
 //! Linux, complete platforms, interpreter constraints, the default shebang.
 
 use crate::index_server::{IndexServer, ServedFile};
-use crate::support::{TestContext, WheelBuilder, compile_extension, python3, pythons, stdout_of, write_file};
+use crate::support::{
+    TestContext, WheelBuilder, clean_environment, compile_extension, python3, pythons, stdout_of, write_file,
+};
 
 /// `native 1.0` for one CPython version and platform: a pure module that says which wheel it
 /// came from, under a native wheel's tags.
@@ -217,4 +219,78 @@ fn ok_each_python_installs_its_own_targets_wheels() {
     assert_eq!(output.trim(), "(3, 12) cp312-cp312-manylinux_2_17_x86_64 False");
     let output = stdout_of(&context.run_pex(old, &pex, &["-c", probe]));
     assert_eq!(output.trim(), "(3, 8) cp38-cp38-manylinux_2_17_x86_64 True");
+}
+
+/// The interpreter of `3.minor`, or `None` with a printed note naming `test`.
+fn python_3(minor: u32, test: &str) -> Option<&'static crate::support::Python> {
+    let found = pythons().iter().find(|python| python.version == (3, minor));
+    if found.is_none() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("note: {test} needs python3.{minor}; skipped\n").as_bytes(),
+        );
+    }
+    found
+}
+
+#[test]
+fn ok_each_target_keeps_its_markers_and_versions() {
+    let test = "ok_each_target_keeps_its_markers_and_versions";
+    let (Some(old), Some(new)) = (python_3(8, test), python_3(12, test)) else { return };
+    // `tomli` only below 3.11; `lib` 10 needs 3.9, so 3.8 must keep lib 9.
+    let wheels = [
+        WheelBuilder::new("app", "1.0").requires("lib").requires("tomli; python_version < '3.11'"),
+        WheelBuilder::new("tomli", "2.0").file("tomli.py", ""),
+        WheelBuilder::new("lib", "9.0").file("lib.py", "VERSION = '9.0'\n"),
+        WheelBuilder::new("lib", "10.0").requires_python(">=3.9").file("lib.py", "VERSION = '10.0'\n"),
+    ];
+    let server = IndexServer::start(wheels.iter().map(ServedFile::from_wheel).collect());
+    let context = TestContext::new();
+    let (old_path, new_path) = (old.path.to_str().unwrap(), new.path.to_str().unwrap());
+    stdout_of(&build(&context, &server, &["app", "--python", old_path, "--python", new_path, "-o", "app.pex"]));
+    let pex = context.dir.join("app.pex");
+    let probe = "import lib, importlib.util as u; print(lib.VERSION, bool(u.find_spec('tomli')))";
+    assert_eq!(stdout_of(&context.run_pex(old, &pex, &["-c", probe])).trim(), "9.0 True");
+    assert_eq!(stdout_of(&context.run_pex(new, &pex, &["-c", probe])).trim(), "10.0 False");
+}
+
+#[test]
+fn ok_a_re_exec_into_an_older_python_drops_options_it_does_not_know() {
+    let test = "ok_a_re_exec_into_an_older_python_drops_options_it_does_not_know";
+    let (Some(old), Some(new)) = (python_3(10, test), python_3(12, test)) else { return };
+    let server = IndexServer::start(vec![ServedFile::from_wheel(&WheelBuilder::new("lib", "1.0").file("lib.py", ""))]);
+    let context = TestContext::new();
+    stdout_of(&build(&context, &server, &["lib", "--interpreter-constraint", "CPython==3.10.*", "-o", "app.pex"]));
+    // `-I` on 3.11+ implies `-P`, which 3.10 does not know.
+    let mut command = std::process::Command::new(&new.path);
+    clean_environment(&mut command);
+    command
+        .arg("-I")
+        .arg(context.dir.join("app.pex"))
+        .args(["-c", "import sys, lib; print(sys.version_info[:2])"])
+        .env("PEX_ROOT", &context.pex_root)
+        .current_dir(&context.dir);
+    let output = stdout_of(&command.output().unwrap());
+    assert_eq!(output.trim(), format!("({}, {})", old.version.0, old.version.1));
+}
+
+#[test]
+fn err_platform_outside_the_constraints() {
+    let server = IndexServer::start(vec![ServedFile::from_wheel(&WheelBuilder::new("lib", "1.0").file("lib.py", ""))]);
+    let context = TestContext::new();
+    let output = build(
+        &context,
+        &server,
+        &[
+            "lib",
+            "--interpreter-constraint",
+            "CPython==3.12.*",
+            "--platform",
+            "manylinux2014_x86_64-cp-311-cp311",
+            "-o",
+            "x.pex",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("does not satisfy the interpreter constraints"), "{stderr}");
 }

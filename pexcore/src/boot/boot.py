@@ -658,7 +658,7 @@ def _constraint(text):
     implementation name (`CPython`, `PyPy`), then PEP 440 specifiers on the Python version."""
     text = text.strip()
     end = 0
-    while end < len(text) and text[end].isascii() and text[end].isalpha():
+    while end < len(text) and "a" <= text[end].lower() <= "z":
         end += 1
     try:
         specifiers = [_specifier(part) for part in text[end:].split(",") if part.strip()]
@@ -965,15 +965,23 @@ def _fit(constraints, projects, targets=()):
         return min((ranks[t] for t in tags.get(wheel, ()) if t in ranks), default=None)
 
     if targets:
+        # A target resolved for this implementation and X.Y comes first: its set has the
+        # dependencies that markers and requires-python chose for this Python. Only when none
+        # was built for it does another target's set serve, if all of its wheels load here.
+        major, minor = sys.version_info[:2]
+        short = {"cpython": "cp", "pypy": "pp"}.get(sys.implementation.name, sys.implementation.name)
+        own = "%s%d%d" % (short, major, minor)
         best, why = None, None
-        for wheels in targets:
+        for target in targets:
+            wheels = target["wheels"]
             ranked = [rank(w) for w in wheels]
             if None in ranked:
                 missing = wheels[ranked.index(None)]
                 why = why or "no compatible wheel set (`%s` does not load here)" % missing
                 continue
-            if best is None or sum(ranked) < best[0]:
-                best = (sum(ranked), list(wheels))
+            score = (target.get("interpreter") != own, sum(ranked))
+            if best is None or score < best[0]:
+                best = (score, list(wheels))
         return (None, best[1]) if best else (why, None)
     chosen = []
     for project, wheels in sorted(projects.items()):
@@ -1053,7 +1061,13 @@ class _Fit:
     def __init__(self, pex, info):
         self.constraints = [str(c) for c in info.get("interpreter_constraints") or []]
         self.projects = _projects(info.get("distributions") or {})
-        self.targets = [list(wheels) for wheels in info.get("pex_rs_targets") or ()]
+        self.targets = [dict(target) for target in info.get("pex_rs_targets") or ()]
+        self.tried = []
+        if sys.version_info < (3, 8):
+            # The fit code needs 3.8; an older Python (a distribution's python3 3.6) searches.
+            self.why, self.chosen = "the pex-rs runtime needs Python 3.8 or later", None
+            self.here = "%s (Python %d.%d.%d)" % ((os.path.realpath(sys.executable),) + tuple(sys.version_info[:3]))
+            return
         code = {}
         exec(compile(_FIT_SOURCE, "<pex-rs interpreter fit>", "exec"), code)
         for text in self.constraints:
@@ -1064,7 +1078,6 @@ class _Fit:
                              "rebuild it" % (pex, text))
         self.why, self.chosen = code["_fit"](self.constraints, self.projects, self.targets)
         self.here = "%s (%s %s)" % ((os.path.realpath(sys.executable),) + code["_identity"]())
-        self.tried = []
 
     def question(self):
         """The stdin of a probe: the fit code and the call that answers."""
@@ -1145,9 +1158,30 @@ def _search(fit):
         seen.add(os.path.realpath(executable or path))
         if not why:
             _log("%s can run it" % name)
-            return executable
+            return executable, _version_of(name)
         _log("%s: %s" % (name, why))
         fit.tried.append("%s: %s" % (name, why))
+    return None, None
+
+
+def _version_of(text):
+    """(major, minor) of "CPython 3.12.1" (a probe's answer, or pyvenv.cfg's `version`)."""
+    try:
+        return tuple(int(part) for part in text.split()[-1].split(".")[:2])
+    except ValueError:
+        return None
+
+
+def _venv_version(venv):
+    """(major, minor) of the interpreter a venv was made for (its pyvenv.cfg), or None."""
+    try:
+        with open(os.path.join(venv, "pyvenv.cfg")) as cfg:
+            for line in cfg:
+                key, _, value = line.partition("=")
+                if key.strip() == "version":
+                    return _version_of(value.strip())
+    except OSError:
+        pass
     return None
 
 
@@ -1158,15 +1192,16 @@ def _run_elsewhere(pex, fit, sh, points_sh):
     tried and why it was refused, when none can."""
     if sh and _is_working_venv(sh):
         _log("%s: %s; running %s" % (fit.here, fit.why, sh))
-        _exec([os.path.join(sh, "bin", "python")] + _python_options() + [os.path.join(sh, "pex"), pex])
+        options = _python_options(_venv_version(sh))
+        _exec([os.path.join(sh, "bin", "python")] + options + [os.path.join(sh, "pex"), pex])
     _log("%s: %s; searching" % (fit.here, fit.why))
     fit.tried.append("%s: %s" % (fit.here, fit.why))
-    python = _search(fit)
+    python, version = _search(fit)
     if python is None:
         raise _Error("no interpreter found that can run %s: %s; install one, or name it with PEX_PYTHON or "
                      "PEX_PYTHON_PATH" % (pex, "; ".join(fit.tried)))
     os.environ[_REEXEC] = ("1" if points_sh else "0") + os.path.realpath(sys.executable)
-    _exec([python] + _python_options() + ["-c", _LOADER, pex])
+    _exec([python] + _python_options(version) + ["-c", _LOADER, pex])
 
 
 def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
@@ -1268,16 +1303,17 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, point
             raise
 
 
-def _python_options():
+def _python_options(version=None):
     """The options this interpreter runs with, as command-line options for the venv's python
     (all but -S: the venv needs site). Options that environment variables gave are given again;
-    that changes nothing."""
+    that changes nothing. For another interpreter of `version` (major, minor), options it does
+    not know are left out (-P is new in 3.11)."""
     f = sys.flags
     opts = ["-d"] * f.debug + ["-O"] * f.optimize + ["-v"] * f.verbose + ["-b"] * f.bytes_warning
     for flag, opt in (("inspect", "-i"), ("isolated", "-I"), ("ignore_environment", "-E"),
                       ("no_user_site", "-s"), ("dont_write_bytecode", "-B"), ("quiet", "-q"),
                       ("safe_path", "-P")):
-        if getattr(f, flag, 0):
+        if getattr(f, flag, 0) and not (opt == "-P" and version is not None and version < (3, 11)):
             opts.append(opt)
     import io
 

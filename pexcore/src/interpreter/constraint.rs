@@ -50,12 +50,22 @@ impl InterpreterConstraint {
             && self.specifiers.contains(version)
     }
 
-    /// The `X.Y` versions from 3.0 to 3.`max_minor` that the constraint admits at some patch
-    /// level (used to name candidate interpreters such as `python3.11`).
+    /// `true` when some release of `implementation` `major.minor` satisfies the constraint (a
+    /// platform target names no patch level).
+    pub(crate) fn admits_series(&self, implementation: &str, major: u64, minor: u64) -> bool {
+        self.implementation.is_none_or(|wanted| wanted.name().eq_ignore_ascii_case(implementation))
+            && self.admits_minor(major, minor)
+    }
+
+    /// `true` when some release of the series `major.minor` satisfies the version part (used
+    /// to name candidate interpreters such as `python3.11`).
     pub(crate) fn admits_minor(&self, major: u64, minor: u64) -> bool {
-        // A minor series matches when its first or a late patch release matches: `>=3.9.5`
-        // admits 3.9, `<3.12.1` admits 3.12.
-        [0, 1, 99].iter().any(|patch| self.specifiers.contains(&Version::new([major, minor, *patch])))
+        // Some release of the series, pre-releases included, [X.Y.dev0, X.Y+1.dev0), is
+        // admitted: `>=3.9.5`, `<3.12.1` and `==3.9.18` all name their series, and `==3.12.*`
+        // (whose range starts at 3.12.dev0) does not name 3.11.
+        let first = |minor: u64| Version::from_str(&format!("{major}.{minor}.dev0")).expect("a valid version");
+        let series = version_ranges::Ranges::from_range_bounds(first(minor)..first(minor + 1));
+        !version_ranges::Ranges::from(self.specifiers.clone()).intersection(&series).is_empty()
     }
 }
 
@@ -78,6 +88,14 @@ impl FromStr for InterpreterConstraint {
             return Err(error("it is empty"));
         }
         let specifiers = VersionSpecifiers::from_str(rest).map_err(|parse| error(&parse.to_string()))?;
+        // Interpreters have plain versions: the runtime reads release numbers with an optional
+        // a/b/rc pre-release, and refuses the rest, so a PEX never carries one it cannot read.
+        if let Some(specifier) = specifiers.iter().find(|specifier| {
+            let version = specifier.version();
+            version.epoch() != 0 || version.is_post() || version.is_dev() || version.is_local()
+        }) {
+            return Err(error(&format!("`{specifier}` names an epoch, post, dev or local version")));
+        }
         Ok(Self { implementation, specifiers })
     }
 }
@@ -112,6 +130,11 @@ mod tests {
         }
         let constraint: InterpreterConstraint = ">=3.9.5,<3.12.1".parse().unwrap();
         assert!(constraint.admits_minor(3, 9) && constraint.admits_minor(3, 12) && !constraint.admits_minor(3, 8));
+        let constraint: InterpreterConstraint = "CPython==3.12.*".parse().unwrap();
+        assert!(!constraint.admits_series("CPython", 3, 11));
+        assert!(constraint.admits_series("CPython", 3, 12));
+        let constraint: InterpreterConstraint = "==3.9.18".parse().unwrap();
+        assert!(constraint.admits_minor(3, 9) && !constraint.admits_minor(3, 10));
     }
 
     #[test]
@@ -120,6 +143,8 @@ mod tests {
             ("", "it is empty"),
             ("Jython>=2.7", "unknown implementation `Jython`"),
             ("CPython>=three", "CPython>=three"),
+            (">=3.8.dev0", "names an epoch, post, dev or local version"),
+            (">=3.8.0.post1", "names an epoch, post, dev or local version"),
         ] {
             let error = text.parse::<InterpreterConstraint>().unwrap_err().to_string();
             assert!(error.contains(reason), "{error}");

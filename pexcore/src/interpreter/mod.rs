@@ -159,7 +159,8 @@ pub(crate) fn find_all(
             }
             let Some(path) = candidate.to_str().map(Utf8PathBuf::from) else { continue };
             match Interpreter::probe(&path, cache) {
-                Ok(interpreter) if !found.iter().any(|other| other.executable == interpreter.executable) => {
+                // One target per real executable: `/bin` may be `/usr/bin`, a shim may be anything.
+                Ok(interpreter) if !found.iter().any(|other| same_file(&other.executable, &interpreter.executable)) => {
                     found.push(interpreter);
                 }
                 Ok(_) => {}
@@ -168,6 +169,12 @@ pub(crate) fn find_all(
         }
     }
     found
+}
+
+/// `true` when both paths lead to the same file (after links).
+fn same_file(left: &Utf8Path, right: &Utf8Path) -> bool {
+    left == right
+        || matches!((fs_err::canonicalize(left), fs_err::canonicalize(right)), (Ok(left), Ok(right)) if left == right)
 }
 
 /// The cache file for `path`, or `None` when the probe must not be cached (see the module docs).

@@ -12,6 +12,7 @@ use crate::cache::Cache;
 use crate::error::Error;
 use crate::index::{FindLinks, Index, IndexOrigin, NetworkOptions, PipConfig, parse_index_url};
 use crate::interpreter::Interpreter;
+use crate::pexinfo::TargetWheels;
 use crate::progress::Reporter;
 use crate::requirement::{Requirement, VersionOrUrl, parse_requirement};
 use crate::requirements_file::{Entry, EntryKind, RequirementsFile, parse_entry};
@@ -69,7 +70,7 @@ pub(crate) struct Resolution {
     pub(crate) requirements: Vec<String>,
     /// The wheel file names of each target, sorted, when the targets got different sets
     /// (PEX-INFO `pex_rs_targets`); empty otherwise.
-    pub(crate) per_target: Vec<Vec<String>>,
+    pub(crate) per_target: Vec<TargetWheels>,
 }
 
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
@@ -127,7 +128,7 @@ pub(crate) fn resolve(
         handles.into_iter().map(|handle| handle.join().expect("a resolver thread panicked")).collect()
     });
     let mut pinned: Vec<Pinned> = Vec::new();
-    let mut per_target: Vec<Vec<String>> = Vec::new();
+    let mut per_target: Vec<TargetWheels> = Vec::new();
     for (target, resolution) in targets.iter().zip(resolutions) {
         let resolution = resolution.map_err(|source| Error::ResolveTarget {
             target: target.description().to_owned(),
@@ -136,7 +137,7 @@ pub(crate) fn resolve(
         })?;
         let mut set: Vec<String> = resolution.iter().map(|chosen| chosen.file.filename.to_string()).collect();
         set.sort();
-        per_target.push(set);
+        per_target.push(TargetWheels { interpreter: target.interpreter_tag(), wheels: set });
         for chosen in resolution {
             if !pinned.iter().any(|existing| existing.file.filename == chosen.file.filename) {
                 pinned.push(chosen);
@@ -174,7 +175,10 @@ pub(crate) fn resolve(
         .collect();
     per_target.sort();
     per_target.dedup();
-    if per_target.len() < 2 {
+    let mut distinct: Vec<&Vec<String>> = per_target.iter().map(|target| &target.wheels).collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < 2 {
         per_target.clear();
     }
     Ok(Resolution { _lock: lock, index, pinned, requirements: recorded, per_target })

@@ -243,7 +243,11 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     };
     pex_info.pex_hash = Some(pex_info.compute_pex_hash().to_string());
 
-    let shebang = options.shebang.clone().unwrap_or_else(|| targets::default_shebang(&targets));
+    // Named targets give the most specific name that fits them all; the implicit `python3`
+    // target stays `python3`, which runs wherever the PEX is copied.
+    let shebang = options.shebang.clone().unwrap_or_else(|| {
+        if options.targets.is_named() { targets::default_shebang(&targets) } else { targets::default_shebang(&[]) }
+    });
     let contents = Contents {
         shebang: &shebang,
         wheels: &wheels,
@@ -301,7 +305,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
 struct Chosen {
     wheels: Vec<Wheel>,
     requirements: Vec<String>,
-    per_target: Vec<Vec<String>>,
+    per_target: Vec<crate::pexinfo::TargetWheels>,
 }
 
 /// A wheel that a resolution chose.

@@ -47,6 +47,18 @@ impl TargetChoice {
         }
         for platform in &self.platforms {
             let (target, guessed) = Target::from_platform(platform)?;
+            let release = target.python_version().release();
+            let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
+            let implementation = target.markers().platform_python_implementation();
+            if !self.constraints.is_empty()
+                && !self.constraints.iter().any(|constraint| constraint.admits_series(implementation, major, minor))
+            {
+                return Err(Error::InterpreterNotAdmitted {
+                    python: platform.clone(),
+                    version: format!("{implementation} {major}.{minor}"),
+                    constraints: self.constraints_text(),
+                });
+            }
             tracing::warn!(
                 "the platform `{platform}` does not tell these markers, which were guessed: {}; use `--complete-platform` for exact ones",
                 guessed.join(", ")
@@ -54,7 +66,20 @@ impl TargetChoice {
             targets.push(target);
         }
         for path in &self.complete_platforms {
-            targets.push(Target::from_complete_platform(path)?);
+            let target = Target::from_complete_platform(path)?;
+            let markers = target.markers();
+            if !self.constraints.is_empty()
+                && !self.constraints.iter().any(|constraint| {
+                    constraint.admits(markers.platform_python_implementation(), target.python_version())
+                })
+            {
+                return Err(Error::InterpreterNotAdmitted {
+                    python: path.to_string(),
+                    version: format!("{} {}", markers.platform_python_implementation(), target.python_version()),
+                    constraints: self.constraints_text(),
+                });
+            }
+            targets.push(target);
         }
         if !targets.is_empty() {
             return Ok(targets);
