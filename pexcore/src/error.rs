@@ -41,6 +41,8 @@ pub enum Error {
     MissingHash { project: String, version: String, digest: String },
     #[error(transparent)]
     Target(#[from] crate::target::Error),
+    #[error("no wheel of `{project}` runs on `{target}` (given: {wheels}); add one for it, or drop that target")]
+    NoWheelForTarget { project: String, target: String, wheels: String },
     #[error(
         "`{python}` ({version}) does not satisfy the interpreter constraints {constraints}; pick another `--python` or widen the constraints"
     )]

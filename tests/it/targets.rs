@@ -294,3 +294,18 @@ fn err_platform_outside_the_constraints() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("does not satisfy the interpreter constraints"), "{stderr}");
 }
+
+#[test]
+fn err_given_wheels_must_suit_every_named_target() {
+    let context = TestContext::new();
+    let windows =
+        WheelBuilder::new("winonly", "1.0").tag("cp312-cp312-win_amd64").file("winonly.py", "").build(&context.dir);
+    let python = python3().path.to_str().unwrap();
+    let output =
+        context.pex_rs().args(["build", windows.as_str(), "--python", python, "-o", "x.pex"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("no wheel of `winonly` runs on"), "{stderr}");
+    assert!(!context.dir.join("x.pex").exists());
+    // Without a named target, wheels are bundled as given (a foreign wheel is the user's call).
+    stdout_of(&context.pex_rs().args(["build", windows.as_str(), "-o", "x.pex"]).output().unwrap());
+}

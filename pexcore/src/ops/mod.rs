@@ -273,7 +273,14 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
             .collect::<Result<_, _>>()?;
         wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
         wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
-        match check_requirements(&wheels, &targets[0]) {
+        // Named targets must each find a wheel of every project they run; the implicit
+        // `python3` target does not judge tags, so foreign wheels can still be bundled as given.
+        if options.targets.is_named() {
+            for target in targets {
+                check_tags(&wheels, target)?;
+            }
+        }
+        match targets.iter().try_for_each(|target| check_requirements(&wheels, target)) {
             Ok(()) => {
                 let requirements = pinned_requirements(&wheels);
                 return Ok(Chosen { wheels, requirements, per_target: Vec::new() });
@@ -541,6 +548,24 @@ pub fn complete_platform(
 /// Reads the manifest of the PEX at `path` (made by pex-rs or by pex).
 pub fn inspect_pex(path: &Utf8Path) -> Result<PexInfo, Error> {
     Ok(PexInfo::read_from_pex(path)?)
+}
+
+/// Checks that every project among `wheels` has a wheel that `target` can install.
+fn check_tags(wheels: &[Wheel], target: &Target) -> Result<(), Error> {
+    let mut projects: BTreeMap<&PackageName, Vec<&Wheel>> = BTreeMap::new();
+    for wheel in wheels {
+        projects.entry(wheel.filename.package_name()).or_default().push(wheel);
+    }
+    for (project, wheels) in projects {
+        if !wheels.iter().any(|wheel| target.tags().priority(wheel.filename.tags()).is_some()) {
+            return Err(Error::NoWheelForTarget {
+                project: project.to_string(),
+                target: target.description().to_owned(),
+                wheels: wheels.iter().map(|wheel| wheel.filename.to_string()).collect::<Vec<_>>().join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks that the wheels satisfy each other's `Requires-Dist`, following extras, with markers
