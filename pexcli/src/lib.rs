@@ -335,12 +335,19 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: bool) {
+    use std::io::IsTerminal as _;
     let filter = if verbose { "pexcore=debug,pexcli=debug" } else { "warn" };
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(io::stderr)
-        .without_time()
-        .init();
+        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    // Debug logs carry the time and module (to see where a build spends it); warnings are
+    // for users, who need neither.
+    if verbose {
+        builder.with_timer(tracing_subscriber::fmt::time::uptime()).init();
+    } else {
+        builder.without_time().with_target(false).init();
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -36,11 +36,13 @@ pub enum Error {
     #[error("{}", resolve_target_message(target, error, *several))]
     ResolveTarget { target: String, error: Box<crate::resolve::Error>, several: bool },
     #[error(
-        "hash checking is on (a `--hash` or `--require-hashes` was given), but `{project}=={version}` has no `--hash`; add `{project}=={version} --hash=sha256:{digest}` to the requirements"
+        "hash checking is on (a `--hash` or `--require-hashes` was given), but {count} wheels have no `--hash`; add these lines to the requirements: {lines}"
     )]
-    MissingHash { project: String, version: String, digest: String },
+    MissingHash { count: usize, lines: String },
     #[error(transparent)]
     Target(#[from] crate::target::Error),
+    #[error("`{python}` is {version}; PEX files run on Python 3.8 or later, so pick a newer `--python`")]
+    InterpreterTooOld { python: String, version: String },
     #[error("no wheel of `{project}` runs on `{target}` (given: {wheels}); add one for it, or drop that target")]
     NoWheelForTarget { project: String, target: String, wheels: String },
     #[error(
@@ -57,7 +59,7 @@ pub enum Error {
     BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
     #[error("no PEX_ROOT: set `PEX_ROOT` or `HOME`, or pass `--pex-root`")]
     NoPexRoot,
-    #[error("no wheels and no sources were given: pass wheel files, `-D DIR`, or both")]
+    #[error("nothing to build: pass requirements, `-r FILE`, wheel files or `-D DIR`")]
     NothingToBuild,
     #[error(
         "`{requirer}` requires `{requirement}`, which none of the given wheels provides; add a wheel of `{project}`"

@@ -49,7 +49,15 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneRe
     let lock_path = pex_root.join(".access.lck");
     let lock =
         fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
-    lock.file().lock().map_err(io(&lock_path))?;
+    // A running PEX holds the root; say why prune waits, rather than hang in silence.
+    match lock.file().try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::warn!("PEX files are running from `{pex_root}`; waiting for them to exit before pruning");
+            lock.file().lock().map_err(io(&lock_path))?;
+        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(io(&lock_path)(source)),
+    }
     let cutoff = SystemTime::now().checked_sub(older_than).unwrap_or(SystemTime::UNIX_EPOCH);
 
     let mut referenced: HashSet<String> = HashSet::new();

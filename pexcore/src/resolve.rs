@@ -8,7 +8,7 @@
 //! parallel although the solver itself is sequential.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -158,6 +158,7 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
         exactly_pinned,
         candidates: Mutex::new(HashMap::new()),
         notes: Mutex::new(BTreeMap::new()),
+        unusable: Mutex::new(HashMap::new()),
         prefetch: Mutex::new(Some(sender)),
         prefetched: Mutex::new(HashSet::new()),
     };
@@ -220,6 +221,9 @@ struct Provider<'a> {
     prerelease_named: HashSet<PackageName>,
     exactly_pinned: HashSet<PackageName>,
     candidates: Mutex<HashMap<PackageName, Candidates>>,
+    /// Per project, the versions whose wheels all need another Python (requires-python), and
+    /// those whose wheels are all for other Pythons or platforms (tags): why a range is empty.
+    unusable: Mutex<HashMap<PackageName, Unusable>>,
     /// Why a project had no usable wheel, for the conflict report.
     notes: Mutex<BTreeMap<PackageName, String>>,
     /// Closed (`None`) when the solver is done.
@@ -230,6 +234,10 @@ struct Provider<'a> {
     /// The digests `--hash` pins allow, per project: only those files are candidates.
     pins: HashMap<PackageName, Vec<Sha256Digest>>,
 }
+
+/// Versions of a project that need another Python (requires-python), and versions whose
+/// wheels are all for other Pythons or platforms.
+type Unusable = (BTreeSet<Version>, BTreeSet<Version>);
 
 /// A project to fetch ahead, with the range the solver will ask about.
 type Prefetch = (PackageName, Ranges<Version>);
@@ -256,8 +264,11 @@ impl Provider<'_> {
         let tags = self.target.tags();
         let mut best: BTreeMap<Version, (usize, IndexFile)> = BTreeMap::new();
         let mut python_mismatch = 0;
+        let mut needs_other_python: BTreeSet<Version> = BTreeSet::new();
+        let mut other_tags: BTreeSet<Version> = BTreeSet::new();
         let pins = self.pins.get(name);
         let mut unpinned = 0;
+        let mut pinned_files: Vec<&str> = Vec::new();
         for file in &project.wheels {
             // With `--hash` pins, only the pinned files are candidates (as in pip), so a pin on
             // one of a release's wheels selects that wheel.
@@ -267,9 +278,16 @@ impl Provider<'_> {
                 unpinned += 1;
                 continue;
             }
-            let Some(priority) = tags.priority(file.filename.tags()) else { continue };
+            if pins.is_some() {
+                pinned_files.push(file.filename.as_str());
+            }
+            let Some(priority) = tags.priority(file.filename.tags()) else {
+                other_tags.insert(file.filename.version().clone());
+                continue;
+            };
             if file.requires_python.as_ref().is_some_and(|specifiers| !specifiers.contains(&self.python_version)) {
                 python_mismatch += 1;
+                needs_other_python.insert(file.filename.version().clone());
                 continue;
             }
             let version = file.filename.version().clone();
@@ -289,17 +307,26 @@ impl Provider<'_> {
                 "the index has only source distributions, which pex-rs cannot build yet (source builds come with `--build`); give a wheel".to_owned()
             } else if unpinned == project.wheels.len() {
                 "none of its wheels has a digest that the `--hash` pins allow".to_owned()
+            } else if pins.is_some() {
+                format!(
+                    "the `--hash` pins allow only {}, which does not run on `{}`; pin a wheel for it too",
+                    pinned_files.join(", "),
+                    self.target.description()
+                )
             } else if python_mismatch > 0 {
                 format!("no wheel supports Python {}", self.python_version)
             } else {
-                format!(
-                    "none of its {} wheels is compatible with `{}`",
-                    project.wheels.len(),
-                    self.target.description()
-                )
+                format!("none of its wheels is compatible with `{}`", self.target.description())
             };
             self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
         }
+        for version in best.keys() {
+            needs_other_python.remove(version);
+            other_tags.remove(version);
+        }
+        let mut unusable = self.unusable.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        unusable.insert(name.clone(), (needs_other_python, other_tags));
+        drop(unusable);
         let candidates: Candidates =
             Arc::new(best.into_iter().rev().map(|(version, (_, file))| (version, file)).collect());
         self.candidates
@@ -323,6 +350,71 @@ impl Provider<'_> {
             .find(|(version, _)| allow_pre || !version.any_prerelease())
             .or_else(|| candidates.iter().find(usable));
         Ok(found.cloned())
+    }
+
+    /// Notes why no version of `name` in `range` can be chosen, for the conflict report (unless
+    /// the project already has a note, such as "not found").
+    fn explain_no_version(&self, name: &PackageName, range: &Ranges<Version>) -> Result<(), Error> {
+        let candidates = self.candidates(name)?;
+        let mut notes = self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if notes.contains_key(name) || candidates.is_empty() {
+            return Ok(());
+        }
+        let shown = readable(&range.to_string());
+        if let Some(file) = self.direct.get(name) {
+            let note = format!(
+                "only its direct reference is considered ({}, version {}), which is not in `{shown}`",
+                file.filename,
+                file.filename.version()
+            );
+            notes.insert(name.clone(), note);
+            return Ok(());
+        }
+        let mut note = format!(
+            "no version in `{shown}` has a wheel for `{}`; the newest that has one is {}",
+            self.target.description(),
+            candidates[0].0
+        );
+        let unusable = self.unusable.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((needs_other_python, other_tags)) = unusable.get(name) {
+            let in_range = |versions: &BTreeSet<Version>| -> Vec<String> {
+                versions.iter().filter(|version| range.contains(*version)).map(ToString::to_string).collect()
+            };
+            let count = |versions: &[String]| {
+                if versions.len() == 1 { "1 version".to_owned() } else { format!("{} versions", versions.len()) }
+            };
+            let python = in_range(needs_other_python);
+            if let Some(newest) = python.last() {
+                let _ = write!(
+                    note,
+                    "; {} in range need another Python than {} (requires-python), such as {newest}",
+                    count(&python),
+                    self.python_version
+                );
+            }
+            let tagged = in_range(other_tags);
+            if let Some(newest) = tagged.last() {
+                let _ = write!(
+                    note,
+                    "; {} in range have wheels only for other Pythons or platforms, such as {newest}",
+                    count(&tagged)
+                );
+            }
+        }
+        if let Ok(project) = self.index.project(name)
+            && project.other_files > 0
+        {
+            let _ = write!(
+                note,
+                "; the index also has {} source distributions, which pex-rs cannot build yet",
+                project.other_files
+            );
+        }
+        if candidates.iter().any(|(version, file)| range.contains(version) && file.yanked.is_some()) {
+            note.push_str("; the versions in range are yanked (pin one with `==` to use it)");
+        }
+        notes.insert(name.clone(), note);
+        Ok(())
     }
 
     fn file_for(&self, name: &PackageName, version: &Version) -> Result<Option<IndexFile>, Error> {
@@ -434,8 +526,9 @@ impl DependencyProvider for Provider<'_> {
             Package::Root => Ok(Some(Version::new([0]))),
             Package::Project(name) => {
                 let picked = self.pick(name, range)?.map(|(version, _)| version);
-                if let Some(version) = &picked {
-                    self.index.reporter().resolve_chose(name.as_str(), &version.to_string());
+                match &picked {
+                    Some(version) => self.index.reporter().resolve_chose(name.as_str(), &version.to_string()),
+                    None => self.explain_no_version(name, range)?,
                 }
                 Ok(picked)
             }

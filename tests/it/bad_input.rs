@@ -181,7 +181,7 @@ fn info_on_a_file_that_is_not_a_pex() {
 #[test]
 fn nothing_to_build_and_bad_options() {
     let context = TestContext::new();
-    assert_refused(&context, &["build", "-o", "x.pex"], "no wheels and no sources were given");
+    assert_refused(&context, &["build", "-o", "x.pex"], "nothing to build: pass requirements");
     write_file(&context.dir, "src/app.py", "");
     assert_refused(&context, &["build", "-D", "src", "--python-shebang", "a\nb", "-o", "x.pex"], "invalid shebang");
     let output = context

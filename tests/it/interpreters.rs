@@ -176,20 +176,27 @@ fn each_python_installs_the_best_of_several_wheels_of_a_project() {
         assert_eq!(stdout_of(&context.run_pex(python, &pex, &code)), expected, "{}", python.name);
     }
 
-    // One wheel per project and no constraints: nothing is decided, the wheel is installed for
-    // every interpreter as it always was (this one holds no extension module, so it imports).
+    // Universal wheels only and no constraints: nothing is decided, no probe runs.
+    let universal = WheelBuilder::new("native", "2.0").file("native.py", "WHEEL = 'py3'\n").build(&context.dir);
+    context.build(&[universal.as_str(), "-o", "single.pex"]);
+    let pex = context.dir.join("single.pex");
+    for python in &versions {
+        let output = context.pex_command(python, &pex).args(code).env("PEX_VERBOSE", "1").output().unwrap();
+        assert_eq!(stdout_of(&output), "py3\n", "{}", python.name);
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert!(!log.contains("can run it") && !log.contains("probing"), "{log}");
+    }
+
+    // A wheel for one Python only (here one nobody has): judged, so the PEX says which
+    // interpreters it tried instead of failing on import.
     let other = WheelBuilder::new("native", "2.0")
         .tag("cp37-cp37m-manylinux_2_17_x86_64")
         .file("native.py", "WHEEL = 'cp37m'\n")
         .build(&context.dir);
-    context.build(&[other.as_str(), "-o", "single.pex"]);
-    let pex = context.dir.join("single.pex");
-    for python in &versions {
-        let output = context.pex_command(python, &pex).args(code).env("PEX_VERBOSE", "1").output().unwrap();
-        assert_eq!(stdout_of(&output), "cp37m\n", "{}", python.name);
-        let log = String::from_utf8_lossy(&output.stderr);
-        assert!(!log.contains("can run it") && !log.contains("probing"), "{log}");
-    }
+    context.build(&[other.as_str(), "-o", "cp37.pex"]);
+    let output = context.run_pex(python3(), &context.dir.join("cp37.pex"), &code);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("no compatible wheel of `native`"), "{stderr}");
 }
 
 #[test]

@@ -184,7 +184,7 @@ fn err_hash_mismatch_caches_nothing() {
     };
     let requirements = write_file(&context.dir, "requirements.txt", &format!("app==1.0 --hash=sha256:{digest}\n"));
     let stderr = stderr_of(&build(&context, &server.simple_url(), &["-r", requirements.as_str()]));
-    assert!(stderr.contains("`lib==1.0` has no `--hash`"), "{stderr}");
+    assert!(stderr.contains("1 wheels have no `--hash`") && stderr.contains("`lib==1.0 --hash=sha256:"), "{stderr}");
 }
 
 #[test]

@@ -272,3 +272,14 @@ fn a_one_off_interpreter_choice_does_not_change_the_warm_path() {
     assert_eq!(version(&[]), format!("({major}, {minor})\n"), "the header's own choice runs");
     assert_eq!(version(&[]), format!("({major}, {minor})\n"), "and stays on the warm path");
 }
+
+#[test]
+fn a_native_program_as_the_script_runs() {
+    // ruff and uv ship their program as a wheel script: a binary, not Python source.
+    let context = TestContext::new();
+    let Ok(echo) = fs_err::read("/bin/echo") else { return };
+    let wheel = WheelBuilder::new("tool", "1.0").executable("tool-1.0.data/scripts/shout", echo).build(&context.dir);
+    context.build(&[wheel.as_str(), "-c", "shout", "-o", "tool.pex"]);
+    let output = context.run_pex(python3(), &context.dir.join("tool.pex"), &["native", "program"]);
+    assert_eq!(stdout_of(&output), "native program\n");
+}

@@ -1042,12 +1042,23 @@ def _projects(wheels):
 
 
 def _has_choice(info):
-    """True if starting the PEX involves a choice: it has interpreter constraints, or several
-    wheels of a project. A PEX with neither (the common case) starts as it always did: nothing
-    here is compiled or run, and a wheel that does not suit the interpreter fails when imported."""
+    """True if starting the PEX involves a choice: it has interpreter constraints, several wheels
+    of a project, or a wheel that not every Python 3 loads. A PEX of universal wheels only (the
+    common case) starts as it always did: nothing here is compiled or run."""
     if info.get("interpreter_constraints") or len(info.get("pex_rs_targets") or ()) > 1:
         return True
-    return any(len(wheels) > 1 for wheels in _projects(info.get("distributions") or {}).values())
+    dists = info.get("distributions") or {}
+    # A wheel for particular Pythons or platforms (numpy's cp311 manylinux one) must be judged
+    # too: under another Python it would fail later, on import, with a confusing error.
+    if any(not _is_universal(whl) for whl in dists):
+        return True
+    return any(len(wheels) > 1 for wheels in _projects(dists).values())
+
+
+def _is_universal(wheel):
+    """True for a wheel any Python 3 loads: `py3-none-any` or `py2.py3-none-any`."""
+    python, abi, platform = (wheel[:-4].split("-")[-3:] + ["", "", ""])[:3]
+    return abi == "none" and platform == "any" and "py3" in python.split(".")
 
 
 # Deciding for the running interpreter (_fitting), and finding another one and re-executing
@@ -1689,7 +1700,9 @@ def _run_script_file(path, pex, args):
         source = f.read()
     first, _, rest = source.partition(b"\n")
     # A python shebang, none, or the /bin/sh one _shebang writes for long paths: run it here.
-    if first.startswith(b"#!") and b"python" not in first and not rest.startswith(b"'''exec' "):
+    # Another shebang, or a program (a native binary such as ruff's, with NUL bytes): exec it.
+    native = b"\0" in source[:4096]
+    if native or (first.startswith(b"#!") and b"python" not in first and not rest.startswith(b"'''exec' ")):
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(path, [path] + args)

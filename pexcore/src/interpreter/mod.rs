@@ -28,6 +28,8 @@ const PROBE: &str = include_str!("probe.py");
 pub enum Error {
     #[error("no Python interpreter `{0}` on PATH; install one or pass `--python PATH`")]
     NotFound(String),
+    #[error("`{0}` is not an executable file; pass the path of a Python interpreter")]
+    NoSuchFile(String),
     #[error("failed to run the Python interpreter `{path}`")]
     Spawn {
         path: Utf8PathBuf,
@@ -68,7 +70,9 @@ impl Interpreter {
     /// Finds `python` (a path, or a name looked up on `search_path`, the value of `PATH`) and
     /// probes it, using `cache` when given.
     pub fn find(python: &str, search_path: Option<&std::ffi::OsStr>, cache: Option<&Cache>) -> Result<Self, Error> {
-        let path = locate(python, search_path).ok_or_else(|| Error::NotFound(python.to_owned()))?;
+        let path = locate(python, search_path).ok_or_else(|| {
+            if python.contains('/') { Error::NoSuchFile(python.to_owned()) } else { Error::NotFound(python.to_owned()) }
+        })?;
         Self::probe(&path, cache)
     }
 
@@ -86,8 +90,14 @@ impl Interpreter {
             .output()
             .map_err(|source| Error::Spawn { path: path.to_owned(), source })?;
         if !output.status.success() {
+            // All of it on one line: a wrapper such as pyenv's explains itself over several.
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let stderr = stderr.lines().last().unwrap_or("it exited with an error").to_owned();
+            let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+            let mut stderr = if lines.is_empty() { "it exited with an error".to_owned() } else { lines.join(" ") };
+            if stderr.len() > 400 {
+                stderr.truncate(stderr.floor_char_boundary(400));
+                stderr.push_str(" ...");
+            }
             return Err(Error::Probe { path: path.to_owned(), stderr });
         }
         let result: ProbeResult =

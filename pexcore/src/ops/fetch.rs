@@ -150,12 +150,17 @@ pub(crate) fn resolve(
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
     // `--require-hashes`), every wheel must be pinned by one, dependencies included.
     let hash_checking = gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty());
-    if hash_checking && let Some(unpinned) = pinned.iter().find(|pinned| pinned.hashes.is_empty()) {
-        return Err(Error::MissingHash {
-            project: unpinned.name.to_string(),
-            version: unpinned.version.to_string(),
-            digest: unpinned.file.sha256.map_or_else(|| "its sha256".to_owned(), |digest| digest.to_string()),
-        });
+    let unpinned: Vec<String> = pinned
+        .iter()
+        .filter(|pinned| pinned.hashes.is_empty())
+        .map(|pinned| {
+            let digest = pinned.file.sha256.map_or_else(|| "<its sha256>".to_owned(), |digest| digest.to_string());
+            format!("`{}=={} --hash=sha256:{digest}`", pinned.name, pinned.version)
+        })
+        .collect();
+    if hash_checking && !unpinned.is_empty() {
+        // All at once, as pip lists them: one run tells everything to add.
+        return Err(Error::MissingHash { count: unpinned.len(), lines: unpinned.join(", ") });
     }
     // A wheel given by path or URL is recorded as `name==version`: its location is a detail of
     // this build machine, and would make the PEX differ between checkouts.

@@ -336,9 +336,11 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
         &cache,
         &options.reporter.0,
     )?;
-    Ok(resolution
-        .pinned
-        .iter()
+    let mut pinned: Vec<&crate::resolve::Pinned> = resolution.pinned.iter().collect();
+    pinned.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
+    pinned.dedup_by(|left, right| left.name == right.name && left.version == right.version);
+    Ok(pinned
+        .into_iter()
         .map(|pinned| ResolvedWheel {
             name: pinned.name.to_string(),
             version: pinned.version.to_string(),

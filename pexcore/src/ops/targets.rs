@@ -36,6 +36,7 @@ impl TargetChoice {
         let mut targets = Vec::new();
         for python in &self.pythons {
             let interpreter = Interpreter::find(python, self.search_path.as_deref(), cache)?;
+            check_supported(&interpreter)?;
             if !self.admits(&interpreter) {
                 return Err(Error::InterpreterNotAdmitted {
                     python: interpreter.path().to_string(),
@@ -122,6 +123,18 @@ impl TargetChoice {
     fn constraints_text(&self) -> String {
         self.constraints.iter().map(|constraint| format!("`{constraint}`")).collect::<Vec<_>>().join(" or ")
     }
+}
+
+/// The runtime needs Python 3.8 or later; an older `--python` is refused now, not at run time.
+fn check_supported(interpreter: &Interpreter) -> Result<(), Error> {
+    let release = interpreter.markers().python_full_version().version.release();
+    if (release.first().copied().unwrap_or(0), release.get(1).copied().unwrap_or(0)) < (3, 8) {
+        return Err(Error::InterpreterTooOld {
+            python: interpreter.path().to_string(),
+            version: interpreter.describe(),
+        });
+    }
+    Ok(())
 }
 
 /// The shebang of a build that names none: the most specific Python name that fits every
