@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::requirement::{PackageName, Requirement, Version, parse_requirement};
+use crate::requirement::{ExtraName, PackageName, Requirement, Version, parse_requirement};
 
 /// Why a wheel file name or a metadata file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +114,8 @@ pub struct CoreMetadata {
     version: Version,
     requires_dist: Vec<Requirement>,
     requires_python: Option<String>,
+    /// The extras the distribution declares (`Provides-Extra`); unparsable names are skipped.
+    provides_extra: Vec<ExtraName>,
 }
 
 impl CoreMetadata {
@@ -148,7 +150,12 @@ impl CoreMetadata {
             })?;
             requires_dist.push(requirement);
         }
-        Ok(Self { name, version, requires_dist, requires_python: single("Requires-Python") })
+        let provides_extra = headers
+            .iter()
+            .filter(|header| header.get_key_ref().eq_ignore_ascii_case("Provides-Extra"))
+            .filter_map(|header| ExtraName::from_str(header.get_value().trim()).ok())
+            .collect();
+        Ok(Self { name, version, requires_dist, requires_python: single("Requires-Python"), provides_extra })
     }
 
     /// The normalized project name.
@@ -166,6 +173,11 @@ impl CoreMetadata {
 
     pub(crate) fn requires_dist(&self) -> &[Requirement] {
         &self.requires_dist
+    }
+
+    /// The extras the distribution declares.
+    pub(crate) fn provides_extra(&self) -> &[ExtraName] {
+        &self.provides_extra
     }
 
     /// The `Requires-Python` specifier text, if any.
@@ -224,13 +236,16 @@ mod tests {
     fn ok_core_metadata() {
         let metadata = CoreMetadata::parse(
             b"Metadata-Version: 2.1\nName: Requests\nVersion: 2.32.0\nRequires-Python: >=3.8\n\
-              Requires-Dist: idna<4,>=2.5\nRequires-Dist: PySocks!=1.5.7,>=1.5.6; extra == \"socks\"\n\nBody text\n",
+              Requires-Dist: idna<4,>=2.5\nRequires-Dist: PySocks!=1.5.7,>=1.5.6; extra == \"socks\"\n\
+              Provides-Extra: socks\nProvides-Extra: use_chardet_on_py3\n\nBody text\n",
         )
         .unwrap();
         assert_eq!(metadata.name(), "requests");
         assert_eq!(metadata.version().to_string(), "2.32.0");
         assert_eq!(metadata.requires_dist().len(), 2);
         assert_eq!(metadata.requires_python(), Some(">=3.8"));
+        let extras: Vec<String> = metadata.provides_extra().iter().map(ToString::to_string).collect();
+        assert_eq!(extras, ["socks", "use-chardet-on-py3"]);
     }
 
     #[test]

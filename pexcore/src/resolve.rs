@@ -159,6 +159,7 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
         candidates: Mutex::new(HashMap::new()),
         notes: Mutex::new(BTreeMap::new()),
         unusable: Mutex::new(HashMap::new()),
+        warned_extras: Mutex::new(HashSet::new()),
         prefetch: Mutex::new(Some(sender)),
         prefetched: Mutex::new(HashSet::new()),
     };
@@ -221,6 +222,8 @@ struct Provider<'a> {
     prerelease_named: HashSet<PackageName>,
     exactly_pinned: HashSet<PackageName>,
     candidates: Mutex<HashMap<PackageName, Candidates>>,
+    /// The unknown extras already warned about.
+    warned_extras: Mutex<HashSet<(PackageName, ExtraName)>>,
     /// Per project, the versions whose wheels all need another Python (requires-python), and
     /// those whose wheels are all for other Pythons or platforms (tags): why a range is empty.
     unusable: Mutex<HashMap<PackageName, Unusable>>,
@@ -466,6 +469,18 @@ impl Provider<'_> {
             && !specifiers.contains(&self.python_version)
         {
             return Ok(Dependencies::Unavailable(format!("it requires Python {requires_python}")));
+        }
+        if let Some(extra) = extra
+            && !metadata.provides_extra().is_empty()
+            && !metadata.provides_extra().contains(extra)
+            && self
+                .warned_extras
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert((name.clone(), extra.clone()))
+        {
+            // pip and uv warn too: a misspelt extra would otherwise leave its packages out silently.
+            tracing::warn!("{name} {version} has no extra `{extra}`; it adds nothing");
         }
         let mut dependencies = Vec::new();
         if extra.is_some() {
