@@ -113,6 +113,16 @@ pub(crate) const PREFIX_DIR: &str = ".prefix";
 impl Wheel {
     /// Reads and verifies the wheel at `path`.
     pub(crate) fn open(path: &Utf8Path, cache: Option<&Cache>) -> Result<Self, Error> {
+        Self::open_hashed(path, cache, None)
+    }
+
+    /// [`Wheel::open`] for a file whose sha256 the caller computed from the same bytes as they
+    /// were written (a download), so they are not hashed a second time.
+    pub(crate) fn open_hashed(
+        path: &Utf8Path,
+        cache: Option<&Cache>,
+        sha256: Option<Sha256Digest>,
+    ) -> Result<Self, Error> {
         let filename: WheelFilename = path
             .file_name()
             .unwrap_or(path.as_str())
@@ -120,7 +130,7 @@ impl Wheel {
             .map_err(|source| Error::Filename { path: path.to_owned(), source })?;
         let bytes: Arc<[u8]> =
             fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?.into();
-        let sha256 = Sha256Digest::of(&bytes);
+        let sha256 = sha256.unwrap_or_else(|| Sha256Digest::of(&bytes));
         let archive = zip::ZipArchive::new(Cursor::new(Arc::clone(&bytes)))
             .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
         let wheel = filename.to_string();

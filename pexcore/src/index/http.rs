@@ -143,11 +143,7 @@ impl Client {
     }
 
     fn request(&self, url: &Url, headers: &[(&str, &str)]) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
-        let mut clean = url.clone();
-        let _ = clean.set_username("");
-        let _ = clean.set_password(None);
-        clean.set_fragment(None);
-        let mut request = self.agent.get(clean.as_str());
+        let mut request = self.agent.get(without_credentials(url).as_str());
         if let Some(authorization) = Credential::from_url(url)
             .or_else(|| self.credentials.iter().find(|credential| credential.matches(url)).cloned())
             .map(|credential| credential.authorization)
@@ -301,8 +297,8 @@ impl Credential {
         if url.username().is_empty() {
             return None;
         }
-        let user = percent_decode(url.username());
-        let password = url.password().map(percent_decode).unwrap_or_default();
+        let user = percent_decoded(url.username());
+        let password = url.password().map(percent_decoded).unwrap_or_default();
         Some(Self {
             host: url.host_str()?.to_owned(),
             port: url.port_or_known_default(),
@@ -315,11 +311,18 @@ impl Credential {
     }
 }
 
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
+/// `text` with its `%XX` escapes decoded (URL user names, passwords, path segments).
+pub(crate) fn percent_decoded(text: &str) -> String {
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+/// `url` without user name, password or fragment: what is requested, and what keys the cache.
+pub(crate) fn without_credentials(url: &Url) -> Url {
+    let mut clean = url.clone();
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_fragment(None);
+    clean
 }
 
 fn basic_authorization(user: &str, password: &str) -> String {

@@ -156,6 +156,9 @@ pub(crate) struct Downloaded {
     pub(crate) path: Utf8PathBuf,
     /// `true` when the file is a cache entry (which [`Index::discard`] may remove).
     pub(crate) cached: bool,
+    /// The digest of the bytes, when this process just hashed them on their way in (so they
+    /// need no second pass); `None` for a file that was already there.
+    pub(crate) sha256: Option<Sha256Digest>,
 }
 
 /// The indexes and find-links of one build, with the cache and the HTTP client.
@@ -473,7 +476,7 @@ impl Index {
             if cached {
                 crate::cache::touch(&path);
             }
-            return Ok(Downloaded { path, cached });
+            return Ok(Downloaded { path, cached, sha256: None });
         }
         if self.offline {
             return Err(Error::Offline { file: file.filename.to_string() });
@@ -502,28 +505,35 @@ impl Index {
         });
         self.reporter.download_finished(filename);
         let (temp, digest) = result?;
-        Self::check_digest(file, pins, digest)?;
-        let directory = bucket.join(digest.to_string());
-        let path = directory.join(file.filename.as_str());
-        let persist = || -> std::io::Result<()> {
-            fs_err::create_dir_all(&directory)?;
-            temp.persist(&path).map(drop).map_err(|error| error.error)
-        };
-        persist().map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
-        if file.sha256.is_none() {
-            self.remember_digest_of_url(&file.url, digest);
-        }
-        Ok(Downloaded { path, cached: true })
+        let path = self.enter_wheel(file, pins, temp, digest)?;
+        Ok(Downloaded { path, cached: true, sha256: Some(digest) })
     }
 
     /// Stores wheel bytes that arrived whole (a server that ignored a range request).
     fn store_wheel(&self, file: &IndexFile, bytes: &[u8], pins: &[Sha256Digest]) -> Result<Utf8PathBuf, Error> {
-        let digest = Sha256Digest::of(bytes);
+        let bucket = self.cache.bucket(Bucket::Wheels)?;
+        let temp = tempfile::Builder::new().prefix(".download.").tempfile_in(&bucket).and_then(|mut temp| {
+            temp.write_all(bytes)?;
+            Ok(temp)
+        });
+        let temp = temp.map_err(|source| Error::CacheWrite { path: bucket.clone(), source })?;
+        self.enter_wheel(file, pins, temp, Sha256Digest::of(bytes))
+    }
+
+    /// Renames a finished download (in a temporary file of the bucket) to
+    /// `wheels/v1/<digest>/<file>` once `digest` matches the index and the pins; the only way in.
+    fn enter_wheel(
+        &self,
+        file: &IndexFile,
+        pins: &[Sha256Digest],
+        temp: tempfile::NamedTempFile,
+        digest: Sha256Digest,
+    ) -> Result<Utf8PathBuf, Error> {
         Self::check_digest(file, pins, digest)?;
         let directory = self.cache.bucket(Bucket::Wheels)?.join(digest.to_string());
         let path = directory.join(file.filename.as_str());
         fs_err::create_dir_all(&directory)
-            .and_then(|()| crate::fs::write_atomic(&path, bytes))
+            .and_then(|()| temp.persist(&path).map(drop).map_err(|error| error.error))
             .map_err(|source| Error::CacheWrite { path: path.clone(), source })?;
         if file.sha256.is_none() {
             self.remember_digest_of_url(&file.url, digest);
@@ -620,11 +630,7 @@ fn unix_now() -> u64 {
 /// The cache key of a URL: its sha256 without credentials or fragment, so neither a password
 /// nor a rotated token lands in (or splits) the cache.
 fn url_key(url: &Url) -> Sha256Digest {
-    let mut clean = url.clone();
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean.set_fragment(None);
-    Sha256Digest::of(clean.as_str().as_bytes())
+    Sha256Digest::of(http::without_credentials(url).as_str().as_bytes())
 }
 
 /// A map whose values are computed once, even when many threads ask at the same time (the

@@ -147,7 +147,8 @@ pub(crate) fn parse_html(body: &[u8], base: &Url) -> Result<ProjectFiles, String
         let Ok(mut url) = base.join(&href) else { continue };
         let fragment = url.fragment().map(str::to_owned);
         url.set_fragment(None);
-        let Some(filename) = url.path_segments().and_then(|mut segments| segments.next_back()).map(percent_decoded)
+        let Some(filename) =
+            url.path_segments().and_then(|mut segments| segments.next_back()).map(super::http::percent_decoded)
         else {
             continue;
         };
@@ -197,12 +198,6 @@ pub(crate) fn list_directory(directory: &camino::Utf8Path) -> std::io::Result<Pr
         });
     }
     Ok(files)
-}
-
-fn percent_decoded(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map_or_else(|| segment.to_owned(), |(_, value)| value.into_owned())
 }
 
 /// An invalid `requires-python` is ignored, as pip and uv do: old uploads carry broken ones.

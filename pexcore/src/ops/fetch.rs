@@ -206,7 +206,7 @@ fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wh
     let expected = pinned.file.sha256;
     for attempt in 0..2 {
         let downloaded = index.download(&pinned.file, &pinned.hashes)?;
-        let wheel = match Wheel::open(&downloaded.path, Some(cache)) {
+        let wheel = match Wheel::open_hashed(&downloaded.path, Some(cache), downloaded.sha256) {
             Ok(wheel) => wheel,
             // A damaged cache entry (truncated, overwritten) is fetched again.
             Err(error) if downloaded.cached && attempt == 0 => {

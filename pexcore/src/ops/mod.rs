@@ -32,7 +32,8 @@ pub struct BuildOptions {
     source_directories: Vec<Utf8PathBuf>,
     entry_point: Option<EntryPoint>,
     shebang: Option<Shebang>,
-    python: PythonChoice,
+    /// The build cache (interpreter probes, verified wheels, downloads).
+    cache: Option<Cache>,
     targets: targets::TargetChoice,
     source_date_epoch: Option<u64>,
     inherit_path: InheritPath,
@@ -126,7 +127,7 @@ impl BuildOptions {
     /// The build cache (interpreter probes, verified wheels). Defaults to none: nothing is cached.
     #[must_use]
     pub fn with_cache(mut self, cache: Option<Cache>) -> Self {
-        self.python.cache = cache;
+        self.cache = cache;
         self
     }
 
@@ -166,10 +167,18 @@ impl BuildOptions {
         self.keep_pex_env = keep;
         self
     }
+
+    /// The build cache: the chosen one, else the environment's (resolution needs one).
+    fn build_cache(&self) -> Result<Cache, Error> {
+        match &self.cache {
+            Some(cache) => Ok(cache.clone()),
+            None => Ok(Cache::from_env()?),
+        }
+    }
 }
 
-/// Which Python to use: a name or path (default `python3`), the `PATH` value to look names up
-/// on, and the cache of interpreter probes.
+/// Which Python an installing command uses: a name or path (default `python3`), the `PATH`
+/// value to look names up on, and the cache of interpreter probes.
 #[derive(Clone, Debug, Default)]
 struct PythonChoice {
     python: Option<String>,
@@ -178,14 +187,6 @@ struct PythonChoice {
 }
 
 impl PythonChoice {
-    /// The build cache: the chosen one, else the environment's (resolution needs one).
-    fn build_cache(&self) -> Result<Cache, Error> {
-        match &self.cache {
-            Some(cache) => Ok(cache.clone()),
-            None => Ok(Cache::from_env()?),
-        }
-    }
-
     fn find(&self) -> Result<Interpreter, Error> {
         let python = self.python.as_deref().unwrap_or("python3");
         Ok(Interpreter::find(python, self.search_path.as_deref(), self.cache.as_ref())?)
@@ -210,7 +211,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     let targets = if options.wheels.is_empty() && options.resolve.is_empty() && !options.targets.is_named() {
         Vec::new()
     } else {
-        options.targets.targets(options.python.cache.as_ref())?
+        options.targets.targets(options.cache.as_ref())?
     };
     let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets)? };
     let (wheels, requirements, per_target) = (chosen.wheels, chosen.requirements, chosen.per_target);
@@ -267,10 +268,8 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
     wheel_paths.sort();
     wheel_paths.dedup();
     if options.resolve.is_empty() {
-        let mut wheels: Vec<Wheel> = wheel_paths
-            .par_iter()
-            .map(|path| Wheel::open(path, options.python.cache.as_ref()))
-            .collect::<Result<_, _>>()?;
+        let mut wheels: Vec<Wheel> =
+            wheel_paths.par_iter().map(|path| Wheel::open(path, options.cache.as_ref())).collect::<Result<_, _>>()?;
         wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
         wheels.dedup_by(|left, right| left.filename == right.filename && left.sha256 == right.sha256);
         // Named targets must each find a wheel of every project they run; the implicit
@@ -293,12 +292,12 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
             Err(error) => return Err(error),
         }
     }
-    let cache = options.python.build_cache()?;
+    let cache = options.build_cache()?;
     let resolution = fetch::resolve(
         &options.resolve,
         &wheel_paths,
         targets,
-        &|| options.targets.python3(options.python.cache.as_ref()),
+        &|| options.targets.python3(options.cache.as_ref()),
         &cache,
         &options.reporter.0,
     )?;
@@ -326,13 +325,13 @@ pub struct ResolvedWheel {
 /// Resolves the requirements of `options` (as [`build_pex`] would) without downloading the
 /// wheels; sorted by project name.
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
-    let cache = options.python.build_cache()?;
-    let targets = options.targets.targets(options.python.cache.as_ref())?;
+    let cache = options.build_cache()?;
+    let targets = options.targets.targets(options.cache.as_ref())?;
     let resolution = fetch::resolve(
         &options.resolve,
         &options.wheels,
         &targets,
-        &|| options.targets.python3(options.python.cache.as_ref()),
+        &|| options.targets.python3(options.cache.as_ref()),
         &cache,
         &options.reporter.0,
     )?;

@@ -37,29 +37,11 @@ impl TargetChoice {
         for python in &self.pythons {
             let interpreter = Interpreter::find(python, self.search_path.as_deref(), cache)?;
             check_supported(&interpreter)?;
-            if !self.admits(&interpreter) {
-                return Err(Error::InterpreterNotAdmitted {
-                    python: interpreter.path().to_string(),
-                    version: interpreter.describe(),
-                    constraints: self.constraints_text(),
-                });
-            }
-            targets.push(Target::from_interpreter(interpreter));
+            targets.push(self.admitted(Target::from_interpreter(interpreter), false)?);
         }
         for platform in &self.platforms {
             let (target, guessed) = Target::from_platform(platform)?;
-            let release = target.python_version().release();
-            let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
-            let implementation = target.markers().platform_python_implementation();
-            if !self.constraints.is_empty()
-                && !self.constraints.iter().any(|constraint| constraint.admits_series(implementation, major, minor))
-            {
-                return Err(Error::InterpreterNotAdmitted {
-                    python: platform.clone(),
-                    version: format!("{implementation} {major}.{minor}"),
-                    constraints: self.constraints_text(),
-                });
-            }
+            let target = self.admitted(target, true)?;
             tracing::warn!(
                 "the platform `{platform}` does not tell these markers, which were guessed: {}; use `--complete-platform` for exact ones",
                 guessed.join(", ")
@@ -67,20 +49,7 @@ impl TargetChoice {
             targets.push(target);
         }
         for path in &self.complete_platforms {
-            let target = Target::from_complete_platform(path)?;
-            let markers = target.markers();
-            if !self.constraints.is_empty()
-                && !self.constraints.iter().any(|constraint| {
-                    constraint.admits(markers.platform_python_implementation(), target.python_version())
-                })
-            {
-                return Err(Error::InterpreterNotAdmitted {
-                    python: path.to_string(),
-                    version: format!("{} {}", markers.platform_python_implementation(), target.python_version()),
-                    constraints: self.constraints_text(),
-                });
-            }
-            targets.push(target);
+            targets.push(self.admitted(Target::from_complete_platform(path)?, false)?);
         }
         if !targets.is_empty() {
             return Ok(targets);
@@ -92,17 +61,16 @@ impl TargetChoice {
         let found = crate::interpreter::find_all(self.search_path.as_deref(), cache, |major, minor| {
             self.constraints.iter().any(|constraint| constraint.admits_minor(major, minor))
         });
-        let (admitted, refused): (Vec<Interpreter>, Vec<Interpreter>) =
-            found.into_iter().partition(|interpreter| self.admits(interpreter));
+        let (admitted, refused): (Vec<Target>, Vec<Target>) =
+            found.into_iter().map(Target::from_interpreter).partition(|target| self.admits(target, false));
         if admitted.is_empty() {
-            let tried =
-                refused.iter().map(|interpreter| format!("{} ({})", interpreter.path(), interpreter.describe()));
+            let tried = refused.iter().map(|target| format!("{} ({})", target.description(), identity(target, false)));
             return Err(Error::NoInterpreterAdmitted {
                 constraints: self.constraints_text(),
                 tried: tried.collect::<Vec<_>>().join(", "),
             });
         }
-        Ok(admitted.into_iter().map(Target::from_interpreter).collect())
+        Ok(admitted)
     }
 
     /// `python3` on the search path, if it runs (to ask its pip for the default index).
@@ -110,19 +78,44 @@ impl TargetChoice {
         Interpreter::find("python3", self.search_path.as_deref(), cache).ok()
     }
 
-    fn admits(&self, interpreter: &Interpreter) -> bool {
+    /// `target`, or an error when no constraint admits it.
+    fn admitted(&self, target: Target, series_only: bool) -> Result<Target, Error> {
+        if self.admits(&target, series_only) {
+            return Ok(target);
+        }
+        Err(Error::InterpreterNotAdmitted {
+            python: target.description().to_owned(),
+            version: identity(&target, series_only),
+            constraints: self.constraints_text(),
+        })
+    }
+
+    /// Whether a constraint admits `target`, by its full version, or by its X.Y series for a
+    /// platform (which tells no patch level). No constraint admits everything.
+    fn admits(&self, target: &Target, series_only: bool) -> bool {
+        let implementation = target.markers().platform_python_implementation();
+        let release = target.python_version().release();
+        let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
         self.constraints.is_empty()
             || self.constraints.iter().any(|constraint| {
-                constraint.admits(
-                    interpreter.markers().platform_python_implementation(),
-                    &interpreter.markers().python_full_version().version,
-                )
+                if series_only {
+                    constraint.admits_series(implementation, major, minor)
+                } else {
+                    constraint.admits(implementation, target.python_version())
+                }
             })
     }
 
     fn constraints_text(&self) -> String {
         self.constraints.iter().map(|constraint| format!("`{constraint}`")).collect::<Vec<_>>().join(" or ")
     }
+}
+
+/// `CPython 3.11.7` (or `CPython 3.11` for a platform): how messages name a target's Python.
+fn identity(target: &Target, series_only: bool) -> String {
+    let markers = target.markers();
+    let version = if series_only { markers.python_version() } else { markers.python_full_version() };
+    format!("{} {}", markers.platform_python_implementation(), version.string)
 }
 
 /// The runtime needs Python 3.8 or later; an older `--python` is refused now, not at run time.
