@@ -8,6 +8,7 @@
 //!   simple/v1/<sha256(url)>      index pages with their validators (see `index`)
 //!   metadata/v1/<sha256>         METADATA files of wheels, by the wheel's digest
 //!   wheels/v1/<sha256>/<file>    downloaded wheels, by digest
+//!   wheel_urls/v1/<sha256(url)>  the digest of a wheel whose index gave none
 //! ```
 //!
 //! Every entry is written to a temporary file in its bucket and renamed into place, so readers
