@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Seek, Write};
 use camino::{Utf8Path, Utf8PathBuf};
 use zip::write::SimpleFileOptions;
 
+use crate::bytecode::Compiled;
 use crate::fs::OutputFile;
 use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 use crate::wheel::Wheel;
@@ -86,14 +87,21 @@ impl fmt::Display for Shebang {
     }
 }
 
-/// Reads `__main__.py` out of the PEX with `zipfile` and runs it, so that archives `zipimport`
-/// cannot read (ZIP64 before Python 3.13) boot too. `sys.argv[1]` is the PEX path. The `''`
+/// Reads the boot code out of the PEX with `zipfile` and runs it, so that archives `zipimport`
+/// cannot read (ZIP64 before Python 3.13) boot too: the PEX's bytecode of it for the running
+/// interpreter (`BOOT_BYTECODE`), which it then calls with the PEX-INFO, else `__main__.py`
+/// compiled (about 12 ms), which calls itself. `sys.argv[1]` is the PEX path. The `''`
 /// that `-c` puts first on `sys.path` goes, so the working directory cannot shadow the standard
 /// library while the boot code imports it. The open archive is left to the boot code as
-/// `__pex_rs_zip__`, so a cold start parses its directory once.
-pub(crate) const LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;\
+/// `__pex_rs_zip__`, so a cold start parses its directory once. It runs under `-S`: the boot code
+/// needs only the standard library, and the interpreter's site-packages can cost more to set up
+/// (`.pth` files that import things) than the boot itself; the venv's python runs with site.
+pub(crate) const LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile,marshal,importlib.util as u;\
 m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
-z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;exec(compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__)";
+z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;n='__pycache__/__pex_rs_boot__.%s.pyc'%sys.implementation.cache_tag;\
+b=z.read(n) if n in z.NameToInfo else b'';c=b[:4]==u.MAGIC_NUMBER;\
+exec(marshal.loads(b[16:]) if c else compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__);\
+c and m.boot(z.read('PEX-INFO').decode())";
 
 /// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
 /// environment of this PEX when there is one (one interpreter start, no zip parsing), else find
@@ -136,7 +144,7 @@ else
   done
   where="on PATH"
 fi
-if [ -n "$python" ]; then exec "$python" -c "{LOADER}" "$0" "$@"; fi
+if [ -n "$python" ]; then exec "$python" -S -c "{LOADER}" "$0" "$@"; fi
 echo "pex-rs: error: no Python interpreter found $where to run $0 (tried: $names); install one or set PEX_PYTHON" >&2
 exit 127
 "#
@@ -196,6 +204,8 @@ pub(crate) struct Contents<'a> {
     pub(crate) shebang: &'a Shebang,
     pub(crate) wheels: &'a [Wheel],
     pub(crate) user_files: &'a [UserFile],
+    /// The `.pyc` files of the wheels and the user code (`docs/format.md`, "Bytecode").
+    pub(crate) bytecode: &'a [Compiled],
     pub(crate) pex_info: &'a PexInfo,
     /// Seconds since 1970 for every entry's modification time; clamped to what zip can store.
     pub(crate) source_date_epoch: Option<u64>,
@@ -204,13 +214,21 @@ pub(crate) struct Contents<'a> {
 enum Source {
     WheelMember { wheel: usize, member: usize },
     User(usize),
+    Bytecode { unit: usize, member: usize },
     Main,
 }
 
-/// Returns the text of `__main__.py` for a PEX with this manifest.
+/// Returns the text of `__main__.py` for a PEX with this manifest: [`boot_module`], then
+/// `boot(<PEX-INFO>)`.
 pub(crate) fn main_module(pex_info: &PexInfo) -> String {
     let literal = serde_json::to_string(&pex_info.to_json()).expect("a string always serialises");
-    format!("{BOOT}\nboot({literal})\n")
+    format!("{}boot({literal})\n", boot_module())
+}
+
+/// The boot code without the call that starts it: what a PEX's venv keeps as
+/// `__pex_rs_boot__.py`, and what the PEX carries bytecode of (`BOOT_BYTECODE`).
+pub(crate) fn boot_module() -> String {
+    format!("{BOOT}\n")
 }
 
 /// Writes the PEX to `output` and returns its size in bytes.
@@ -229,6 +247,18 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
         entries.push((file.name.clone(), Source::User(index)));
     }
     entries.push((MAIN_ENTRY.to_owned(), Source::Main));
+    // Bytecode goes in beside its sources, unless a wheel ships a file of the same name itself.
+    let mut bytecode: Vec<_> = contents.bytecode.iter().map(Compiled::reader).collect();
+    let taken: std::collections::HashSet<String> = entries.iter().map(|(name, _)| name.clone()).collect();
+    for (unit, (compiled, archive)) in contents.bytecode.iter().zip(&bytecode).enumerate() {
+        for member in 0..archive.len() {
+            let Some(Ok(name)) = archive.name_for_index(member) else { continue };
+            let name = format!("{}{name}", compiled.prefix);
+            if !taken.contains(&name) {
+                entries.push((name, Source::Bytecode { unit, member }));
+            }
+        }
+    }
     entries.sort_unstable_by(|left, right| left.0.as_bytes().cmp(right.0.as_bytes()));
 
     let mut file = OutputFile::create(output).map_err(output_error)?;
@@ -252,6 +282,10 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
             Source::WheelMember { wheel, member } => {
                 let index = contents.wheels[*wheel].members[*member].index;
                 let entry = archives[*wheel].by_index_raw(index).map_err(zip_error)?;
+                zip.raw_copy_file_rename(entry, name).map_err(zip_error)?;
+            }
+            Source::Bytecode { unit, member } => {
+                let entry = bytecode[*unit].by_index_raw(*member).map_err(zip_error)?;
                 zip.raw_copy_file_rename(entry, name).map_err(zip_error)?;
             }
             Source::User(index) => {

@@ -3,12 +3,13 @@
 //! ```text
 //! <cache root>/                  --cache-dir, else PEX_RS_CACHE_DIR, else the PEX_ROOT default
 //!   CACHEDIR.TAG                 marks the tree as a cache for backup tools
-//!   interpreters/v2/<key>.json   interpreter probes, keyed by path, size and mtime
+//!   interpreters/v3/<key>.json   interpreter probes, keyed by path, size and mtime
 //!   verified_wheels/v1/<sha256>  empty markers: a wheel with these exact bytes passed verification
 //!   simple/v1/<sha256(url)>      index pages with their validators (see `index`)
 //!   metadata/v1/<sha256>         METADATA files of wheels, by the wheel's digest
 //!   wheels/v1/<sha256>/<file>    downloaded wheels, by digest
 //!   wheel_urls/v1/<sha256(url)>  the digest of a wheel whose index gave none
+//!   bytecode/v1/<unit>.<format>.zip  the .pyc files of a wheel or of user code, per bytecode format
 //! ```
 //!
 //! Every entry is written to a temporary file in its bucket and renamed into place, so readers
@@ -50,17 +51,19 @@ pub(crate) enum Bucket {
     Metadata,
     Wheels,
     WheelUrls,
+    Bytecode,
 }
 
 impl Bucket {
     fn directory(self) -> &'static str {
         match self {
-            Self::Interpreters => "interpreters/v2",
+            Self::Interpreters => "interpreters/v3",
             Self::VerifiedWheels => "verified_wheels/v1",
             Self::Simple => "simple/v1",
             Self::Metadata => "metadata/v1",
             Self::Wheels => "wheels/v1",
             Self::WheelUrls => "wheel_urls/v1",
+            Self::Bytecode => "bytecode/v1",
         }
     }
 }
@@ -109,8 +112,15 @@ impl Cache {
 }
 
 /// The build cache's buckets, for `pex-rs cache info|clear|prune`.
-const BUCKETS: [Bucket; 6] =
-    [Bucket::Interpreters, Bucket::VerifiedWheels, Bucket::Simple, Bucket::Metadata, Bucket::Wheels, Bucket::WheelUrls];
+const BUCKETS: [Bucket; 7] = [
+    Bucket::Interpreters,
+    Bucket::VerifiedWheels,
+    Bucket::Simple,
+    Bucket::Metadata,
+    Bucket::Wheels,
+    Bucket::WheelUrls,
+    Bucket::Bytecode,
+];
 
 /// The size of one bucket.
 #[derive(Clone, Debug)]

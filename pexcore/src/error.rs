@@ -16,6 +16,8 @@ pub enum Error {
     #[error(transparent)]
     Interpreter(#[from] crate::interpreter::Error),
     #[error(transparent)]
+    Bytecode(#[from] crate::bytecode::Error),
+    #[error(transparent)]
     Cache(#[from] crate::cache::Error),
     #[error(transparent)]
     Environment(#[from] crate::env::Error),
@@ -135,7 +137,7 @@ impl Error {
             | Self::BootInstall { .. }
             | Self::Cache(_)
             | Self::SourceDirectory { .. } => ErrorKind::Io,
-            Self::Interpreter(_) => ErrorKind::Interpreter,
+            Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
             _ => ErrorKind::InvalidInput,
         }
     }

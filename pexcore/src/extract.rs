@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
-use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{BOOT_BYTECODE, DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 
 /// Why a PEX could not be installed into a PEX_ROOT.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +137,8 @@ fn plan<R: Read + io::Seek>(
         };
         let name = name.as_ref();
         let unsafe_member = || Error::UnsafeMember { pex: pex.to_owned(), member: name.to_owned() };
-        if name.ends_with('/') || name == MAIN_ENTRY || name == PEX_INFO_ENTRY {
+        // The boot code and its bytecode belong to the runtime, not to an entry.
+        if name.ends_with('/') || name == MAIN_ENTRY || name == PEX_INFO_ENTRY || name.starts_with(BOOT_BYTECODE) {
             continue;
         }
         let relative = enclosed(name).ok_or_else(unsafe_member)?;

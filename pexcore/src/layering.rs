@@ -18,6 +18,7 @@ const ORDER: &[&str] = &[
     "target",
     "index",
     "resolve",
+    "bytecode",
     "build",
     "extract",
     "prune",

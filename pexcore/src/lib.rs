@@ -12,13 +12,16 @@
 //! | `progress` | the `Reporter` that long operations report through |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
 //! | `requirements_file` | pip's requirements and constraints files, and requirement arguments |
-//! | `tags` | PEP 425 compatibility tags of a target, best first |
 //! | `tags` | PEP 425 compatibility tags: what a target supports, best first, and wheel ranking |
 //! | `dist` | wheel file names and core metadata (METADATA) |
 //! | `pexinfo` | the PEX-INFO manifest, and reading it out of a PEX file |
 //! | `cache` | the build cache: versioned buckets, written by rename; info, clear, prune |
 //! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
 //! | `interpreter` | probe a Python for its marker environment and tag inputs (probe cached) |
+//! | `target` | what a build resolves for: an interpreter, a platform, a complete platform |
+//! | `index` | package indexes: the Simple API over HTTP, find-links, the page and METADATA caches |
+//! | `resolve` | choose one version of each project for a target (`PubGrub`) |
+//! | `bytecode` | compile the `.pyc` files a PEX carries, with each target interpreter (cached) |
 //! | `build` | write the PEX file deterministically |
 //! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
 //! | `prune` | remove from `PEX_ROOT` what has not been used for a while |
@@ -42,6 +45,7 @@ mod interpreter;
 mod target;
 mod index;
 mod resolve;
+mod bytecode;
 mod build;
 mod extract;
 mod prune;

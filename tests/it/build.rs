@@ -197,6 +197,6 @@ fn requirements_must_be_among_the_wheels() {
         "app.pex",
     ]);
     // The interpreter probe is cached for the next build.
-    let probes = fs_err::read_dir(context.cache_dir.join("interpreters/v2")).unwrap().count();
+    let probes = fs_err::read_dir(context.cache_dir.join("interpreters/v3")).unwrap().count();
     assert_eq!(probes, 1);
 }

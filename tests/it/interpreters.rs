@@ -439,7 +439,7 @@ fn the_re_exec_uses_the_sh_header_s_loader() {
     let output = Command::new(&python3().path).args(["-I", "-c", script]).current_dir(&context.dir).output().unwrap();
     let loader = stdout_of(&output);
     let header = String::from_utf8_lossy(&fs_err::read(&pex).unwrap()[..4096]).into_owned();
-    let exec = format!("exec \"$python\" -c \"{}\" \"$0\" \"$@\"", loader.trim_end());
+    let exec = format!("exec \"$python\" -S -c \"{}\" \"$0\" \"$@\"", loader.trim_end());
     assert!(header.contains(&exec), "{exec}\nnot in the header:\n{header}");
 }
 

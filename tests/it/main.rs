@@ -6,6 +6,8 @@
 
 /// Refusing bad input: one clear error, a non-zero exit, no partial output.
 mod bad_input;
+/// The bytecode a PEX carries: compiled per target interpreter, cached, used by a first start.
+mod bytecode;
 /// Building: wheel layout in the PEX, sources, entry points, reproducibility, `info`.
 mod build;
 /// A loopback package index: PEP 503/691 pages, metadata files, ranges, failures, a request log.

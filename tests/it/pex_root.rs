@@ -369,3 +369,33 @@ fn two_pex_files_sharing_a_wheel_store_it_once() {
     let (code, _) = bucket(&context.pex_root, "user_code");
     assert_eq!(code.len(), 2);
 }
+
+#[test]
+fn a_damaged_archive_installs_nothing() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    // Flip a byte inside the compressed data of one module: the first start must notice (the
+    // CRC-32 of the archive, or zlib) rather than install what it reads.
+    let offset = {
+        let mut archive = zip::ZipArchive::new(fs_err::File::open(&pex).unwrap()).unwrap();
+        let member = archive.by_name(".deps/bulky-1.0-py3-none-any.whl/bulky/part_0700.py").unwrap();
+        usize::try_from(member.data_start().unwrap()).unwrap()
+    };
+    let mut bytes = fs_err::read(&pex).unwrap();
+    bytes[offset + 2] ^= 0x55;
+    fs_err::write(&pex, bytes).unwrap();
+    let output = context.run_pex(python3(), &pex, &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is corrupt") && stderr.contains("rebuild or download it again"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let (finished, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(
+        !finished.iter().any(|digest| fs_err::read_dir(context.pex_root.join("installed_wheels/v1").join(digest))
+            .unwrap()
+            .any(|entry| entry.unwrap().file_name().to_string_lossy().starts_with("bulky"))),
+        "{finished:?}"
+    );
+    let (_, leftovers) = bucket(&context.pex_root, "installed_wheels");
+    assert!(leftovers.iter().all(|name| name.ends_with(".lck")), "{leftovers:?}");
+}

@@ -18,6 +18,8 @@
 import os
 import sys
 
+# The PEX's bytecode of this file for one interpreter (by its cache tag): the runtime's, not user code.
+_BOOT_BYTECODE = "__pycache__/__pex_rs_boot__.%s.pyc"
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 _INSTALL_ONLY = "__PEX_RS_INSTALL_ONLY"
 _STANDALONE = "__PEX_RS_VENV"  # `pex-rs venv`: make a standalone venv there (and _SCOPE)
@@ -68,13 +70,18 @@ def _load_json(text):
         raise _Error("PEX-INFO is not valid JSON (%s); rebuild the PEX" % e)
 
 
+_UNSAFE_CHARACTERS = frozenset([chr(c) for c in range(32)] + ["\x7f", "\\"])
+
+
 def _bad_name(name):
-    """Why an archive member name would escape or confuse its target directory, or None."""
+    """Why an archive member name would escape or confuse its target directory, or None. Every
+    member of a first start passes here: the checks run in C (set and substring operations)."""
     if not name or name.startswith("/"):
         return "absolute or empty"
-    if any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in name):
+    if not _UNSAFE_CHARACTERS.isdisjoint(name):
         return "backslash or control character"
-    if any(part in ("", ".", "..") for part in name.split("/")):
+    slashed = "/%s/" % name
+    if "//" in slashed or "/./" in slashed or "/../" in slashed:
         return "empty, '.' or '..' component"
     return None
 
@@ -151,35 +158,105 @@ def _interpreter_key():
 # Installs ---------------------------------------------------------------------------------------
 
 
-def _extract(zf, members, dest):
-    import shutil
+# Members bigger than this are streamed through zipfile rather than read whole into memory.
+_WHOLE_MEMBER = 8 << 20
+# Files of one entry extracted by one thread at a time: big wheels (botocore's 2,000 files) are
+# shared out between threads, small ones stay in one piece.
+_CHUNK = 128
 
-    # Python 3.8's ZipFile.open asks the shared file for its position without the archive's lock,
-    # which corrupts the buffered file's idea of it while other threads read: open under the lock.
-    serial = getattr(zf, "_lock", None) if sys.version_info < (3, 9) else None
-    made = set()
+
+def _extract(zf, members, dest, pool=None):
+    """Write the members into dest, in parallel on pool's threads (_Workers) when there are many."""
+    files, dirs = [], set()
     for name, rel, info in members:
         is_dir = name.endswith("/")  # pex-rs writes no directory entries; other zips may
-        if is_dir and not rel.strip("/"):
+        rel = rel.rstrip("/") if is_dir else rel
+        if is_dir and not rel:
             continue
-        why = _bad_name(rel.rstrip("/") if is_dir else rel)
+        why = _bad_name(rel)
         if why:
             raise _Error("unsafe member name %r in the archive (%s); refusing to install it" % (name, why))
+        parent = rel if is_dir else os.path.dirname(rel)
+        while parent and parent not in dirs:
+            dirs.add(parent)
+            parent = os.path.dirname(parent)
+        if not is_dir:
+            files.append((name, rel, info))
+    os.makedirs(dest, exist_ok=True)
+    for d in sorted(dirs):  # a parent sorts before its children
+        try:
+            os.mkdir(os.path.join(dest, d))
+        except FileExistsError:
+            pass
+    chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    waits = [pool.submit(_write_members, zf, chunk, dest) for chunk in chunks[1:]] if pool else []
+    errors = []
+    try:
+        for chunk in chunks[:1] if pool else chunks:
+            _write_members(zf, chunk, dest)
+    except BaseException as e:
+        errors.append(e)
+    for wait in waits:  # every chunk ends before the caller may delete dest
+        try:
+            wait()
+        except BaseException as e:
+            errors.append(e)
+    if errors:
+        raise errors[0]
+
+
+def _write_members(zf, members, dest):
+    """Write each member (name, path under dest, ZipInfo) as a file. A first start spends most of
+    its time here: a member is read with one pread and inflated with one zlib call (both let
+    other threads run) rather than through zipfile's file objects, which cost several times more
+    per member in Python; the archive's CRC-32 is checked all the same."""
+    import shutil
+    import struct
+    import zipfile
+    import zlib
+
+    fd = zf.fp.fileno()
+    for name, rel, info in members:
         target = os.path.join(dest, rel)
-        if is_dir:
-            os.makedirs(target, exist_ok=True)
-            continue
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        if serial is not None:
-            with serial:
-                src = zf.open(info)
+        size = info.compress_size
+        if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 1 \
+                and size <= _WHOLE_MEMBER:
+            raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+            # The local header (30 bytes, the name, an extra field) precedes the data; one read
+            # takes all of it when the extra field is as short as usual.
+            head = 30 + len(raw_name)
+            buf = os.pread(fd, head + 256 + size, info.header_offset)
+            if len(buf) < 30 or buf[:4] != b"PK\x03\x04" or buf[30:head] != raw_name:
+                raise zipfile.BadZipFile("bad local header for %s" % name)
+            start = head + struct.unpack("<H", buf[28:30])[0]
+            data = buf[start:start + size]
+            if len(data) < size:
+                data = os.pread(fd, size, info.header_offset + start)
+            if len(data) != size:
+                raise zipfile.BadZipFile("truncated member %s" % name)
+            if info.compress_type == zipfile.ZIP_DEFLATED:
+                data = zlib.decompress(data, -15, max(info.file_size, 1))
+            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                raise zipfile.BadZipFile("bad CRC-32 for %s" % name)
+            out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(out, view):]
+            finally:
+                os.close(out)
         else:
-            src = zf.open(info)
-        with src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+            # Python 3.8's ZipFile.open asks the shared file for its position without the
+            # archive's lock, which corrupts the buffered file's idea of it while other threads
+            # read: open under the lock there.
+            serial = getattr(zf, "_lock", None) if sys.version_info < (3, 9) else None
+            if serial is not None:
+                with serial:
+                    src = zf.open(info)
+            else:
+                src = zf.open(info)
+            with src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
         # Wheel members keep the wheel's own modes (they are copied raw into the PEX); scripts
         # are made executable here, as installers do.
         if (info.external_attr >> 16) & 0o111 or rel.startswith(".prefix/bin/"):
@@ -226,6 +303,78 @@ def _publish(vdir, name, is_done, fill):
         os.close(fd)
 
 
+class _Workers:
+    """Threads that run submitted calls, for the files of big entries. (concurrent.futures
+    imports logging, which costs a first start about 10 ms.)"""
+
+    def __init__(self, count):
+        import queue
+        import threading
+
+        self._jobs = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self):
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job()
+
+    def submit(self, fn, *args):
+        """Runs fn(*args) on a worker; returns a function that waits for its result."""
+        import threading
+
+        done, outcome = threading.Event(), []
+
+        def job():
+            try:
+                outcome.append((True, fn(*args)))
+            except BaseException as e:
+                outcome.append((False, e))
+            done.set()
+
+        self._jobs.put(job)
+
+        def result():
+            done.wait()
+            ok, value = outcome[0]
+            if not ok:
+                raise value
+            return value
+
+        return result
+
+    def stop(self):
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
+def _each_in_a_thread(fn, items):
+    """[fn(item) for item in items], each call in its own thread; raises the first error."""
+    import threading
+
+    results = [None] * len(items)
+    errors = []
+
+    def run(index, item):
+        try:
+            results[index] = fn(item)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
 def _install_all(zf, pex, root, entries):
     import time
     import zipfile
@@ -236,24 +385,25 @@ def _install_all(zf, pex, root, entries):
         os.makedirs(os.path.join(root, bucket, "v1"), exist_ok=True)
     groups = _member_groups(zf)
 
+    # Each entry has a thread (it may wait for another process's lock) and hands its files to the
+    # shared workers, which never wait for anything.
+    workers = _Workers(os.cpu_count() or 1)
+
     def job(entry):
         try:
             return _publish(
                 os.path.join(root, entry.bucket, "v1"),
                 entry.digest,
                 lambda: entry.locate(root),
-                lambda tmp: _extract(zf, groups.get(entry.sub or None, []), os.path.join(tmp, entry.sub)),
+                lambda tmp: _extract(zf, groups.get(entry.sub or None, []), os.path.join(tmp, entry.sub), workers),
             )
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
             raise _Error("%s is corrupt: %s; rebuild or download it again" % (pex, e))
 
-    if len(entries) == 1:
-        done = [job(entries[0])]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(len(entries), os.cpu_count() or 1)) as pool:
-            done = list(pool.map(job, entries))
+    try:
+        done = [job(entries[0])] if len(entries) == 1 else _each_in_a_thread(job, entries)
+    finally:
+        workers.stop()
     for entry, did in zip(entries, done):
         _log("%s %s" % ("installed" if did else "found (installed concurrently)", entry.path))
     _log("installed %d entries in %.0f ms" % (sum(done), (time.time() - start) * 1000))
@@ -271,7 +421,9 @@ def _link_tree(dest, final, sources, skip, copies=False):
     directories in priority order: a name that one source has (or that is not a directory in the
     first source having it) becomes a relative symlink to the first source's entry; a directory
     several sources have becomes a real directory merged the same way. Names dest already holds
-    stay; a real directory there is merged into."""
+    stay; a real directory there is merged into. A `__pycache__` directory is always a real one
+    (merged, or left out of copies): Python writes the bytecode of every module of dest's
+    directory there, and it must not land in an installed wheel whose modules it is not."""
     names = {}
     for src in sources:
         for name in os.listdir(src):
@@ -279,15 +431,20 @@ def _link_tree(dest, final, sources, skip, copies=False):
                 names.setdefault(name, []).append(os.path.join(src, name))
     for name in sorted(names):
         paths, target = names[name], os.path.join(dest, name)
+        if name == "__pycache__":
+            if copies:
+                continue
+            if not os.path.lexists(target):
+                os.mkdir(target)
         if os.path.lexists(target):
             if os.path.isdir(target) and not os.path.islink(target):
                 dirs = [p for p in paths if os.path.isdir(p)]
-                _link_tree(target, os.path.join(final, name), dirs, ("__pycache__",), copies)
+                _link_tree(target, os.path.join(final, name), dirs, (), copies)
             continue
         dirs = [p for p in paths if os.path.isdir(p)] if len(paths) > 1 and os.path.isdir(paths[0]) else []
         if len(dirs) > 1:
             os.mkdir(target)
-            _link_tree(target, os.path.join(final, name), dirs, ("__pycache__",), copies)
+            _link_tree(target, os.path.join(final, name), dirs, (), copies)
         elif not copies:
             os.symlink(os.path.relpath(paths[0], final), target)
         elif os.path.isdir(paths[0]):
@@ -357,7 +514,7 @@ def _write_runner(venv, python, standalone):
     )
 
 
-def _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash, standalone=False):
+def _make_venv(tmp, final, exe, wheel_dirs, boot, info_text, pex_hash, standalone=False):
     """Lay a virtual environment out in tmp; absolute paths written into it name `final`. A
     standalone one (`pex-rs venv`) holds copies of the wheels instead of links into PEX_ROOT."""
     xy = "python%d.%d" % sys.version_info[:2]
@@ -401,25 +558,33 @@ def _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash, st
             os.chmod(os.path.join(bindir, name), 0o755)
             own.add(name)
 
-    # The runtime itself, compiled now so that no run has to write its .pyc.
-    import py_compile
-
+    # The runtime itself, with its bytecode (the PEX's, else compiled now) so that no run has to
+    # write a .pyc.
+    boot_source, boot_bytecode = boot
     boot_py = os.path.join(site_packages, "__pex_rs_boot__.py")
+    boot_pyc = os.path.join(site_packages, "__pycache__", "__pex_rs_boot__.%s.pyc" % sys.implementation.cache_tag)
     _write(boot_py, boot_source)
-    py_compile.compile(
-        boot_py,
-        cfile=os.path.join(site_packages, "__pycache__", "__pex_rs_boot__.%s.pyc" % sys.implementation.cache_tag),
-        dfile=os.path.join(_site_packages(final), "__pex_rs_boot__.py"),
-        doraise=True,
-        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
-    )
+    if boot_bytecode is not None:
+        os.mkdir(os.path.dirname(boot_pyc))
+        with open(boot_pyc, "wb") as f:
+            f.write(boot_bytecode)
+    else:
+        import py_compile
+
+        py_compile.compile(
+            boot_py,
+            cfile=boot_pyc,
+            dfile=os.path.join(_site_packages(final), "__pex_rs_boot__.py"),
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
+        )
     _write(os.path.join(tmp, "PEX-INFO"), info_text)
     _write(os.path.join(tmp, ".last-access"), "")
     _write_runner(tmp, python, standalone)
     # The wheels' contents, merged: site-packages gets every wheel's top level (but .prefix) and
     # the venv itself gets every .prefix (but bin/, copied above), as an installer would lay them
     # out; files of the venv's own stay.
-    _link_tree(site_packages, _site_packages(final), wheel_dirs, (".prefix", "__pycache__"), standalone)
+    _link_tree(site_packages, _site_packages(final), wheel_dirs, (".prefix",), standalone)
     prefixes = [p for p in (os.path.join(d, ".prefix") for d in wheel_dirs) if os.path.isdir(p)]
     _link_tree(tmp, final, prefixes, ("bin",), standalone)
 
@@ -446,7 +611,7 @@ def _point_sh(vdir, key):
             os.unlink(link)
 
 
-def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_text, points_sh):
+def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, points_sh):
     """Install what root lacks, then the venv of this PEX for this interpreter; its path."""
     missing = [e for e in entries if not e.locate(root)]
     if missing:
@@ -459,7 +624,7 @@ def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot_source, info_t
         vdir,
         key,
         lambda: os.path.isfile(os.path.join(final, "pex")),
-        lambda tmp: _make_venv(tmp, final, exe, wheel_dirs, boot_source, info_text, pex_hash),
+        lambda tmp: _make_venv(tmp, final, exe, wheel_dirs, boot, info_text, pex_hash),
     )
     _log("%s %s" % ("created venv" if made else "found venv (created concurrently)", final))
     if points_sh:
@@ -520,7 +685,7 @@ def _member_groups(zf):
         if name.startswith(".deps/"):
             whl, _, rest = name[6:].partition("/")
             groups.setdefault(whl, []).append((name, rest, info))
-        elif name not in ("__main__.py", "PEX-INFO"):
+        elif name not in ("__main__.py", "PEX-INFO") and not name.startswith(_BOOT_BYTECODE.partition("%")[0]):
             groups.setdefault(None, []).append((name, name, info))
     return groups
 
@@ -576,8 +741,11 @@ def _verify(zf, root, entries, venv, report):
             continue
         vdir = os.path.join(root, e.bucket, "v1")
         inode = os.stat(os.path.join(vdir, e.digest)).st_ino
+        # Bytecode the PEX carries may be missing: the entry was installed by a PEX built for
+        # other interpreters, and works as well (Python compiles what it imports).
         bad = [rel for name, rel, info in groups.get(e.sub or None, [])
-               if not name.endswith("/") and _differs(zf, info, os.path.join(e.path, rel))]
+               if not name.endswith("/") and _differs(zf, info, os.path.join(e.path, rel))
+               and not (rel.endswith(".pyc") and not os.path.lexists(os.path.join(e.path, rel)))]
         if not bad:
             report(e.path, None)
             continue
@@ -1020,9 +1188,12 @@ else:
 # pexcore/src/build.rs, which must stay the same text), so that archives zipimport cannot read
 # (ZIP64 before Python 3.13) boot there too.
 _LOADER = (
-    "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;"
+    "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile,marshal,importlib.util as u;"
     "m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';"
-    "z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;exec(compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__)"
+    "z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;n='__pycache__/__pex_rs_boot__.%s.pyc'%sys.implementation.cache_tag;"
+    "b=z.read(n) if n in z.NameToInfo else b'';c=b[:4]==u.MAGIC_NUMBER;"
+    "exec(marshal.loads(b[16:]) if c else compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__);"
+    "c and m.boot(z.read('PEX-INFO').decode())"
 )
 
 # Set on a re-exec to "1" or "0" (whether that start may point `sh`, decided by the start that
@@ -1212,7 +1383,7 @@ def _run_elsewhere(pex, fit, sh, points_sh):
         raise _Error("no interpreter found that can run %s: %s; install one, or name it with PEX_PYTHON or "
                      "PEX_PYTHON_PATH" % (pex, "; ".join(fit.tried)))
     os.environ[_REEXEC] = ("1" if points_sh else "0") + os.path.realpath(sys.executable)
-    _exec([python] + _python_options(version) + ["-c", _LOADER, pex])
+    _exec([python] + _python_options(version) + ["-S", "-c", _LOADER, pex])
 
 
 def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
@@ -1249,7 +1420,9 @@ def _choose(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
 
 
 def _boot_source(zf, pex):
-    """This file's text, as the PEX carries it: __main__.py without its last `boot(...)` line."""
+    """This file as the venv keeps it: (its text, the PEX's .pyc of it for this interpreter or
+    None). The text is __main__.py without its last `boot(...)` line."""
+    import importlib.util
     import zipfile
 
     try:
@@ -1259,7 +1432,13 @@ def _boot_source(zf, pex):
     head, _, last = text.rstrip("\n").rpartition("\n")
     if not last.startswith("boot("):
         raise _Error("%s has no boot(...) line at the end of __main__.py; rebuild it" % pex)
-    return head + "\n"
+    try:
+        bytecode = zf.read(_BOOT_BYTECODE % sys.implementation.cache_tag)
+    except (KeyError, zipfile.BadZipFile):
+        bytecode = None
+    if bytecode is not None and bytecode[:4] != importlib.util.MAGIC_NUMBER:
+        bytecode = None  # another build of this version (a pre-release) reads other bytecode
+    return head + "\n", bytecode
 
 
 def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh):
@@ -1406,9 +1585,9 @@ def _standalone_venv(pex, dest, scope, venv, info):
         os.mkdir(tmp)
         try:
             with zipfile.ZipFile(pex) as zf:
-                boot_source = _boot_source(zf, pex)
+                boot = _boot_source(zf, pex)
             exe, _ = _interpreter_key()
-            _make_venv(tmp, dest, exe, wheel_dirs, boot_source, own_text, info["pex_hash"], standalone=True)
+            _make_venv(tmp, dest, exe, wheel_dirs, boot, own_text, info["pex_hash"], standalone=True)
             if scope == "deps":  # the runner comes with the sources
                 os.unlink(os.path.join(tmp, "pex"))
             if os.path.isdir(dest):

@@ -54,6 +54,15 @@ pub struct Interpreter {
     tags: Tags,
     pip_index_url: Option<String>,
     executable: Utf8PathBuf,
+    bytecode: Option<BytecodeFormat>,
+}
+
+/// The bytecode an interpreter reads: the tag in its `.pyc` file names (`cpython-311`) and the
+/// magic number they start with, in hex. Interpreters that cache no bytecode have none.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct BytecodeFormat {
+    pub(crate) cache_tag: String,
+    pub(crate) magic: String,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -64,6 +73,7 @@ struct ProbeResult {
     /// The default index of the interpreter's own pip, if it has pip.
     pip_index_url: Option<String>,
     executable: Utf8PathBuf,
+    bytecode: Option<BytecodeFormat>,
 }
 
 impl Interpreter {
@@ -118,6 +128,7 @@ impl Interpreter {
             tags: Tags::new(&result.tags),
             pip_index_url: result.pip_index_url,
             executable: result.executable,
+            bytecode: result.bytecode,
         }
     }
 
@@ -138,6 +149,16 @@ impl Interpreter {
     /// The index the interpreter's pip uses by default (the last choice of `index::config`).
     pub(crate) fn pip_index_url(&self) -> Option<&str> {
         self.pip_index_url.as_deref()
+    }
+
+    /// The real executable behind the path it was found at (a pyenv shim runs another program).
+    pub(crate) fn executable(&self) -> &Utf8Path {
+        &self.executable
+    }
+
+    /// The bytecode the interpreter reads, if it caches any.
+    pub(crate) fn bytecode(&self) -> Option<&BytecodeFormat> {
+        self.bytecode.as_ref()
     }
 
     /// The wheel tags the interpreter supports, best first, as `packaging.tags.sys_tags()` lists

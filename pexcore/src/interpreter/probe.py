@@ -265,6 +265,13 @@ def pip_index_url():
         return None
 
 
+def bytecode():
+    import importlib.util
+
+    tag = sys.implementation.cache_tag
+    return {"cache_tag": tag, "magic": importlib.util.MAGIC_NUMBER.hex()} if tag else None
+
+
 implementation = sys.implementation
 print(
     json.dumps(
@@ -286,6 +293,8 @@ print(
             "pip_index_url": pip_index_url(),
             # The real executable behind a name or a wrapper (a pyenv shim).
             "executable": sys.executable,
+            # What the bytecode this interpreter reads is called and starts with (`bytecode`).
+            "bytecode": bytecode(),
         },
         sort_keys=True,
     )

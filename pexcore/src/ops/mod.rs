@@ -20,7 +20,7 @@ use crate::extract::ExtractReport;
 use crate::fs::enclosed;
 use crate::hash::{Hasher, Sha256Digest};
 use crate::interpreter::{Interpreter, InterpreterConstraint};
-use crate::pexinfo::{DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{BOOT_MODULE, DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 use crate::requirement::{ExtraName, PackageName, is_satisfied_by};
 use crate::target::Target;
 use crate::wheel::Wheel;
@@ -38,6 +38,7 @@ pub struct BuildOptions {
     source_date_epoch: Option<u64>,
     inherit_path: InheritPath,
     keep_pex_env: bool,
+    no_compile: bool,
     resolve: ResolveOptions,
     reporter: Reporter,
 }
@@ -168,6 +169,14 @@ impl BuildOptions {
         self
     }
 
+    /// Whether the PEX carries the bytecode of its modules for each target interpreter, so that
+    /// a first start does not compile them. Defaults to `true`.
+    #[must_use]
+    pub fn with_compile(mut self, compile: bool) -> Self {
+        self.no_compile = !compile;
+        self
+    }
+
     /// The build cache: the chosen one, else the environment's (resolution needs one).
     fn build_cache(&self) -> Result<Cache, Error> {
         match &self.cache {
@@ -249,15 +258,72 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     let shebang = options.shebang.clone().unwrap_or_else(|| {
         if options.targets.is_named() { targets::default_shebang(&targets) } else { targets::default_shebang(&[]) }
     });
+    let bytecode = if options.no_compile {
+        Vec::new()
+    } else {
+        compile_bytecode(options, &targets, &wheels, &user_files, &pex_info)?
+    };
     let contents = Contents {
         shebang: &shebang,
         wheels: &wheels,
         user_files: &user_files,
+        bytecode: &bytecode,
         pex_info: &pex_info,
         source_date_epoch: options.source_date_epoch,
     };
     let size = build::write(output, &contents)?;
     Ok(BuildReport { pex_info, size })
+}
+
+/// The bytecode of the wheels, the user code and the boot code for each target that is an
+/// interpreter here (platforms have none to compile with).
+fn compile_bytecode(
+    options: &BuildOptions,
+    targets: &[Target],
+    wheels: &[Wheel],
+    user_files: &[UserFile],
+    pex_info: &PexInfo,
+) -> Result<Vec<crate::bytecode::Compiled>, Error> {
+    use crate::bytecode::{Unit, is_module_source, wheel_sources};
+
+    let interpreters: Vec<&Interpreter> = targets.iter().filter_map(Target::interpreter).collect();
+    if interpreters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut units: Vec<Unit<'_>> = wheels
+        .iter()
+        .map(|wheel| Unit {
+            name: wheel.filename.to_string(),
+            digest: wheel.sha256.to_string(),
+            prefix: format!("{DEPS_DIR}/{}/", wheel.filename),
+            sources: Box::new(move || {
+                let members = wheel.members.iter().map(|member| (member.index, &member.installed_path));
+                wheel_sources(wheel.filename.as_str(), &mut wheel.archive(), members)
+            }),
+        })
+        .collect();
+    let boot = build::boot_module();
+    units.push(Unit {
+        name: "the boot code".to_owned(),
+        digest: Sha256Digest::of(boot.as_bytes()).to_string(),
+        prefix: String::new(),
+        sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.clone().into_bytes())])),
+    });
+    if user_files.iter().any(|file| is_module_source(&file.name)) {
+        units.push(Unit {
+            name: "the user code".to_owned(),
+            digest: pex_info.code_hash.clone().unwrap_or_default(),
+            prefix: String::new(),
+            sources: Box::new(move || {
+                Ok(user_files
+                    .iter()
+                    .filter(|file| is_module_source(&file.name))
+                    .map(|file| (file.name.clone(), file.bytes.clone()))
+                    .collect())
+            }),
+        });
+    }
+    Ok(crate::bytecode::compile(&units, &interpreters, options.cache.as_ref())?)
 }
 
 /// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
@@ -418,7 +484,7 @@ fn run_boot(
     let mut command = std::process::Command::new(interpreter.path());
     // Through the loader, as the sh header does: `zipimport` cannot read large (ZIP64) PEX files
     // before Python 3.13.
-    command.args(["-c", build::LOADER]).arg(pex);
+    command.args(["-S", "-c", build::LOADER]).arg(pex);
     run_python(&mut command, variables, pex, interpreter, options)
 }
 
@@ -456,17 +522,6 @@ fn run_python(
     })
 }
 
-/// Compiles the bytecode under `directories` with `interpreter`, as pip does on install.
-fn compile(pex: &Utf8Path, interpreter: &Interpreter, options: &InstallOptions, directories: &[Utf8PathBuf]) {
-    let mut command = std::process::Command::new(interpreter.path());
-    command.args(["-m", "compileall", "-q", "-j", "0"]).args(directories);
-    if let Err(error) = run_python(&mut command, &[], pex, interpreter, options) {
-        // compileall fails on any file it cannot compile (Python 2 syntax in a wheel's tests,
-        // say); Python compiles what it imports anyway, so this is not fatal.
-        tracing::warn!("some files were not compiled: {error}");
-    }
-}
-
 /// Installs the PEX at `pex` into a PEX_ROOT ahead of time: its wheels and user code from Rust,
 /// in parallel; its virtual environment through its own boot code (run once with the target
 /// interpreter in install-only mode); then the bytecode of all of it, so that a read-only root
@@ -483,7 +538,7 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
         let venvs = options.pex_root.join("venvs/v1").join(pex_info.pex_hash.as_deref().unwrap_or_default());
         let mut directories = report.entries.clone();
         directories.push(venvs);
-        compile(pex, &interpreter, options, &directories);
+        crate::bytecode::compile_tree(&interpreter, &directories)?;
     }
     Ok(report)
 }
@@ -522,7 +577,7 @@ pub fn venv_pex(
         &[("__PEX_RS_VENV", destination.as_str()), ("__PEX_RS_VENV_SCOPE", scope_name)],
     )?;
     if options.compile {
-        compile(pex, &interpreter, options, &[destination.join("lib")]);
+        crate::bytecode::compile_tree(&interpreter, &[destination.join("lib")])?;
     }
     Ok(())
 }
@@ -655,7 +710,11 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> 
                 let relative = path.strip_prefix(directory).expect("walked from the directory").as_str().to_owned();
                 let name =
                     enclosed(&relative).ok_or_else(|| Error::SourceName { path: path.to_string() })?.into_string();
-                if name == MAIN_ENTRY || name == PEX_INFO_ENTRY || name.starts_with(&format!("{DEPS_DIR}/")) {
+                if name == MAIN_ENTRY
+                    || name == PEX_INFO_ENTRY
+                    || name == BOOT_MODULE
+                    || name.starts_with(&format!("{DEPS_DIR}/"))
+                {
                     return Err(Error::ReservedName { name });
                 }
                 let bytes =

@@ -1,0 +1,157 @@
+//! The bytecode a PEX carries for its target interpreters (docs/format.md, "Bytecode").
+
+use std::io::Read;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::support::{Python, TestContext, WheelBuilder, pythons, stdout_of, write_file};
+
+/// The `.pyc` members of a PEX, by name, with their bytes.
+fn bytecode_members(pex: &Utf8Path) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(pex).unwrap()).unwrap();
+    let mut members = Vec::new();
+    for index in 0..archive.len() {
+        let mut member = archive.by_index(index).unwrap();
+        let name = member.name().unwrap().into_owned();
+        if name.ends_with(".pyc") {
+            let mut bytes = Vec::new();
+            member.read_to_end(&mut bytes).unwrap();
+            members.push((name, bytes));
+        }
+    }
+    members
+}
+
+/// The interpreter's `sys.implementation.cache_tag` (`cpython-311`).
+fn cache_tag(python: &Python) -> String {
+    let output = std::process::Command::new(&python.path)
+        .args(["-c", "import sys; print(sys.implementation.cache_tag)"])
+        .output()
+        .unwrap();
+    stdout_of(&output).trim().to_owned()
+}
+
+/// Two wheels sharing the namespace package `ns` (PEP 420), one with a top-level module, and
+/// user code: every kind of place a module can be.
+fn build_project(context: &TestContext, extra: &[&str]) -> Utf8PathBuf {
+    let first = WheelBuilder::new("first", "1.0")
+        .file("ns/first/__init__.py", "VALUE = 'first'\n")
+        .file("top.py", "VALUE = 'top'\n")
+        .file("broken_py2.py", "print 'python 2'\n")
+        .build(&context.dir);
+    let second = WheelBuilder::new("second", "1.0").file("ns/second.py", "VALUE = 'second'\n").build(&context.dir);
+    write_file(
+        &context.dir,
+        "src/app.py",
+        "import ns.first, ns.second, top\nprint(ns.first.VALUE, ns.second.VALUE, top.VALUE)\n",
+    );
+    let mut args = vec![first.as_str(), second.as_str(), "-D", "src", "-e", "app", "-o", "app.pex"];
+    args.extend_from_slice(extra);
+    context.build(&args);
+    context.dir.join("app.pex")
+}
+
+#[test]
+fn a_first_start_imports_the_bytecode_the_pex_carries() {
+    let context = TestContext::new();
+    let pythons = pythons();
+    let mut args = Vec::new();
+    for python in pythons {
+        args.extend(["--python", python.path.to_str().unwrap()]);
+    }
+    let pex = build_project(&context, &args);
+    let members = bytecode_members(&pex);
+    for python in pythons {
+        let tag = cache_tag(python);
+        for expected in [
+            format!(".deps/first-1.0-py3-none-any.whl/ns/first/__pycache__/__init__.{tag}.pyc"),
+            format!(".deps/first-1.0-py3-none-any.whl/__pycache__/top.{tag}.pyc"),
+            format!(".deps/second-1.0-py3-none-any.whl/ns/__pycache__/second.{tag}.pyc"),
+            format!("__pycache__/app.{tag}.pyc"),
+            format!("__pycache__/__pex_rs_boot__.{tag}.pyc"),
+        ] {
+            assert!(members.iter().any(|(name, _)| *name == expected), "no `{expected}` in {members:#?}");
+        }
+    }
+    // A file that does not compile is left to Python, as pip's compileall leaves it.
+    assert!(!members.iter().any(|(name, _)| name.contains("broken_py2")), "{members:#?}");
+    for (name, bytes) in &members {
+        // PEP 552: hash-based (bit 0), not checked against the source (bit 1 clear).
+        assert_eq!(bytes[4..8], [1, 0, 0, 0], "`{name}` is not an unchecked hash-based .pyc");
+    }
+
+    for python in pythons {
+        let output = context.run_pex(python, &pex, &[]);
+        assert_eq!(stdout_of(&output), "first second top\n", "{}", python.name);
+    }
+    // Python found every module's bytecode valid: had it compiled one, it would have replaced
+    // the file with a timestamp-based one. The venv's own `__pycache__` directories are real
+    // directories, linking to the wheels' files, so nothing it writes lands in a wheel.
+    let installed = context.pex_root.join("installed_wheels/v1");
+    for (name, bytes) in &members {
+        let Some(inside) = name.strip_prefix(".deps/") else { continue };
+        let path = fs_err::read_dir(&installed)
+            .unwrap()
+            .map(|entry| Utf8PathBuf::from_path_buf(entry.unwrap().path()).unwrap().join(inside))
+            .find(|path| path.exists())
+            .unwrap_or_else(|| panic!("`{inside}` is not installed"));
+        assert_eq!(&fs_err::read(&path).unwrap(), bytes, "`{path}` was rewritten");
+    }
+    let mut checked = 0;
+    for venv in fs_err::read_dir(context.pex_root.join("venvs/v1")).unwrap() {
+        for interpreter in fs_err::read_dir(venv.unwrap().path()).unwrap() {
+            let interpreter = interpreter.unwrap().path();
+            if interpreter.is_symlink() || !interpreter.is_dir() {
+                continue; // the `sh` link
+            }
+            let site_packages = fs_err::read_dir(interpreter.join("lib")).unwrap().next().unwrap().unwrap().path();
+            let site_packages = site_packages.join("site-packages");
+            for cache in [site_packages.join("__pycache__"), site_packages.join("ns/__pycache__")] {
+                assert!(cache.is_dir() && !cache.is_symlink(), "{} is not a real directory", cache.display());
+            }
+            let top = fs_err::read_dir(site_packages.join("__pycache__"))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("top."))
+                .expect("the top-level module's bytecode is linked");
+            assert!(top.is_symlink(), "{} is not a link", top.display());
+            // The venv's copy of the boot code comes with the PEX's bytecode of it.
+            let boot = fs_err::read_dir(site_packages.join("__pycache__"))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("__pex_rs_boot__."))
+                .unwrap();
+            let name = format!("__pycache__/{}", boot.file_name().unwrap().to_string_lossy());
+            let shipped = members.iter().find(|(member, _)| *member == name).map(|(_, bytes)| bytes);
+            assert_eq!(shipped, Some(&fs_err::read(&boot).unwrap()), "{}", boot.display());
+            checked += 1;
+        }
+    }
+    let mut distinct: Vec<_> = pythons.iter().map(|python| fs_err::canonicalize(&python.path).unwrap()).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(checked, distinct.len(), "one venv per interpreter");
+}
+
+#[test]
+fn no_compile_leaves_the_bytecode_out() {
+    let context = TestContext::new();
+    let pex = build_project(&context, &["--no-compile"]);
+    assert_eq!(bytecode_members(&pex), Vec::new());
+}
+
+#[test]
+fn bytecode_comes_from_the_cache_the_second_time() {
+    let context = TestContext::new();
+    let first = fs_err::read(build_project(&context, &[])).unwrap();
+    let cached = fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap().count();
+    assert_eq!(cached, 4, "one archive per wheel, one for the user code, one for the boot code");
+    // Unreadable cache entries are compiled again; the PEX is the same either way.
+    for entry in fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap() {
+        fs_err::write(entry.unwrap().path(), b"not a zip").unwrap();
+    }
+    let second = fs_err::read(build_project(&context, &[])).unwrap();
+    assert!(first == second, "the rebuild differs");
+    let third = fs_err::read(build_project(&context, &[])).unwrap();
+    assert!(first == third, "the build from the cache differs");
+}
