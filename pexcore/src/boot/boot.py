@@ -159,14 +159,15 @@ def _interpreter_key():
 
 
 # Members bigger than this are streamed through zipfile rather than read whole into memory.
-_WHOLE_MEMBER = 8 << 20
-# Files of one entry extracted by one thread at a time: big wheels (botocore's 2,000 files) are
-# shared out between threads, small ones stay in one piece.
-_CHUNK = 128
+_WHOLE_MEMBER = 64 << 20
+# An install of fewer files than this is not shared out between processes: a fork and a wait
+# would cost more than they save.
+_FORK_FILES = 256
 
 
-def _extract(zf, members, dest, pool=None):
-    """Write the members into dest, in parallel on pool's threads (_Workers) when there are many."""
+def _files_of(members, dest):
+    """Check the members' names and make their directories under dest; returns what
+    _write_files writes: (member name, target path, make executable, ZipInfo) of each file."""
     files, dirs = [], set()
     for name, rel, info in members:
         is_dir = name.endswith("/")  # pex-rs writes no directory entries; other zips may
@@ -181,46 +182,41 @@ def _extract(zf, members, dest, pool=None):
             dirs.add(parent)
             parent = os.path.dirname(parent)
         if not is_dir:
-            files.append((name, rel, info))
+            # Wheel members keep the wheel's own modes (they are copied raw into the PEX);
+            # scripts are made executable, as installers do.
+            executable = bool((info.external_attr >> 16) & 0o111) or rel.startswith(".prefix/bin/")
+            files.append((name, os.path.join(dest, rel), executable, info))
     os.makedirs(dest, exist_ok=True)
     for d in sorted(dirs):  # a parent sorts before its children
         try:
             os.mkdir(os.path.join(dest, d))
         except FileExistsError:
             pass
-    chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
-    waits = [pool.submit(_write_members, zf, chunk, dest) for chunk in chunks[1:]] if pool else []
-    errors = []
-    try:
-        for chunk in chunks[:1] if pool else chunks:
-            _write_members(zf, chunk, dest)
-    except BaseException as e:
-        errors.append(e)
-    for wait in waits:  # every chunk ends before the caller may delete dest
-        try:
-            wait()
-        except BaseException as e:
-            errors.append(e)
-    if errors:
-        raise errors[0]
+    return files
 
 
-def _write_members(zf, members, dest):
-    """Write each member (name, path under dest, ZipInfo) as a file. A first start spends most of
-    its time here: a member is read with one pread and inflated with one zlib call (both let
-    other threads run) rather than through zipfile's file objects, which cost several times more
-    per member in Python; the archive's CRC-32 is checked all the same."""
+def _is_direct(info):
+    """True for a member _write_files reads itself (one pread, one zlib call); the others go
+    through zipfile."""
+    return info.compress_type in (0, 8) and not info.flag_bits & 1 and info.compress_size <= _WHOLE_MEMBER
+
+
+def _write_files(zf, files, parent=None):
+    """Write each file of _files_of. A first start spends most of its time here: a member is read
+    with one pread and inflated with one zlib call rather than through zipfile's file objects,
+    which cost several times more per member in Python; the archive's CRC-32 is checked all the
+    same. In a child of _write_all (parent = its pid), stops when that process is gone."""
     import shutil
     import struct
     import zipfile
     import zlib
 
     fd = zf.fp.fileno()
-    for name, rel, info in members:
-        target = os.path.join(dest, rel)
+    for name, target, executable, info in files:
+        if parent is not None and os.getppid() != parent:
+            raise _Error("the installing process is gone")
         size = info.compress_size
-        if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 1 \
-                and size <= _WHOLE_MEMBER:
+        if _is_direct(info):
             raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
             # The local header (30 bytes, the name, an extra field) precedes the data; one read
             # takes all of it when the extra field is as short as usual.
@@ -246,136 +242,137 @@ def _write_members(zf, members, dest):
             finally:
                 os.close(out)
         else:
-            # Python 3.8's ZipFile.open asks the shared file for its position without the
-            # archive's lock, which corrupts the buffered file's idea of it while other threads
-            # read: open under the lock there.
-            serial = getattr(zf, "_lock", None) if sys.version_info < (3, 9) else None
-            if serial is not None:
-                with serial:
-                    src = zf.open(info)
-            else:
-                src = zf.open(info)
-            with src, open(target, "wb") as dst:
+            with zf.open(info) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-        # Wheel members keep the wheel's own modes (they are copied raw into the PEX); scripts
-        # are made executable here, as installers do.
-        if (info.external_attr >> 16) & 0o111 or rel.startswith(".prefix/bin/"):
+        if executable:
             os.chmod(target, 0o755)
 
 
-def _publish(vdir, name, is_done, fill):
-    """Create vdir/name once, atomically: under an exclusive flock on vdir/.<name>.lck, fill a
-    fresh vdir/.<name>.<random>.tmp/ and rename it to vdir/name. True if this process did."""
-    import fcntl
-    import shutil
+def _write_all(zf, files):
+    """_write_files for every file, shared out between processes, one per CPU: decompressing
+    and writing thousands of files is CPU work, and threads would share one GIL. Members that
+    go through zipfile stay in this process (the children must not move the shared file's
+    offset). Raises the first child's error, as this process's would be."""
+    import zipfile
+    import zlib
 
-    final = os.path.join(vdir, name)
-    # The lock is only ever taken, never deleted: deleting it would let two installers hold
-    # "the" lock on different inodes. flock, not fcntl locks: those are per process, and the
-    # installs of one process run in threads.
-    fd = os.open(os.path.join(vdir, ".%s.lck" % name), os.O_RDONLY | os.O_CREAT, 0o644)
+    count = min(os.cpu_count() or 1, 8)
+    if count < 2 or len(files) < _FORK_FILES or not hasattr(os, "fork"):
+        _write_files(zf, files)
+        return
+    shares = [[] for _ in range(count)]
+    weights = [0] * count
+    for item in sorted(files, key=lambda item: -item[3].compress_size):
+        info = item[3]
+        k = weights.index(min(weights)) if _is_direct(info) else 0
+        shares[k].append(item)
+        weights[k] += info.compress_size + 8192  # a file costs about what 8 KB of data does
+    read_end, write_end = os.pipe()
+    me, children = os.getpid(), []
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        if is_done():
-            return False  # another process made it while we waited
-        if os.path.lexists(final):
-            raise _Error("%s exists but is incomplete; delete it and run again" % final)
-        # Holding the lock, any temp dir of this name belongs to a process that died.
-        stale = ".%s." % name
-        for other in os.listdir(vdir):
-            if other.startswith(stale) and other.endswith(".tmp"):
-                shutil.rmtree(os.path.join(vdir, other), ignore_errors=True)
-        tmp = os.path.join(vdir, ".%s.%s.tmp" % (name, os.urandom(8).hex()))
-        os.mkdir(tmp)
-        try:
-            fill(tmp)
-            try:
-                os.rename(tmp, final)  # the only step that publishes: a crash before it leaves a .tmp
-            except OSError:
-                if not is_done():
-                    raise
-                return False  # published meanwhile by a process that does not take the lock
-        finally:
-            if os.path.lexists(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
-        return bool(is_done())
+        for share in shares[1:]:
+            pid = os.fork()
+            if pid == 0:  # the child: write its share, report an error on the pipe, never return
+                status = 1
+                try:
+                    os.close(read_end)
+                    _write_files(zf, share, me)
+                    status = 0
+                except BaseException as e:
+                    corrupt = isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError))
+                    message = "%s%s\n" % ("corrupt: " if corrupt else "", e)
+                    os.write(write_end, message.encode("utf-8", "replace"))
+                finally:
+                    os._exit(status)
+            children.append(pid)
+        os.close(write_end)
+        write_end = None
+        _write_files(zf, shares[0])
     finally:
-        os.close(fd)
+        failed = False
+        for pid in children:
+            failed |= os.waitpid(pid, 0)[1] != 0
+        if write_end is not None:
+            os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read().decode("utf-8", "replace").splitlines()
+    if failed:
+        first = report[0] if report else "an installing process failed"
+        if first.startswith("corrupt: "):
+            raise zipfile.BadZipFile(first[len("corrupt: "):])
+        raise OSError(first)
 
 
-class _Workers:
-    """Threads that run submitted calls, for the files of big entries. (concurrent.futures
-    imports logging, which costs a first start about 10 ms.)"""
+class _Claim:
+    """The right to create vdir/name, atomically: an exclusive flock on vdir/.<name>.lck and a
+    fresh vdir/.<name>.<random>.tmp/ to fill, which publish() renames to vdir/name."""
 
-    def __init__(self, count):
-        import queue
-        import threading
+    def __init__(self, vdir, name, is_done):
+        self.vdir, self.name, self.is_done = vdir, name, is_done
+        self.final = os.path.join(vdir, name)
+        self.fd = self.tmp = None
 
-        self._jobs = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
-        for thread in self._threads:
-            thread.start()
+    def take(self):
+        """Lock, and make the temporary directory unless is_done() (another process made the
+        entry while we waited); returns whether this process is to make it."""
+        import fcntl
+        import shutil
 
-    def _work(self):
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            job()
+        # The lock is only ever taken, never deleted: deleting it would let two installers hold
+        # "the" lock on different inodes. flock, not fcntl locks: those are per process.
+        self.fd = os.open(os.path.join(self.vdir, ".%s.lck" % self.name), os.O_RDONLY | os.O_CREAT, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        if self.is_done():
+            return False
+        if os.path.lexists(self.final):
+            raise _Error("%s exists but is incomplete; delete it and run again" % self.final)
+        # Holding the lock, any temp dir of this name belongs to a process that died.
+        stale = ".%s." % self.name
+        for other in os.listdir(self.vdir):
+            if other.startswith(stale) and other.endswith(".tmp"):
+                shutil.rmtree(os.path.join(self.vdir, other), ignore_errors=True)
+        self.tmp = os.path.join(self.vdir, ".%s.%s.tmp" % (self.name, os.urandom(8).hex()))
+        os.mkdir(self.tmp)
+        return True
 
-    def submit(self, fn, *args):
-        """Runs fn(*args) on a worker; returns a function that waits for its result."""
-        import threading
-
-        done, outcome = threading.Event(), []
-
-        def job():
-            try:
-                outcome.append((True, fn(*args)))
-            except BaseException as e:
-                outcome.append((False, e))
-            done.set()
-
-        self._jobs.put(job)
-
-        def result():
-            done.wait()
-            ok, value = outcome[0]
-            if not ok:
-                raise value
-            return value
-
-        return result
-
-    def stop(self):
-        for _ in self._threads:
-            self._jobs.put(None)
-
-
-def _each_in_a_thread(fn, items):
-    """[fn(item) for item in items], each call in its own thread; raises the first error."""
-    import threading
-
-    results = [None] * len(items)
-    errors = []
-
-    def run(index, item):
+    def publish(self):
+        """Rename the filled temporary directory into place: the only step that publishes, so a
+        crash before it leaves a .tmp that nothing trusts. True if this process made the entry."""
         try:
-            results[index] = fn(item)
-        except BaseException as e:
-            errors.append(e)
+            os.rename(self.tmp, self.final)
+        except OSError:
+            if not self.is_done():
+                raise
+            return False  # published meanwhile by a process that does not take the lock
+        self.tmp = None
+        return bool(self.is_done())
 
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(items)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    def release(self):
+        import shutil
+
+        if self.tmp and os.path.lexists(self.tmp):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _publish(vdir, name, is_done, fill):
+    """Create vdir/name once, atomically (see _Claim), filled by fill(tmp). True if this process
+    did."""
+    claim = _Claim(vdir, name, is_done)
+    try:
+        if not claim.take():
+            return False
+        fill(claim.tmp)
+        return claim.publish()
+    finally:
+        claim.release()
 
 
 def _install_all(zf, pex, root, entries):
+    """Install the entries: claim each (in one order, the same in every process, so that no two
+    processes wait for each other), lay every file out, write them all in parallel, publish."""
     import time
     import zipfile
     import zlib
@@ -384,29 +381,29 @@ def _install_all(zf, pex, root, entries):
     for bucket in {e.bucket for e in entries}:
         os.makedirs(os.path.join(root, bucket, "v1"), exist_ok=True)
     groups = _member_groups(zf)
-
-    # Each entry has a thread (it may wait for another process's lock) and hands its files to the
-    # shared workers, which never wait for anything.
-    workers = _Workers(os.cpu_count() or 1)
-
-    def job(entry):
+    claims = []
+    try:
+        for entry in sorted(entries, key=lambda e: (e.bucket, e.digest)):
+            claim = _Claim(os.path.join(root, entry.bucket, "v1"), entry.digest, lambda e=entry: e.locate(root))
+            claims.append((entry, claim))
+            claim.take()
+        files = []
+        for entry, claim in claims:
+            if claim.tmp:
+                files.extend(_files_of(groups.get(entry.sub or None, []), os.path.join(claim.tmp, entry.sub)))
         try:
-            return _publish(
-                os.path.join(root, entry.bucket, "v1"),
-                entry.digest,
-                lambda: entry.locate(root),
-                lambda tmp: _extract(zf, groups.get(entry.sub or None, []), os.path.join(tmp, entry.sub), workers),
-            )
+            _write_all(zf, files)
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
             raise _Error("%s is corrupt: %s; rebuild or download it again" % (pex, e))
-
-    try:
-        done = [job(entries[0])] if len(entries) == 1 else _each_in_a_thread(job, entries)
+        installed = 0
+        for entry, claim in claims:
+            did = bool(claim.tmp) and claim.publish()
+            installed += did
+            _log("%s %s" % ("installed" if did else "found (installed by another process)", entry.path))
     finally:
-        workers.stop()
-    for entry, did in zip(entries, done):
-        _log("%s %s" % ("installed" if did else "found (installed concurrently)", entry.path))
-    _log("installed %d entries in %.0f ms" % (sum(done), (time.time() - start) * 1000))
+        for _, claim in claims:
+            claim.release()
+    _log("installed %d entries in %.0f ms" % (installed, (time.time() - start) * 1000))
 
 
 # The virtual environment ------------------------------------------------------------------------
