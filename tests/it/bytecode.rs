@@ -4,7 +4,7 @@ use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::support::{Python, TestContext, WheelBuilder, pythons, stdout_of, write_file};
+use crate::support::{Python, TestContext, WheelBuilder, pythons, skip, stdout_of, write_file};
 
 /// The `.pyc` members of a PEX, by name, with their bytes.
 fn bytecode_members(pex: &Utf8Path) -> Vec<(String, Vec<u8>)> {
@@ -154,4 +154,42 @@ fn bytecode_comes_from_the_cache_the_second_time() {
     assert!(first == second, "the rebuild differs");
     let third = fs_err::read(build_project(&context, &[])).unwrap();
     assert!(first == third, "the build from the cache differs");
+}
+
+#[test]
+fn a_wheel_is_compiled_only_by_the_interpreters_that_install_it() {
+    let context = TestContext::new();
+    let find = |version: (u32, u32)| pythons().iter().find(|python| python.version == version);
+    let (Some(old), Some(new)) = (find((3, 8)), find((3, 11))) else {
+        skip("a_wheel_is_compiled_only_by_the_interpreters_that_install_it", "it needs python3.8 and python3.11");
+        return;
+    };
+    let for_old =
+        WheelBuilder::new("tagged", "1.0").tag("cp38-none-any").file("tagged.py", "V = 38\n").build(&context.dir);
+    let for_new =
+        WheelBuilder::new("tagged", "1.0").tag("cp311-none-any").file("tagged.py", "V = 311\n").build(&context.dir);
+    let (old_path, new_path) = (old.path.to_str().unwrap(), new.path.to_str().unwrap());
+    context.build(&[
+        for_old.as_str(),
+        for_new.as_str(),
+        "--python",
+        old_path,
+        "--python",
+        new_path,
+        "-o",
+        "tagged.pex",
+    ]);
+    let names: Vec<String> =
+        bytecode_members(&context.dir.join("tagged.pex")).into_iter().map(|(name, _)| name).collect();
+    let (old_tag, new_tag) = (cache_tag(old), cache_tag(new));
+    for (wheel, tag, other) in [("cp38", &old_tag, &new_tag), ("cp311", &new_tag, &old_tag)] {
+        let prefix = format!(".deps/tagged-1.0-{wheel}-none-any.whl/__pycache__/tagged.");
+        assert!(names.contains(&format!("{prefix}{tag}.pyc")), "{names:#?}");
+        assert!(!names.contains(&format!("{prefix}{other}.pyc")), "{names:#?}");
+    }
+    for (python, expected) in [(old, "38\n"), (new, "311\n")] {
+        let output =
+            context.run_pex(python, &context.dir.join("tagged.pex"), &["-c", "import tagged; print(tagged.V)"]);
+        assert_eq!(stdout_of(&output), expected, "{}", python.name);
+    }
 }

@@ -6,18 +6,13 @@
 //! search only looks where `PATH` (or `PEX_PYTHON_PATH`) points, so each test makes its own
 //! directory of interpreters and runs with it as the whole `PATH`.
 
-use std::io::{Read, Write as _};
+use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::support::{Python, TestContext, WheelBuilder, clean_environment, python3, pythons, stdout_of};
-
-/// Prints a note that a test is skipped, and why.
-fn skip(test: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "note: skipping `{test}`: {why}");
-}
+use crate::support::{Python, TestContext, WheelBuilder, clean_environment, python3, pythons, skip, stdout_of};
 
 /// The local interpreter of version `3.minor`, if there is one.
 fn python(minor: u32) -> Option<&'static Python> {

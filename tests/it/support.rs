@@ -128,6 +128,11 @@ pub(crate) fn pythons() -> &'static [Python] {
     })
 }
 
+/// Prints a note that a test is skipped, and why.
+pub(crate) fn skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "note: skipping `{test}`: {why}");
+}
+
 /// The default interpreter (`python3`).
 pub(crate) fn python3() -> &'static Python {
     &pythons()[0]

@@ -12,7 +12,7 @@
 # Standard library only, CPython 3.8 to 3.13, POSIX only (installs are serialised with
 # fcntl.flock). Importing this file only defines things: every run pays for loading it and for
 # every module it imports on the warm path, so that path touches only os, sys, site and the C
-# halves of json and sha256, and everything an install needs (zipfile, threads, locks) is
+# halves of json and sha256, and everything an install needs (zipfile, processes, locks) is
 # imported late.
 
 import os

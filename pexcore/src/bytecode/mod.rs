@@ -62,6 +62,8 @@ pub(crate) struct Unit<'a> {
     pub(crate) prefix: String,
     /// Its module sources as (path inside the unit, bytes).
     pub(crate) sources: SourceReader<'a>,
+    /// The interpreters that compile it: those that may run it.
+    pub(crate) interpreters: Vec<&'a Interpreter>,
 }
 
 /// The `.pyc` files of one unit for one interpreter.
@@ -92,26 +94,22 @@ pub(crate) fn is_module_source(path: &str) -> bool {
         && !directories.any(|part| matches!(part, "__pycache__" | "tests" | "test"))
 }
 
-/// The bytecode of every unit for every interpreter that caches bytecode, from the cache where
-/// it is there; interpreters of the same bytecode format compile once.
-pub(crate) fn compile(
-    units: &[Unit<'_>],
-    interpreters: &[&Interpreter],
-    cache: Option<&Cache>,
-) -> Result<Vec<Compiled>, Error> {
-    let mut formats: Vec<(String, &Interpreter)> = Vec::new();
-    for interpreter in interpreters {
-        if let Some(key) = format_key(interpreter)
-            && !formats.iter().any(|(known, _)| *known == key)
-        {
-            formats.push((key, interpreter));
+/// The bytecode of every unit for each of its interpreters that caches bytecode, from the cache
+/// where it is there; interpreters of the same bytecode format compile once.
+pub(crate) fn compile(units: &[Unit<'_>], cache: Option<&Cache>) -> Result<Vec<Compiled>, Error> {
+    let bucket = cache.and_then(|cache| cache.bucket(Bucket::Bytecode).ok());
+    let mut jobs: Vec<(&Unit<'_>, String, &Interpreter)> = Vec::new();
+    for unit in units {
+        let mut keys: Vec<String> = Vec::new();
+        for interpreter in &unit.interpreters {
+            if let Some(key) = format_key(interpreter)
+                && !keys.contains(&key)
+            {
+                keys.push(key.clone());
+                jobs.push((unit, key, interpreter));
+            }
         }
     }
-    let bucket = cache.and_then(|cache| cache.bucket(Bucket::Bytecode).ok());
-    let jobs: Vec<(&Unit<'_>, &str, &Interpreter)> = units
-        .iter()
-        .flat_map(|unit| formats.iter().map(move |(key, interpreter)| (unit, key.as_str(), *interpreter)))
-        .collect();
     jobs.par_iter()
         .map(|(unit, key, interpreter)| {
             let cached = bucket.as_ref().map(|bucket| bucket.join(format!("{}.{key}.zip", unit.digest)));

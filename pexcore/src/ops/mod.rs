@@ -261,7 +261,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     let bytecode = if options.no_compile {
         Vec::new()
     } else {
-        compile_bytecode(options, &targets, &wheels, &user_files, &pex_info)?
+        compile_bytecode(&targets, &wheels, &user_files, &pex_info, options.cache.as_ref())?
     };
     let contents = Contents {
         shebang: &shebang,
@@ -276,20 +276,33 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 }
 
 /// The bytecode of the wheels, the user code and the boot code for each target that is an
-/// interpreter here (platforms have none to compile with).
+/// interpreter here (platforms have none to compile with). A wheel is compiled only by the
+/// interpreters that may install it: its tags fit, and the interpreter's target set (when the
+/// targets got different sets) has it.
 fn compile_bytecode(
-    options: &BuildOptions,
     targets: &[Target],
     wheels: &[Wheel],
     user_files: &[UserFile],
     pex_info: &PexInfo,
+    cache: Option<&Cache>,
 ) -> Result<Vec<crate::bytecode::Compiled>, Error> {
     use crate::bytecode::{Unit, is_module_source, wheel_sources};
 
-    let interpreters: Vec<&Interpreter> = targets.iter().filter_map(Target::interpreter).collect();
-    if interpreters.is_empty() {
+    let local: Vec<(&Target, &Interpreter)> =
+        targets.iter().filter_map(|target| target.interpreter().map(|interpreter| (target, interpreter))).collect();
+    if local.is_empty() {
         return Ok(Vec::new());
     }
+    let installs = |target: &Target, wheel: &Wheel| {
+        let name = wheel.filename.to_string();
+        target.tags().priority(wheel.filename.tags()).is_some()
+            && (pex_info.pex_rs_targets.is_empty()
+                || pex_info
+                    .pex_rs_targets
+                    .iter()
+                    .any(|set| set.interpreter == target.interpreter_tag() && set.wheels.contains(&name)))
+    };
+    let every: Vec<&Interpreter> = local.iter().map(|(_, interpreter)| *interpreter).collect();
     let mut units: Vec<Unit<'_>> = wheels
         .iter()
         .map(|wheel| Unit {
@@ -300,6 +313,11 @@ fn compile_bytecode(
                 let members = wheel.members.iter().map(|member| (member.index, &member.installed_path));
                 wheel_sources(wheel.filename.as_str(), &mut wheel.archive(), members)
             }),
+            interpreters: local
+                .iter()
+                .filter(|(target, _)| installs(target, wheel))
+                .map(|(_, interpreter)| *interpreter)
+                .collect(),
         })
         .collect();
     let boot = build::boot_module();
@@ -308,6 +326,7 @@ fn compile_bytecode(
         digest: Sha256Digest::of(boot.as_bytes()).to_string(),
         prefix: String::new(),
         sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.clone().into_bytes())])),
+        interpreters: every.clone(),
     });
     if user_files.iter().any(|file| is_module_source(&file.name)) {
         units.push(Unit {
@@ -321,9 +340,10 @@ fn compile_bytecode(
                     .map(|file| (file.name.clone(), file.bytes.clone()))
                     .collect())
             }),
+            interpreters: every,
         });
     }
-    Ok(crate::bytecode::compile(&units, &interpreters, options.cache.as_ref())?)
+    Ok(crate::bytecode::compile(&units, cache)?)
 }
 
 /// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
