@@ -399,3 +399,26 @@ fn a_damaged_archive_installs_nothing() {
     let (_, leftovers) = bucket(&context.pex_root, "installed_wheels");
     assert!(leftovers.iter().all(|name| name.ends_with(".lck")), "{leftovers:?}");
 }
+
+#[test]
+fn a_member_larger_than_its_directory_entry_is_refused() {
+    let context = TestContext::new();
+    let big = "x = 1\n".repeat(50_000);
+    let wheel = WheelBuilder::new("bomb", "1.0").file("bomb.py", &big).build(&context.dir);
+    context.build(&[wheel.as_str(), "--no-compile", "-o", "bomb.pex"]);
+    let pex = context.dir.join("bomb.pex");
+    // Claim in the central directory that the member is 10 bytes long: a hostile archive must
+    // not make the runtime inflate (or write) more than it claims.
+    let mut bytes = fs_err::read(&pex).unwrap();
+    let name = b".deps/bomb-1.0-py3-none-any.whl/bomb.py";
+    let at = bytes.windows(name.len()).rposition(|window| window == name).unwrap() - 46;
+    assert_eq!(&bytes[at..at + 4], b"PK\x01\x02", "the central directory entry");
+    bytes[at + 24..at + 28].copy_from_slice(&10u32.to_le_bytes());
+    fs_err::write(&pex, bytes).unwrap();
+    let output = context.run_pex(python3(), &pex, &["-c", "pass"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is corrupt"), "{stderr}");
+    let (finished, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(finished.is_empty(), "{finished:?}");
+}

@@ -198,7 +198,8 @@ def _files_of(members, dest):
 def _is_direct(info):
     """True for a member _write_files reads itself (one pread, one zlib call); the others go
     through zipfile."""
-    return info.compress_type in (0, 8) and not info.flag_bits & 1 and info.compress_size <= _WHOLE_MEMBER
+    return (info.compress_type in (0, 8) and not info.flag_bits & 1 and info.compress_size <= _WHOLE_MEMBER
+            and info.file_size <= _WHOLE_MEMBER)
 
 
 def _write_files(zf, files, parent=None):
@@ -206,7 +207,6 @@ def _write_files(zf, files, parent=None):
     with one pread and inflated with one zlib call rather than through zipfile's file objects,
     which cost several times more per member in Python; the archive's CRC-32 is checked all the
     same. In a child of _write_all (parent = its pid), stops when that process is gone."""
-    import shutil
     import struct
     import zipfile
     import zlib
@@ -231,7 +231,9 @@ def _write_files(zf, files, parent=None):
             if len(data) != size:
                 raise zipfile.BadZipFile("truncated member %s" % name)
             if info.compress_type == zipfile.ZIP_DEFLATED:
-                data = zlib.decompress(data, -15, max(info.file_size, 1))
+                # Never more than the size the directory claims (plus one byte, to notice more):
+                # a hostile member cannot make this process inflate gigabytes.
+                data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
             if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
                 raise zipfile.BadZipFile("bad CRC-32 for %s" % name)
             out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -243,7 +245,12 @@ def _write_files(zf, files, parent=None):
                 os.close(out)
         else:
             with zf.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+                written = 0
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    written += len(chunk)
+                    if written > info.file_size:  # zipfile checks the CRC only at the end
+                        raise zipfile.BadZipFile("%s is larger than its directory entry says" % name)
+                    dst.write(chunk)
         if executable:
             os.chmod(target, 0o755)
 
