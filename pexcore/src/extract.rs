@@ -214,7 +214,15 @@ fn install_entry<R: Read + io::Seek>(
         }
         let write_error = |source| Error::Install { path: destination.clone(), source };
         let mut file = fs_err::File::create(&destination).map_err(write_error)?;
-        io::copy(&mut member, &mut file).map_err(write_error)?;
+        // The zip reader stops a member at the size its directory entry claims and checks its
+        // CRC-32: such failures are the archive's fault, anything else the disk's.
+        io::copy(&mut member, &mut file).map_err(|source| {
+            if source.kind() == io::ErrorKind::InvalidData {
+                Error::Read { path: pex.to_owned(), source }
+            } else {
+                write_error(source)
+            }
+        })?;
         // The same rule as the boot code: the raw execute bits of the archive's Unix mode (not
         // a mode the zip crate derives from DOS attributes), and everything under `.prefix/bin`.
         let is_executable = (member.external_attributes() >> 16) & 0o111 != 0 || relative.starts_with(".prefix/bin");

@@ -146,9 +146,18 @@ fn bytecode_comes_from_the_cache_the_second_time() {
     let first = fs_err::read(build_project(&context, &[])).unwrap();
     let cached = fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap().count();
     assert_eq!(cached, 4, "one archive per wheel, one for the user code, one for the boot code");
-    // Unreadable cache entries are compiled again; the PEX is the same either way.
-    for entry in fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap() {
-        fs_err::write(entry.unwrap().path(), b"not a zip").unwrap();
+    // Damaged cache entries (one byte changed, or nothing like a zip) are compiled again; the
+    // PEX is the same either way.
+    for (index, entry) in fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap().enumerate() {
+        let path = entry.unwrap().path();
+        let mut bytes = fs_err::read(&path).unwrap();
+        if index % 2 == 0 {
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 1;
+        } else {
+            bytes = b"not a zip".to_vec();
+        }
+        fs_err::write(&path, bytes).unwrap();
     }
     let second = fs_err::read(build_project(&context, &[])).unwrap();
     assert!(first == second, "the rebuild differs");

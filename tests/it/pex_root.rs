@@ -421,4 +421,12 @@ fn a_member_larger_than_its_directory_entry_is_refused() {
     assert!(stderr.contains("is corrupt"), "{stderr}");
     let (finished, _) = bucket(&context.pex_root, "installed_wheels");
     assert!(finished.is_empty(), "{finished:?}");
+    // `pex-rs extract` refuses it the same way.
+    let output =
+        context.pex_rs().args(["extract", pex.as_str(), "--pex-root", context.pex_root.as_str()]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("failed to read") && stderr.contains("larger than its declared"), "{stderr}");
+    let (finished, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(finished.is_empty(), "{finished:?}");
 }

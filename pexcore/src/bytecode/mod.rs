@@ -6,8 +6,9 @@
 //! processes running `bytecode/compile.py`, a few hundred files each. The `.pyc` files are PEP 552
 //! hash-based and unchecked, and a function of the sources and the interpreter version alone, so
 //! builds stay reproducible. The result for one unit (a wheel, or the user code) and one bytecode
-//! format is cached as `bytecode/v1/<unit digest>.<format digest>.zip`: a zip of deflated `.pyc`
-//! members named inside the unit, which the build copies raw into the PEX.
+//! format is cached as `bytecode/v1/<unit digest>.<format digest>.zip`: the sha256 of a zip of
+//! deflated `.pyc` members named inside the unit, then that zip, which the build copies raw into
+//! the PEX.
 
 use std::io::{self, Cursor, Read, Write};
 use std::process::{Command, Stdio};
@@ -113,17 +114,23 @@ pub(crate) fn compile(units: &[Unit<'_>], cache: Option<&Cache>) -> Result<Vec<C
     jobs.par_iter()
         .map(|(unit, key, interpreter)| {
             let cached = bucket.as_ref().map(|bucket| bucket.join(format!("{}.{key}.zip", unit.digest)));
+            // An entry is the sha256 of the zip, then the zip: its members are copied raw into
+            // PEX files, so a damaged entry must be noticed here, not at a first start.
             if let Some(path) = &cached
-                && let Ok(bytes) = fs_err::read(path)
-                && zip::ZipArchive::new(Cursor::new(bytes.as_slice())).is_ok()
+                && let Ok(entry) = fs_err::read(path)
+                && let Some((digest, archive)) = entry.split_at_checked(32)
+                && Sha256Digest::of(archive).as_bytes().as_slice() == digest
+                && zip::ZipArchive::new(Cursor::new(archive)).is_ok()
             {
                 crate::cache::touch(path);
-                return Ok(Compiled { prefix: unit.prefix.clone(), archive: bytes.into() });
+                return Ok(Compiled { prefix: unit.prefix.clone(), archive: archive.into() });
             }
             let archive = compile_unit(unit, interpreter)?;
             if let Some(path) = &cached {
+                let mut entry = Sha256Digest::of(&archive).as_bytes().to_vec();
+                entry.extend_from_slice(&archive);
                 // Best effort: a cache that cannot be written only costs compiling again.
-                let _ = crate::fs::write_atomic(path, &archive);
+                let _ = crate::fs::write_atomic(path, &entry);
             }
             Ok(Compiled { prefix: unit.prefix.clone(), archive: archive.into() })
         })
