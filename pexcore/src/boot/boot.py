@@ -425,9 +425,9 @@ def _link_tree(dest, final, sources, skip, copies=False):
     directories in priority order: a name that one source has (or that is not a directory in the
     first source having it) becomes a relative symlink to the first source's entry; a directory
     several sources have becomes a real directory merged the same way. Names dest already holds
-    stay; a real directory there is merged into. A `__pycache__` directory is always a real one
-    (merged, or left out of copies): Python writes the bytecode of every module of dest's
-    directory there, and it must not land in an installed wheel whose modules it is not."""
+    stay; a real directory there is merged into. A `__pycache__` directory is always a real one,
+    merged: Python writes the bytecode of every module of dest's directory there, and it must not
+    land in an installed wheel whose modules it is not."""
     names = {}
     for src in sources:
         for name in os.listdir(src):
@@ -435,11 +435,8 @@ def _link_tree(dest, final, sources, skip, copies=False):
                 names.setdefault(name, []).append(os.path.join(src, name))
     for name in sorted(names):
         paths, target = names[name], os.path.join(dest, name)
-        if name == "__pycache__":
-            if copies:
-                continue
-            if not os.path.lexists(target):
-                os.mkdir(target)
+        if name == "__pycache__" and not os.path.lexists(target):
+            os.mkdir(target)
         if os.path.lexists(target):
             if os.path.isdir(target) and not os.path.islink(target):
                 dirs = [p for p in paths if os.path.isdir(p)]
@@ -454,7 +451,7 @@ def _link_tree(dest, final, sources, skip, copies=False):
         elif os.path.isdir(paths[0]):
             import shutil
 
-            shutil.copytree(paths[0], target, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(paths[0], target)
         else:
             import shutil
 
