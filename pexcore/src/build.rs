@@ -249,16 +249,18 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
     entries.push((MAIN_ENTRY.to_owned(), Source::Main));
     // Bytecode goes in beside its sources, unless a wheel ships a file of the same name itself.
     let mut bytecode: Vec<_> = contents.bytecode.iter().map(Compiled::reader).collect();
-    let taken: std::collections::HashSet<String> = entries.iter().map(|(name, _)| name.clone()).collect();
+    let taken: std::collections::HashSet<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+    let mut compiled_entries = Vec::new();
     for (unit, (compiled, archive)) in contents.bytecode.iter().zip(&bytecode).enumerate() {
         for member in 0..archive.len() {
             let Some(Ok(name)) = archive.name_for_index(member) else { continue };
             let name = format!("{}{name}", compiled.prefix);
-            if !taken.contains(&name) {
-                entries.push((name, Source::Bytecode { unit, member }));
+            if !taken.contains(name.as_str()) {
+                compiled_entries.push((name, Source::Bytecode { unit, member }));
             }
         }
     }
+    entries.extend(compiled_entries);
     entries.sort_unstable_by(|left, right| left.0.as_bytes().cmp(right.0.as_bytes()));
 
     let mut file = OutputFile::create(output).map_err(output_error)?;

@@ -378,8 +378,8 @@ def _publish(vdir, name, is_done, fill):
 
 
 def _install_all(zf, pex, root, entries):
-    """Install the entries: claim each (in one order, the same in every process, so that no two
-    processes wait for each other), lay every file out, write them all in parallel, publish."""
+    """Install the entries: claim each (in one order, the same in every process, so that two
+    installers never deadlock), lay every file out, write them all in parallel, publish."""
     import time
     import zipfile
     import zlib
@@ -745,8 +745,9 @@ def _verify(zf, root, entries, venv, report):
         # Bytecode the PEX carries may be missing: the entry was installed by a PEX built for
         # other interpreters, and works as well (Python compiles what it imports).
         bad = [rel for name, rel, info in groups.get(e.sub or None, [])
-               if not name.endswith("/") and _differs(zf, info, os.path.join(e.path, rel))
-               and not (rel.endswith(".pyc") and not os.path.lexists(os.path.join(e.path, rel)))]
+               if not name.endswith("/")
+               and not (rel.endswith(".pyc") and not os.path.lexists(os.path.join(e.path, rel)))
+               and _differs(zf, info, os.path.join(e.path, rel))]
         if not bad:
             report(e.path, None)
             continue

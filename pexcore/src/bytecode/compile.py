@@ -38,7 +38,7 @@ def pyc(source, path):
 
 def pyc_path(path):
     """a/b.py -> a/__pycache__/b.cpython-311.pyc (the name importlib looks for, without
-    sys.pycache_prefix, which this script's caller does not set)."""
+    sys.pycache_prefix, which this script's caller does not set); paths use "/"."""
     head, _, name = path.rpartition("/")
     return "%s%s__pycache__/%s.%s.pyc" % (head, "/" if head else "", name[:-3], TAG)
 
@@ -72,7 +72,7 @@ def tree(directories):
                 if not name.endswith(".py"):
                     continue
                 path = os.path.join(parent, name)
-                target = os.path.join(parent, "__pycache__", "%s.%s.pyc" % (name[:-3], TAG))
+                target = pyc_path(path)
                 if os.path.exists(target):
                     continue
                 with open(path, "rb") as f:

@@ -230,14 +230,8 @@ fn real_executable(interpreter: &Interpreter) -> &Utf8Path {
 /// `python compile.py MODE`: no site (nothing it adds is needed) and none of the caller's
 /// PYTHON* settings, but a fixed hash seed (which -I would drop too).
 fn compile_command(python: &Utf8Path, mode: &str) -> Command {
-    let mut command = Command::new(python.as_std_path());
-    command.args(["-S", "-s", "-B", "-c", COMPILE, mode]);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PYTHON") {
-            command.env_remove(name);
-        }
-    }
-    command.env("PYTHONHASHSEED", "0");
+    let mut command = crate::interpreter::clean_command(python, |_| false);
+    command.args(["-S", "-s", "-B", "-c", COMPILE, mode]).env("PYTHONHASHSEED", "0");
     command
 }
 

@@ -168,6 +168,19 @@ impl Interpreter {
     }
 }
 
+/// A command that runs `python` without this process's `PYTHON*` variables, nor the ones
+/// `also_removed` picks: the caller's Python settings must not steer what pex-rs runs.
+pub(crate) fn clean_command(python: &Utf8Path, also_removed: impl Fn(&str) -> bool) -> Command {
+    let mut command = Command::new(python.as_std_path());
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if text.starts_with("PYTHON") || also_removed(&text) {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
 /// Every distinct interpreter on `search_path` named `python3.X` (for the `X` from 30 down to 0
 /// that `wanted_minor(3, X)` allows), `python3` or `python`, each probed once (through the
 /// cache) and kept once per real executable. Names that fail to probe are skipped.

@@ -501,32 +501,13 @@ fn run_boot(
     options: &InstallOptions,
     variables: &[(&str, &str)],
 ) -> Result<String, Error> {
-    let mut command = std::process::Command::new(interpreter.path());
-    // Through the loader, as the sh header does: `zipimport` cannot read large (ZIP64) PEX files
-    // before Python 3.13.
-    command.args(["-S", "-c", build::LOADER]).arg(pex);
-    run_python(&mut command, variables, pex, interpreter, options)
-}
-
-/// Runs `command` with the target interpreter's defaults plus `variables`.
-fn run_python(
-    command: &mut std::process::Command,
-    variables: &[(&str, &str)],
-    pex: &Utf8Path,
-    interpreter: &Interpreter,
-    options: &InstallOptions,
-) -> Result<String, Error> {
-    // The target interpreter's defaults, not this process's: no `PEX_*` steering, and
-    // timestamp-checked bytecode (`SOURCE_DATE_EPOCH` would make compileall write hash-checked
-    // files, which cost a read of every source at import). Then this call's own variables.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("PEX") || name.starts_with("PYTHON") || name == "SOURCE_DATE_EPOCH" {
-            command.env_remove(name.as_ref());
-        }
-    }
-    command.envs(variables.iter().copied());
-    let output = command
+    // The target interpreter's defaults, not this process's (no `PEX_*` steering), then this
+    // call's own variables. Through the loader, as the sh header does: `zipimport` cannot read
+    // large (ZIP64) PEX files before Python 3.13.
+    let output = crate::interpreter::clean_command(interpreter.path(), |name| name.starts_with("PEX"))
+        .args(["-S", "-c", build::LOADER])
+        .arg(pex)
+        .envs(variables.iter().copied())
         .env("PEX_ROOT", &options.pex_root)
         .output()
         .map_err(|source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source })?;
