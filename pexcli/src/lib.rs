@@ -151,9 +151,10 @@ struct InstallFlags {
 #[derive(Args)]
 #[expect(clippy::struct_excessive_bools, reason = "pip's flags, one field each")]
 struct ResolveFlags {
-    /// Requirements (`requests>=2`, `name @ URL`) and wheel files. Wheel files alone are used as
-    /// they are when they satisfy each other; what they miss is resolved from the index.
-    #[arg(value_name = "REQUIREMENT-OR-WHEEL")]
+    /// Requirements (`requests>=2`, `name @ URL`), project directories (`.`, `./app[extra]`),
+    /// source archives and wheel files. Wheel files alone are used as they are when they
+    /// satisfy each other; what they miss is resolved from the index.
+    #[arg(value_name = "REQUIREMENT-OR-PATH")]
     requirements: Vec<String>,
     /// A requirements file in pip's format (repeatable).
     #[arg(short = 'r', long = "requirement", value_name = "FILE")]
@@ -213,6 +214,43 @@ struct ResolveFlags {
     /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<Utf8PathBuf>,
+    #[command(flatten)]
+    source: SourceFlags,
+}
+
+/// How distributions are built from source: pip's flags of the same names.
+#[derive(Args)]
+struct SourceFlags {
+    /// Build nothing from source: wheels only (local projects and sdists are errors).
+    #[arg(long, help_heading = "Source builds")]
+    no_build: bool,
+    /// Build these projects from source instead of taking wheels: names (comma-separated),
+    /// `:all:` or `:none:` (repeatable).
+    #[arg(long, value_name = "NAMES", help_heading = "Source builds")]
+    no_binary: Vec<String>,
+    /// Never build these projects from source: names (comma-separated), `:all:` or `:none:`
+    /// (repeatable).
+    #[arg(long, value_name = "NAMES", help_heading = "Source builds")]
+    only_binary: Vec<String>,
+    /// Prefer an older version with a wheel to a newer one that would need a build.
+    #[arg(long, help_heading = "Source builds")]
+    prefer_binary: bool,
+    /// Build in the interpreter's own environment, with what is installed there, instead of a
+    /// fresh one holding the project's build requirements.
+    #[arg(long, help_heading = "Source builds")]
+    no_build_isolation: bool,
+    /// A setting passed to every build backend (`KEY=VALUE`, repeatable; a repeated key passes
+    /// a list).
+    #[arg(short = 'C', long = "config-settings", value_name = "KEY=VALUE", help_heading = "Source builds")]
+    config_settings: Vec<String>,
+    /// A constraints file for what builds require (pip's format; repeatable).
+    #[arg(
+        long = "build-constraint",
+        visible_alias = "build-constraints",
+        value_name = "FILE",
+        help_heading = "Source builds"
+    )]
+    build_constraints: Vec<Utf8PathBuf>,
 }
 
 impl ResolveFlags {
@@ -239,6 +277,13 @@ impl ResolveFlags {
         resolve.network.cert = self.cert;
         resolve.network.timeout = std::time::Duration::from_secs_f64(self.timeout);
         resolve.network.retries = self.retries;
+        resolve.no_build = self.source.no_build;
+        resolve.no_binary = self.source.no_binary;
+        resolve.only_binary = self.source.only_binary;
+        resolve.prefer_binary = self.source.prefer_binary;
+        resolve.no_build_isolation = self.source.no_build_isolation;
+        resolve.config_settings = self.source.config_settings;
+        resolve.build_constraint_files = self.source.build_constraints;
         let cache = match self.cache_dir {
             Some(dir) => Cache::new(dir),
             None => Cache::from_env()?,
@@ -253,15 +298,19 @@ impl ResolveFlags {
             .with_resolve(resolve)
             .with_targets(self.python, self.platform, self.complete_platform, std::env::var_os("PATH"))
             .with_interpreter_constraints(constraints)
+            .with_source_date_epoch(pexcore::source_date_epoch()?)
             .with_cache(Some(cache)))
     }
 }
 
-/// A local file (meant to be a wheel), as opposed to a requirement (`name @ URL` and URLs are
-/// requirements); an existing file that is not a wheel is refused as one, by name.
+/// A local file (meant to be a wheel), as opposed to a requirement (`name @ URL`, URLs, project
+/// directories and source archives are requirements); an existing file that is neither a wheel
+/// nor a source archive is refused as a wheel, by name.
 fn is_wheel_path(argument: &str) -> bool {
+    const ARCHIVES: [&str; 4] = [".tar.gz", ".tgz", ".tar", ".zip"];
+    let lowercase = argument.to_ascii_lowercase();
     if std::path::Path::new(argument).is_file() {
-        return true;
+        return !ARCHIVES.iter().any(|extension| lowercase.ends_with(extension));
     }
     std::path::Path::new(argument).extension().is_some_and(|extension| extension.eq_ignore_ascii_case("whl"))
         && !argument.contains("://")
@@ -458,7 +507,6 @@ fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
         .with_entry_point(entry_point)
         .with_shebang(args.python_shebang.as_deref().map(Shebang::new).transpose()?)
         .with_reporter(progress::Bars::for_terminal(verbose))
-        .with_source_date_epoch(pexcore::source_date_epoch()?)
         .with_inherit_path(inherit_path)
         .with_keep_pex_env(args.no_strip_pex_env)
         .with_compile(!args.no_compile);
@@ -542,6 +590,12 @@ fn write_info(out: &mut impl Write, path: &camino::Utf8Path, pex_info: &PexInfo)
     writeln!(out, "distributions ({}):", pex_info.distributions.len())?;
     for (wheel, digest) in &pex_info.distributions {
         writeln!(out, "  {wheel}  {digest}")?;
+    }
+    if !pex_info.pex_rs_built.is_empty() {
+        writeln!(out, "built from source ({}):", pex_info.pex_rs_built.len())?;
+        for (wheel, origin) in &pex_info.pex_rs_built {
+            writeln!(out, "  {wheel}  from {origin}")?;
+        }
     }
     Ok(())
 }

@@ -8,13 +8,22 @@
 //!   simple/v1/<sha256(url)>      index pages with their validators (see `index`)
 //!   metadata/v1/<sha256>         METADATA files of wheels, by the wheel's digest
 //!   wheels/v1/<sha256>/<file>    downloaded wheels, by digest
-//!   wheel_urls/v1/<sha256(url)>  the digest of a wheel whose index gave none
+//!   sdists/v1/<sha256>/<file>    downloaded source distributions, by digest
+//!   wheel_urls/v1/<sha256(url)>  the digest of a wheel or sdist whose index gave none
 //!   bytecode/v1/<unit>.<format>.zip  the .pyc files of a wheel or of user code, per bytecode format
+//!   source_builds/v1/<key>/      wheels built from one source (and its build settings), and
+//!                                the METADATA a backend prepared, per interpreter
+//!   build_envs/v1/<key>/         virtual environments with a build's requirements
+//!   checkouts/v1/<key>/          git checkouts, by repository and commit
 //! ```
 //!
 //! Every entry is written to a temporary file in its bucket and renamed into place, so readers
 //! never see a partial entry and concurrent pex-rs processes need no lock for these buckets. A
 //! format change means a new bucket version (`v2`), recorded in `docs/cache.md`.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -50,8 +59,12 @@ pub(crate) enum Bucket {
     Simple,
     Metadata,
     Wheels,
+    Sdists,
     WheelUrls,
     Bytecode,
+    SourceBuilds,
+    BuildEnvironments,
+    Checkouts,
 }
 
 impl Bucket {
@@ -62,8 +75,12 @@ impl Bucket {
             Self::Simple => "simple/v1",
             Self::Metadata => "metadata/v1",
             Self::Wheels => "wheels/v1",
+            Self::Sdists => "sdists/v1",
             Self::WheelUrls => "wheel_urls/v1",
             Self::Bytecode => "bytecode/v1",
+            Self::SourceBuilds => "source_builds/v1",
+            Self::BuildEnvironments => "build_envs/v1",
+            Self::Checkouts => "checkouts/v1",
         }
     }
 }
@@ -79,9 +96,10 @@ const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
     # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 impl Cache {
-    /// A cache rooted at `root` (created on first write).
+    /// A cache rooted at `root` (created on first write), made absolute: builds run programs
+    /// from it in other working directories.
     pub fn new(root: impl Into<Utf8PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: crate::fs::absolute(&root.into()) }
     }
 
     /// The cache named by the environment: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else
@@ -111,15 +129,41 @@ impl Cache {
     }
 }
 
+/// A map whose values are computed once, even when many threads ask at the same time (the
+/// others wait for the first).
+pub(crate) struct OnceMap<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceLock<V>>>>,
+}
+
+impl<K, V> Default for OnceMap<K, V> {
+    fn default() -> Self {
+        Self { cells: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    pub(crate) fn get_or_init(&self, key: &K, init: impl FnOnce() -> V) -> V {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(cells.entry(key.clone()).or_default())
+        };
+        cell.get_or_init(init).clone()
+    }
+}
+
 /// The build cache's buckets, for `pex-rs cache info|clear|prune`.
-const BUCKETS: [Bucket; 7] = [
+const BUCKETS: [Bucket; 11] = [
     Bucket::Interpreters,
     Bucket::VerifiedWheels,
     Bucket::Simple,
     Bucket::Metadata,
     Bucket::Wheels,
+    Bucket::Sdists,
     Bucket::WheelUrls,
     Bucket::Bytecode,
+    Bucket::SourceBuilds,
+    Bucket::BuildEnvironments,
+    Bucket::Checkouts,
 ];
 
 /// The size of one bucket.

@@ -2,7 +2,10 @@
 //!
 //! - [`WheelFilename`]: `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl` (PEP 427,
 //!   PEP 491), validated so that a file name can never become a path traversal.
-//! - [`CoreMetadata`]: the fields of `METADATA` that pex-rs uses (core metadata 2.x).
+//! - [`SdistFilename`]: `{name}-{version}.tar.gz` (PEP 625) and the older spellings indexes
+//!   still serve (`.zip`, `.tgz`, `.tar`, names that are not normalized).
+//! - [`CoreMetadata`]: the fields of `METADATA` / `PKG-INFO` that pex-rs uses (core metadata 2.x),
+//!   and whether a source distribution's copy can be trusted without a build (PEP 643).
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,6 +30,12 @@ pub enum Error {
         #[source]
         source: uv_pep440::VersionParseError,
     },
+    #[error("`{filename}` is not a source distribution file name: {reason}")]
+    InvalidSdistFilename { filename: String, reason: &'static str },
+    #[error(
+        "`{filename}` is a source archive pex-rs cannot unpack (`.tar.bz2`, `.tar.xz`); give a `.tar.gz` or `.zip` sdist or a wheel"
+    )]
+    UnsupportedSdistFormat { filename: String },
     #[error("the core metadata is not a valid header block: {0}")]
     MetadataSyntax(String),
     #[error("the core metadata lacks the required `{0}` field")]
@@ -107,6 +116,124 @@ impl fmt::Display for WheelFilename {
     }
 }
 
+/// How a source distribution is packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SdistFormat {
+    /// `.tar.gz` or `.tgz`: the standard form (PEP 625).
+    TarGz,
+    /// `.tar`, uncompressed.
+    Tar,
+    /// `.zip`: older uploads.
+    Zip,
+}
+
+/// The extensions of source archives, the supported ones with their format.
+const SDIST_EXTENSIONS: [(&str, Option<SdistFormat>); 8] = [
+    (".tar.gz", Some(SdistFormat::TarGz)),
+    (".tgz", Some(SdistFormat::TarGz)),
+    (".tar", Some(SdistFormat::Tar)),
+    (".zip", Some(SdistFormat::Zip)),
+    (".tar.bz2", None),
+    (".tbz", None),
+    (".tar.xz", None),
+    (".txz", None),
+];
+
+/// A parsed source distribution file name. It displays as the original file name.
+///
+/// The project name and the version are separated by a `-` that may also appear in either
+/// (`python-dateutil-2.8.2.tar.gz`), so a name is parsed against the project it is for, as pip
+/// and uv do; an archive whose project is not known is named by its metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SdistFilename {
+    filename: String,
+    name: PackageName,
+    version: Version,
+    format: SdistFormat,
+}
+
+impl SdistFilename {
+    /// Parses `filename` as a source distribution of `name`.
+    pub(crate) fn parse(filename: &str, name: &PackageName) -> Result<Self, Error> {
+        let (stem, format) = Self::split_extension(filename)?;
+        Self::splits(stem)
+            .find(|(candidate, _)| candidate == name)
+            .map(|(name, version)| Self { filename: filename.to_owned(), name, version, format })
+            .ok_or_else(|| Error::InvalidSdistFilename {
+                filename: filename.to_owned(),
+                reason: "it is not `{name}-{version}` of the project it is listed for",
+            })
+    }
+
+    /// A source archive whose file name tells neither (`main.zip` of a code host), named after
+    /// what its metadata says.
+    pub(crate) fn from_parts(filename: &str, name: PackageName, version: Version) -> Result<Self, Error> {
+        let (_, format) = Self::split_extension(filename)?;
+        Ok(Self { filename: filename.to_owned(), name, version, format })
+    }
+
+    /// The format of a source archive named `filename`, by its extension.
+    pub(crate) fn format_of(filename: &str) -> Result<SdistFormat, Error> {
+        Self::split_extension(filename).map(|(_, format)| format)
+    }
+
+    /// Returns `true` if `filename` ends like a source archive (supported or not).
+    pub(crate) fn is_archive_name(filename: &str) -> bool {
+        SDIST_EXTENSIONS.iter().any(|(extension, _)| ends_with_ignore_case(filename, extension))
+    }
+
+    /// The stem and the format of a file name, refusing names that could become paths.
+    fn split_extension(filename: &str) -> Result<(&str, SdistFormat), Error> {
+        let invalid = |reason| Error::InvalidSdistFilename { filename: filename.to_owned(), reason };
+        if filename.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control()) || filename.contains("..") {
+            return Err(invalid("it contains a path separator, `..`, `:` or a control character"));
+        }
+        let (extension, format) = SDIST_EXTENSIONS
+            .iter()
+            .find(|(extension, _)| ends_with_ignore_case(filename, extension))
+            .ok_or_else(|| invalid("it does not end in `.tar.gz` or `.zip`"))?;
+        let format = format.ok_or_else(|| Error::UnsupportedSdistFormat { filename: filename.to_owned() })?;
+        Ok((&filename[..filename.len() - extension.len()], format))
+    }
+
+    /// Every way to read `stem` as `{name}-{version}`, the shortest name first.
+    fn splits(stem: &str) -> impl Iterator<Item = (PackageName, Version)> + '_ {
+        stem.match_indices('-').filter_map(move |(index, _)| {
+            let name = PackageName::from_str(&stem[..index]).ok()?;
+            let version = Version::from_str(&stem[index + 1..]).ok()?;
+            Some((name, version))
+        })
+    }
+
+    pub(crate) fn package_name(&self) -> &PackageName {
+        &self.name
+    }
+
+    pub(crate) fn version(&self) -> &Version {
+        &self.version
+    }
+
+    pub(crate) fn format(&self) -> SdistFormat {
+        self.format
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.filename
+    }
+}
+
+impl fmt::Display for SdistFilename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.filename)
+    }
+}
+
+/// Whether `text` ends with `suffix`, ignoring ASCII case (`X.ZIP` is an archive too).
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len()
+        && text.get(text.len() - suffix.len()..).is_some_and(|end| end.eq_ignore_ascii_case(suffix))
+}
+
 /// The fields of a distribution's core metadata that pex-rs uses.
 #[derive(Clone, Debug)]
 pub struct CoreMetadata {
@@ -116,6 +243,10 @@ pub struct CoreMetadata {
     requires_python: Option<String>,
     /// The extras the distribution declares (`Provides-Extra`); unparsable names are skipped.
     provides_extra: Vec<ExtraName>,
+    /// `Metadata-Version`, as written.
+    metadata_version: Option<String>,
+    /// The fields a build may change (`Dynamic`, PEP 643), lowercased.
+    dynamic: Vec<String>,
 }
 
 impl CoreMetadata {
@@ -155,7 +286,33 @@ impl CoreMetadata {
             .filter(|header| header.get_key_ref().eq_ignore_ascii_case("Provides-Extra"))
             .filter_map(|header| ExtraName::from_str(header.get_value().trim()).ok())
             .collect();
-        Ok(Self { name, version, requires_dist, requires_python: single("Requires-Python"), provides_extra })
+        let dynamic = headers
+            .iter()
+            .filter(|header| header.get_key_ref().eq_ignore_ascii_case("Dynamic"))
+            .map(|header| header.get_value().trim().to_ascii_lowercase())
+            .collect();
+        Ok(Self {
+            name,
+            version,
+            requires_dist,
+            requires_python: single("Requires-Python"),
+            provides_extra,
+            metadata_version: single("Metadata-Version"),
+            dynamic,
+        })
+    }
+
+    /// Returns `true` if a source distribution's `PKG-INFO` says what its wheels will require:
+    /// core metadata 2.2 or later (PEP 643) that marks none of the fields resolution reads as
+    /// `Dynamic`. Older `PKG-INFO` files promise nothing: a build may compute other requirements.
+    pub(crate) fn is_static_for_resolution(&self) -> bool {
+        let version = self.metadata_version.as_deref().and_then(|text| Version::from_str(text).ok());
+        let promises = version.is_some_and(|version| version >= Version::new([2, 2]));
+        promises
+            && !self
+                .dynamic
+                .iter()
+                .any(|field| matches!(field.as_str(), "requires-dist" | "requires-python" | "provides-extra"))
     }
 
     /// The normalized project name.

@@ -29,14 +29,32 @@ pub enum Error {
     Index(#[from] crate::index::Error),
     #[error(transparent)]
     RequirementsFile(#[from] crate::requirements_file::Error),
+    #[error(transparent)]
+    Source(Box<crate::sdist::Error>),
+    #[error(transparent)]
+    Filename(#[from] crate::dist::Error),
+    #[error("{origin}: `{path}` does not exist; give the path of a project directory, a source archive or a wheel")]
+    NoSuchSource { origin: String, path: Utf8PathBuf },
+    #[error(
+        "{origin}: `{path}` is neither a project directory (with `pyproject.toml` or `setup.py`), nor a source archive (`.tar.gz`, `.zip`), nor a wheel"
+    )]
+    NotASource { origin: String, path: String },
+    #[error("`{requirement}` is a distribution of `{found}`, not of the project it names")]
+    DirectNameMismatch { requirement: String, found: String },
+    #[error("`--config-settings` takes `KEY=VALUE`; got `{text}`")]
+    ConfigSetting { text: String },
+    #[error("`{value}` is not a valid `--no-binary` / `--only-binary` value: {reason}")]
+    FormatControl { value: String, reason: String },
     #[error("{origin}: `{text}` is not a wheel path or URL; give a `.whl` file or a requirement")]
     NotAWheel { origin: String, text: String },
     #[error(
         "no package index is configured, and {checked}: pass `--index-url URL`, set `PEX_RS_INDEX_URL` or `PIP_INDEX_URL`, or use `--no-index` with `--find-links`"
     )]
     NoIndex { checked: String },
-    #[error("{}", resolve_target_message(target, error, *several))]
-    ResolveTarget { target: String, error: Box<crate::resolve::Error>, several: bool },
+    #[error(transparent)]
+    ResolveTarget(TargetError),
+    #[error(transparent)]
+    Resolve(#[from] crate::resolve::Error),
     #[error(
         "hash checking is on (a `--hash` or `--require-hashes` was given), but {count} wheels have no `--hash`; add these lines to the requirements: {lines}"
     )]
@@ -93,9 +111,31 @@ pub enum Error {
     ReservedName { name: String },
 }
 
-/// A resolution error names its target only when the build has several.
-fn resolve_target_message(target: &str, error: &crate::resolve::Error, several: bool) -> String {
-    if several { format!("for `{target}`: {error}") } else { error.to_string() }
+/// A resolution (or build) error of one target: it names the target only when the build has
+/// several, and its causes are the resolution error's own (it shows that error's text).
+#[derive(Debug)]
+pub struct TargetError {
+    pub(crate) target: String,
+    pub(crate) error: Box<crate::resolve::Error>,
+    pub(crate) several: bool,
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.several { write!(f, "for `{}`: {}", self.target, self.error) } else { write!(f, "{}", self.error) }
+    }
+}
+
+impl std::error::Error for TargetError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl From<crate::sdist::Error> for Error {
+    fn from(error: crate::sdist::Error) -> Self {
+        Self::Source(Box::new(error))
+    }
 }
 
 /// A coarse classification of [`Error`], stable across releases.

@@ -11,15 +11,16 @@
 //! | `hash` | sha256 digests and hashing readers |
 //! | `progress` | the `Reporter` that long operations report through |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
-//! | `requirements_file` | pip's requirements and constraints files, and requirement arguments |
 //! | `tags` | PEP 425 compatibility tags: what a target supports, best first, and wheel ranking |
-//! | `dist` | wheel file names and core metadata (METADATA) |
+//! | `dist` | wheel and sdist file names and core metadata (METADATA, PKG-INFO) |
+//! | `requirements_file` | pip's requirements and constraints files, requirement arguments, `--no-binary` |
 //! | `pexinfo` | the PEX-INFO manifest, and reading it out of a PEX file |
 //! | `cache` | the build cache: versioned buckets, written by rename; info, clear, prune |
 //! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
 //! | `interpreter` | probe a Python for its marker environment and tag inputs (probe cached) |
 //! | `target` | what a build resolves for: an interpreter, a platform, a complete platform |
 //! | `index` | package indexes: the Simple API over HTTP, find-links, the page and METADATA caches |
+//! | `sdist` | PEP 517 builds of source distributions and local projects (cached) |
 //! | `resolve` | choose one version of each project for a target (`PubGrub`) |
 //! | `bytecode` | compile the `.pyc` files a PEX carries, with each target interpreter (cached) |
 //! | `build` | write the PEX file deterministically |
@@ -35,15 +36,16 @@ mod fs;
 mod hash;
 mod progress;
 mod requirement;
-mod requirements_file;
 mod tags;
 mod dist;
+mod requirements_file;
 mod pexinfo;
 mod cache;
 mod wheel;
 mod interpreter;
 mod target;
 mod index;
+mod sdist;
 mod resolve;
 mod bytecode;
 mod build;

@@ -122,6 +122,9 @@ pub struct PexInfo {
     /// The wheels each target of a multi-target build resolved to, when the targets differ;
     /// the runtime installs the set of its own interpreter, else the one that fits best.
     pub pex_rs_targets: Vec<TargetWheels>,
+    /// The wheels pex-rs built from source, each with what it was built from: `sdist
+    /// NAME.tar.gz sha256:DIGEST`, `git+URL@COMMIT`, or `local project`.
+    pub pex_rs_built: BTreeMap<String, String>,
     pub requirements: Vec<String>,
     pub strip_pex_env: bool,
     /// Fields this model does not know, kept verbatim.
@@ -181,6 +184,17 @@ impl PexInfo {
                 .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return Err(field("pex_rs_targets", "it is not a list of objects")),
         };
+        let pex_rs_built = match object.remove("pex_rs_built") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .map(|(wheel, origin)| match origin {
+                    Value::String(origin) => Ok((wheel, origin)),
+                    _ => Err(field("pex_rs_built", "an origin is not a string")),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(field("pex_rs_built", "it is not an object")),
+        };
         let build_properties = match object.remove("build_properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
@@ -225,6 +239,7 @@ impl PexInfo {
             pex_hash: string(&mut object, "pex_hash")?,
             pex_rs_format,
             pex_rs_targets,
+            pex_rs_built,
             requirements: strings(&mut object, "requirements")?,
             strip_pex_env,
             other: object,
@@ -260,6 +275,10 @@ impl PexInfo {
         }
         if let Some(format) = self.pex_rs_format {
             put("pex_rs_format", Value::from(format));
+        }
+        if !self.pex_rs_built.is_empty() {
+            let built = self.pex_rs_built.iter().map(|(wheel, origin)| (wheel.clone(), Value::String(origin.clone())));
+            put("pex_rs_built", Value::Object(built.collect()));
         }
         if !self.pex_rs_targets.is_empty() {
             let targets = self.pex_rs_targets.iter().map(|target| {

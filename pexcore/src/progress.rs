@@ -17,6 +17,12 @@ pub trait Reporter: Send + Sync {
     fn download_progressed(&self, _bytes: u64) {}
     /// The download of `file` finished (or failed).
     fn download_finished(&self, _file: &str) {}
+    /// A build of a wheel from `source` started (`docopt 0.6.2 (sdist docopt-0.6.2.tar.gz)`).
+    fn build_started(&self, _source: &str) {}
+    /// A line a build printed (its backend, compiler, ...), without the line break.
+    fn build_output(&self, _line: &str) {}
+    /// The build of `source` finished (or failed).
+    fn build_finished(&self, _source: &str) {}
 }
 
 /// A reporter that ignores everything: the default.

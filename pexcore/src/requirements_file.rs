@@ -6,8 +6,7 @@
 //! `${NAME}` is replaced by the environment variable `NAME`, a line's options start at its first
 //! word that starts with `-`, and the paths a file names are relative to that file's directory.
 //!
-//! Lines that would need a source build (`-e`, project directories, sdists, version control URLs)
-//! and options pex-rs does not know are errors that name the line and say what to give instead:
+//! Options pex-rs does not know are errors that name the line and say what to give instead:
 //! skipping them would build a PEX that silently lacks what the file asks for.
 //!
 //! Where pex-rs departs from pip, on purpose:
@@ -16,17 +15,23 @@
 //! - a `-r FILE` inside a constraints file gives constraints; pip turns them into requirements;
 //! - hashes are sha256 only, from `--hash` or a `#sha256=` URL fragment;
 //! - a constraint can be neither a bare path nor a bare URL (pip refuses these too);
-//! - `--trusted-host` and `--use-feature` are ignored with a warning, and `--prefer-binary`,
-//!   `--only-binary` and `--no-binary :none:` are accepted because pex-rs installs only wheels.
+//! - `-e` builds an ordinary wheel: a PEX is never editable;
+//! - version control URLs are `git` only;
+//! - `--config-settings` goes on the command line, for every build; per requirement it is
+//!   refused, and so are setuptools' `--global-option` / `--build-option`;
+//! - `--trusted-host` and `--use-feature` are ignored with a warning.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use url::Url;
 
+use crate::dist::SdistFilename;
 use crate::hash::Sha256Digest;
-use crate::requirement::{Requirement, VersionOrUrl};
+use crate::requirement::{ExtraName, PackageName, Requirement, VersionOrUrl};
 
 /// Why a requirements file, or a requirement given on the command line, was refused.
 #[derive(Debug, thiserror::Error)]
@@ -62,28 +67,29 @@ pub enum Error {
 }
 
 // What to do instead, for each kind of line pex-rs refuses.
-const EDITABLE: &str = "editable installs are source builds, and source builds are not supported yet; build a wheel \
-     (`pip wheel --no-deps DIR`) and give its path";
-const SOURCE_PATH: &str = "this names a project directory or a source distribution, and source builds are not \
-     supported yet; build a wheel (`pip wheel --no-deps PATH`) and give its path";
-const SOURCE_URL: &str = "this URL names a source distribution, and source builds are not supported yet; give the URL \
-     or path of a wheel (`.whl`)";
-const VERSION_CONTROL: &str = "a version control URL needs a source build, and source builds are not supported yet; \
-     build a wheel and give its path";
-const URL_SCHEME: &str = "only `https`, `http` and `file` URLs are supported; download the wheel and give its path";
-const NO_BINARY: &str = "`--no-binary` asks for source builds, and source builds are not supported yet; remove it";
-const BUILD_OPTION: &str =
-    "build options are for source builds, and source builds are not supported yet; remove it and give a wheel";
+const EDITABLE_TARGET: &str = "`-e` takes a project directory or a `git+` URL; give a requirement without `-e`";
+const VERSION_CONTROL: &str = "pex-rs builds from `git` only (`git+https://host/repo.git@REV`); build a wheel and give \
+     its path";
+const URL_SCHEME: &str =
+    "only `https`, `http`, `file` and `git+` URLs are supported; download the file and give its path";
+const NOT_AN_ARCHIVE: &str = "this URL names neither a wheel (`.whl`) nor a source archive (`.tar.gz`, `.zip`); give \
+     the URL of one";
+const BUILD_OPTION: &str = "setuptools command options are not passed to builds; use `--config-settings KEY=VALUE` on \
+     the pex-rs command line";
+const CONFIG_SETTINGS: &str = "per-requirement config settings are not supported; pass `--config-settings KEY=VALUE` on \
+     the pex-rs command line, which applies to every build";
 const REMOTE_FILE: &str = "requirements files are read from disk only; download it and give its path";
-const BARE_MARKERS: &str = "a bare path or URL cannot carry markers or extras; name the project instead: \
-     `name[extra] @ URL ; marker` (a `file:` URL for a local wheel)";
+const BARE_MARKERS: &str = "a bare path or URL cannot carry markers; name the project instead: \
+     `name[extra] @ URL ; marker` (a `file:` URL for a local path)";
 const CONSTRAINT_EXTRAS: &str = "a constraint cannot have extras (pip refuses them too); remove the `[...]`";
 const CONSTRAINT_UNNAMED: &str = "a constraint must name its project; write `name==VERSION` or `name @ URL`";
 const UNKNOWN_OPTION: &str = "pex-rs does not know this option; remove it (requirements files may use `-r`, `-c`, \
-     `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`, `--require-hashes` and `--hash`)";
+     `-e`, `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`, `--require-hashes`, `--no-binary`, \
+     `--only-binary`, `--prefer-binary` and `--hash`)";
 
 /// Everything a requirements file asks for, merged with everything the files it includes ask for.
 #[derive(Debug, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "pip's options, one field each")]
 pub(crate) struct RequirementsFile {
     /// What to install, in file order (an included file's entries where its `-r` line is).
     pub(crate) requirements: Vec<Entry>,
@@ -103,6 +109,10 @@ pub(crate) struct RequirementsFile {
     /// also checks hashes as soon as any entry has one; that is for the caller to decide, since it
     /// knows which distributions the resolution adds.
     pub(crate) require_hashes: bool,
+    /// `--no-binary` / `--only-binary`, in the order read.
+    pub(crate) format_control: FormatControl,
+    /// `--prefer-binary`: an older wheel over a newer source distribution.
+    pub(crate) prefer_binary: bool,
 }
 
 /// One requirement, as written on a line of a requirements file or on the command line.
@@ -120,13 +130,21 @@ pub(crate) struct Entry {
 #[derive(Debug, PartialEq)]
 pub(crate) enum EntryKind {
     /// A PEP 508 requirement. Its URL, if it has one, is an `https`, `http` or `file` URL of a
-    /// wheel; a relative `file:` URL has been made absolute.
+    /// wheel, a source archive or (`file:`) a project directory, or a `git+` URL; a relative
+    /// `file:` URL has been made absolute.
     Requirement(Requirement),
     /// A wheel given by its path, made absolute; its project comes from its file name.
     LocalWheel(Utf8PathBuf),
     /// A wheel given by its `https` or `http` URL, as written (with any fragment); its project
     /// comes from its file name.
     WheelUrl(String),
+    /// A project directory or a source archive given by its path (made absolute), with the
+    /// extras asked for (`./project[cli]`); its project comes from its metadata. `editable`
+    /// records a `-e`, which builds an ordinary wheel all the same.
+    LocalSource { path: Utf8PathBuf, extras: Vec<ExtraName>, editable: bool },
+    /// A source archive (`https://host/x-1.0.tar.gz`) or `git+` URL given without a project
+    /// name, as written; its project comes from its metadata.
+    SourceUrl { url: String, editable: bool },
 }
 
 impl RequirementsFile {
@@ -157,13 +175,16 @@ impl RequirementsFile {
         self.no_index |= other.no_index;
         self.pre |= other.pre;
         self.require_hashes |= other.require_hashes;
+        self.format_control.extend(&other.format_control);
+        self.prefer_binary |= other.prefer_binary;
     }
 }
 
 /// Parses one requirement without options, as a command line argument or the requirement part
 /// of a line: a PEP 508 requirement (`name[extra]>=1 ; marker`, `name @ URL`), the path of a
-/// wheel, or the URL of a wheel. Relative paths and relative `file:` URLs are resolved against
-/// `working_directory`, which must be absolute. `${NAME}` is not expanded here (on the command
+/// wheel, a project directory or a source archive (`.`, `./project[extra]`), or the URL of a
+/// wheel, a source archive or a `git+` repository. Relative paths and relative `file:` URLs are
+/// resolved against `working_directory`, which must be absolute. `${NAME}` is not expanded here (on the command
 /// line, the shell has done that), except inside the URL of `name @ URL`, where the PEP 508
 /// parser expands it as uv does.
 pub(crate) fn parse_entry(text: &str, working_directory: &Utf8Path, origin: &str) -> Result<Entry, Error> {
@@ -268,6 +289,7 @@ impl Reader<'_> {
             match option.name {
                 OptionName::Hash => entry.hashes.push(parse_hash(&option, origin)?),
                 OptionName::BuildOption => return Err(unsupported(origin, option.text, BUILD_OPTION)),
+                OptionName::ConfigSettings => return Err(unsupported(origin, option.text, CONFIG_SETTINGS)),
                 _ => {
                     return Err(syntax(
                         origin,
@@ -281,7 +303,10 @@ impl Reader<'_> {
             let advice = match &entry.kind {
                 EntryKind::Requirement(requirement) if requirement.extras.is_empty() => None,
                 EntryKind::Requirement(_) => Some(CONSTRAINT_EXTRAS),
-                EntryKind::LocalWheel(_) | EntryKind::WheelUrl(_) => Some(CONSTRAINT_UNNAMED),
+                EntryKind::LocalWheel(_)
+                | EntryKind::WheelUrl(_)
+                | EntryKind::LocalSource { .. }
+                | EntryKind::SourceUrl { .. } => Some(CONSTRAINT_UNNAMED),
             };
             if let Some(advice) = advice {
                 return Err(unsupported(origin, requirement, advice));
@@ -319,13 +344,19 @@ impl Reader<'_> {
             OptionName::NoIndex => result.no_index = true,
             OptionName::Pre => result.pre = true,
             OptionName::RequireHashes => result.require_hashes = true,
-            OptionName::PreferBinary | OptionName::OnlyBinary => {
-                tracing::debug!("{origin}: `{}` holds already: pex-rs installs only wheels", option.text);
+            OptionName::PreferBinary => result.prefer_binary = true,
+            OptionName::NoBinary => {
+                result
+                    .format_control
+                    .no_binary(&option.value)
+                    .map_err(|reason| syntax(origin, &option.text, reason))?;
             }
-            OptionName::NoBinary if option.value == ":none:" => {
-                tracing::debug!("{origin}: `{}` holds already: pex-rs installs only wheels", option.text);
+            OptionName::OnlyBinary => {
+                result
+                    .format_control
+                    .only_binary(&option.value)
+                    .map_err(|reason| syntax(origin, &option.text, reason))?;
             }
-            OptionName::NoBinary => return Err(unsupported(origin, option.text, NO_BINARY)),
             OptionName::TrustedHost => tracing::warn!(
                 "{origin}: ignoring `{}`: pex-rs always verifies certificates, against the system's trusted ones",
                 option.text
@@ -333,8 +364,22 @@ impl Reader<'_> {
             OptionName::UseFeature => {
                 tracing::warn!("{origin}: ignoring `{}`: it is a pip setting", option.text);
             }
-            OptionName::Editable => return Err(unsupported(origin, option.text, EDITABLE)),
+            OptionName::Editable => {
+                let mut entry = parse_entry(&option.value, context.directory, origin)?;
+                match &mut entry.kind {
+                    EntryKind::LocalSource { path, editable, .. } if path.is_dir() => *editable = true,
+                    EntryKind::SourceUrl { url, editable } if url.to_ascii_lowercase().starts_with("git+") => {
+                        *editable = true;
+                    }
+                    _ => return Err(unsupported(origin, option.text, EDITABLE_TARGET)),
+                }
+                if context.constraint {
+                    return Err(unsupported(origin, option.text, CONSTRAINT_UNNAMED));
+                }
+                result.requirements.push(entry);
+            }
             OptionName::BuildOption => return Err(unsupported(origin, option.text, BUILD_OPTION)),
+            OptionName::ConfigSettings => return Err(unsupported(origin, option.text, CONFIG_SETTINGS)),
             OptionName::Hash => {
                 return Err(syntax(
                     origin,
@@ -449,7 +494,9 @@ enum OptionName {
     PreferBinary,
     TrustedHost,
     UseFeature,
-    /// `--config-settings`, `--global-option` and the like: options of a source build.
+    /// `--config-settings` / `-C`: settings for one requirement's build.
+    ConfigSettings,
+    /// `--global-option` and the like: setuptools command options.
     BuildOption,
 }
 
@@ -472,7 +519,8 @@ impl OptionName {
             "prefer-binary" => Self::PreferBinary,
             "trusted-host" => Self::TrustedHost,
             "use-feature" => Self::UseFeature,
-            "config-settings" | "global-option" | "install-option" | "build-option" => Self::BuildOption,
+            "config-settings" => Self::ConfigSettings,
+            "global-option" | "install-option" | "build-option" => Self::BuildOption,
             _ => return None,
         })
     }
@@ -485,7 +533,7 @@ impl OptionName {
             'i' => Self::IndexUrl,
             'f' => Self::FindLinks,
             'e' => Self::Editable,
-            'C' => Self::BuildOption,
+            'C' => Self::ConfigSettings,
             _ => return None,
         })
     }
@@ -646,7 +694,7 @@ fn parse_pep508(
     })?;
     let mut hashes = Vec::new();
     if let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url {
-        check_wheel_url(url, &text, origin)?;
+        check_url(url, &text, origin)?;
         hashes = fragment_hashes(url.fragment(), origin)?;
     }
     Ok((EntryKind::Requirement(requirement), hashes))
@@ -700,42 +748,79 @@ fn parse_bare_url(
         Url::parse(url_text).map_err(|error| format!("it is not a valid URL ({error})"))
     }
     .map_err(|reason| syntax(origin, text, reason))?;
-    check_wheel_url(&url, text, origin)?;
+    let target = check_url(&url, text, origin)?;
     let hashes = fragment_hashes(url.fragment(), origin)?;
     if url.scheme() != "file" {
-        return Ok((EntryKind::WheelUrl(url_text.to_owned()), hashes));
+        let kind = match target {
+            UrlTarget::Wheel => EntryKind::WheelUrl(url_text.to_owned()),
+            UrlTarget::Source => EntryKind::SourceUrl { url: url_text.to_owned(), editable: false },
+        };
+        return Ok((kind, hashes));
     }
     let path = url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok()).ok_or_else(|| {
         syntax(origin, text, "a `file:` URL must name a local UTF-8 path, like `file:///wheels/x.whl`")
     })?;
-    Ok((EntryKind::LocalWheel(path), hashes))
+    let kind = match target {
+        UrlTarget::Wheel => EntryKind::LocalWheel(path),
+        UrlTarget::Source => EntryKind::LocalSource { path, extras: Vec::new(), editable: false },
+    };
+    Ok((kind, hashes))
 }
 
-/// Refuses a URL that is not an `https`, `http` or `file` URL of a wheel.
-fn check_wheel_url(url: &Url, text: &str, origin: &str) -> Result<(), Error> {
+/// What a URL names.
+enum UrlTarget {
+    Wheel,
+    /// A source archive, a project directory (`file:`) or a repository (`git+`).
+    Source,
+}
+
+/// Refuses a URL that names neither a wheel, nor a source archive or project directory, nor a
+/// `git` repository.
+fn check_url(url: &Url, text: &str, origin: &str) -> Result<UrlTarget, Error> {
     match url.scheme() {
         "https" | "http" | "file" => {}
+        "git+https" | "git+http" | "git+ssh" | "git+file" | "git+git" => return Ok(UrlTarget::Source),
         scheme if scheme.contains('+') || matches!(scheme, "git" | "hg" | "svn" | "bzr") => {
             return Err(unsupported(origin, text, VERSION_CONTROL));
         }
         _ => return Err(unsupported(origin, text, URL_SCHEME)),
     }
-    if !has_suffix(url.path(), ".whl") {
-        return Err(unsupported(origin, text, SOURCE_URL));
+    let last_segment = url.path().rsplit('/').next().unwrap_or_default();
+    if has_suffix(last_segment, ".whl") {
+        Ok(UrlTarget::Wheel)
+    } else if SdistFilename::is_archive_name(last_segment) || url.scheme() == "file" {
+        Ok(UrlTarget::Source)
+    } else {
+        Err(unsupported(origin, text, NOT_AN_ARCHIVE))
     }
-    Ok(())
 }
 
-/// Parses a path given without a project name (`./dist/x.whl`, `/wheels/x.whl`).
+/// Parses a path given without a project name: a wheel (`./dist/x.whl`), a source archive or a
+/// project directory, the latter two with extras (`.[cli]`).
 fn parse_bare_path(text: &str, working_directory: &Utf8Path, origin: &str) -> Result<EntryKind, Error> {
-    let path = text.trim();
-    if path.contains(';') || path.ends_with(']') {
+    let mut path = text.trim();
+    if path.contains(';') {
         return Err(unsupported(origin, text, BARE_MARKERS));
     }
-    if !has_suffix(path, ".whl") {
-        return Err(unsupported(origin, text, SOURCE_PATH));
+    let mut extras = Vec::new();
+    if let Some(inner) = path.strip_suffix(']')
+        && let Some((before, names)) = inner.rsplit_once('[')
+    {
+        for name in names.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+            let extra = ExtraName::from_str(name)
+                .map_err(|error| syntax(origin, text, format!("`{name}` is not an extra name ({error})")))?;
+            extras.push(extra);
+        }
+        path = before;
     }
-    Ok(EntryKind::LocalWheel(normalize(&working_directory.join(path))))
+    let absolute = normalize(&working_directory.join(path));
+    if has_suffix(path, ".whl") {
+        if !extras.is_empty() {
+            return Err(unsupported(origin, text, BARE_MARKERS));
+        }
+        return Ok(EntryKind::LocalWheel(absolute));
+    }
+    Ok(EntryKind::LocalSource { path: absolute, extras, editable: false })
 }
 
 /// Where the URL starts in `name [extras] @ URL`, if `text` has that form.
@@ -784,6 +869,90 @@ fn has_suffix(text: &str, suffix: &str) -> bool {
 /// without the file system would be wrong across symbolic links.
 fn normalize(path: &Utf8Path) -> Utf8PathBuf {
     path.components().collect()
+}
+
+/// Which distributions may be wheels and which may be built from source: pip's `--no-binary`
+/// and `--only-binary`, with pip's rules (`FormatControl` in pip): each option takes project
+/// names, `:all:` or `:none:`, comma-separated; naming a project in one removes it from the
+/// other; `:all:` empties both first. A project named in `--only-binary` is never built, one
+/// named in `--no-binary` never comes as a wheel; otherwise `:all:` decides, `--only-binary`'s
+/// first. Neither takes local projects and direct references: those are what they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FormatControl {
+    no_binary: BTreeSet<String>,
+    only_binary: BTreeSet<String>,
+}
+
+/// The `:all:` of pip's format control.
+const ALL: &str = ":all:";
+
+impl FormatControl {
+    /// Adds a `--no-binary` value.
+    pub(crate) fn no_binary(&mut self, value: &str) -> Result<(), String> {
+        Self::add(value, &mut self.no_binary, &mut self.only_binary)
+    }
+
+    /// Adds an `--only-binary` value.
+    pub(crate) fn only_binary(&mut self, value: &str) -> Result<(), String> {
+        Self::add(value, &mut self.only_binary, &mut self.no_binary)
+    }
+
+    /// Applies `other`'s options after these (as if read later).
+    pub(crate) fn extend(&mut self, other: &Self) {
+        for name in &other.no_binary {
+            let _ = self.no_binary(name);
+        }
+        for name in &other.only_binary {
+            let _ = self.only_binary(name);
+        }
+    }
+
+    fn add(value: &str, target: &mut BTreeSet<String>, other: &mut BTreeSet<String>) -> Result<(), String> {
+        for item in value.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+            match item {
+                ALL => {
+                    target.clear();
+                    other.clear();
+                    target.insert(ALL.to_owned());
+                }
+                ":none:" => target.clear(),
+                name => {
+                    let name = PackageName::from_str(name)
+                        .map_err(|_| format!("`{name}` is not a project name, `:all:` or `:none:`"))?;
+                    other.remove(name.as_str());
+                    target.insert(name.to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns `true` if `name` may come as a wheel.
+    pub(crate) fn allows_wheel(&self, name: &PackageName) -> bool {
+        self.allows(name) != Some(false)
+    }
+
+    /// Returns `true` if `name` may be built from a source distribution.
+    pub(crate) fn allows_source(&self, name: &PackageName) -> bool {
+        self.allows(name) != Some(true)
+    }
+
+    /// `Some(true)` when `name` must be a wheel, `Some(false)` when it must be built, `None`
+    /// when either will do (pip's `get_allowed_formats`).
+    fn allows(&self, name: &PackageName) -> Option<bool> {
+        let name = name.as_str();
+        if self.only_binary.contains(name) {
+            Some(true)
+        } else if self.no_binary.contains(name) {
+            Some(false)
+        } else if self.only_binary.contains(ALL) {
+            Some(true)
+        } else if self.no_binary.contains(ALL) {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 /// Appends `item` unless it is there already: an index listed by two included files is still
@@ -1013,29 +1182,129 @@ file:dist/file_url-1.0-py3-none-any.whl
 
     #[test]
     fn err_unsupported_lines() {
-        const SOURCE_PATH: &str = "this names a project directory or a source distribution, and source builds are not supported yet; build a wheel (`pip wheel --no-deps PATH`) and give its path";
-        const SOURCE_URL: &str = "this URL names a source distribution, and source builds are not supported yet; give the URL or path of a wheel (`.whl`)";
-        for (line, message) in [
-            ("-e ./project", "`DIR/reqs.txt:1`: cannot use `-e ./project`: editable installs are source builds, and source builds are not supported yet; build a wheel (`pip wheel --no-deps DIR`) and give its path".to_owned()),
-            ("--editable=.", "`DIR/reqs.txt:1`: cannot use `--editable=.`: editable installs are source builds, and source builds are not supported yet; build a wheel (`pip wheel --no-deps DIR`) and give its path".to_owned()),
-            ("./project", format!("`DIR/reqs.txt:1`: cannot use `./project`: {SOURCE_PATH}")),
-            ("dist/x-1.0.tar.gz", format!("`DIR/reqs.txt:1`: cannot use `dist/x-1.0.tar.gz`: {SOURCE_PATH}")),
-            ("x-1.0.zip", format!("`DIR/reqs.txt:1`: cannot use `x-1.0.zip`: {SOURCE_PATH}")),
-            ("https://host/x-1.0.tar.gz", format!("`DIR/reqs.txt:1`: cannot use `https://host/x-1.0.tar.gz`: {SOURCE_URL}")),
-            ("x @ https://host/x-1.0.tar.gz", format!("`DIR/reqs.txt:1`: cannot use `x @ https://host/x-1.0.tar.gz`: {SOURCE_URL}")),
-            ("x @ git+https://host/x.git", "`DIR/reqs.txt:1`: cannot use `x @ git+https://host/x.git`: a version control URL needs a source build, and source builds are not supported yet; build a wheel and give its path".to_owned()),
-            ("git+https://host/x.git", "`DIR/reqs.txt:1`: cannot use `git+https://host/x.git`: a version control URL needs a source build, and source builds are not supported yet; build a wheel and give its path".to_owned()),
-            ("ftp://host/x-1.0-py3-none-any.whl", "`DIR/reqs.txt:1`: cannot use `ftp://host/x-1.0-py3-none-any.whl`: only `https`, `http` and `file` URLs are supported; download the wheel and give its path".to_owned()),
-            ("--no-binary :all:", "`DIR/reqs.txt:1`: cannot use `--no-binary :all:`: `--no-binary` asks for source builds, and source builds are not supported yet; remove it".to_owned()),
-            ("x==1 --config-settings key=value", "`DIR/reqs.txt:1`: cannot use `--config-settings key=value`: build options are for source builds, and source builds are not supported yet; remove it and give a wheel".to_owned()),
-            ("-r https://host/reqs.txt", "`DIR/reqs.txt:1`: cannot use `-r https://host/reqs.txt`: requirements files are read from disk only; download it and give its path".to_owned()),
-            ("./x-1.0-py3-none-any.whl ; python_version > \"3\"", "`DIR/reqs.txt:1`: cannot use `./x-1.0-py3-none-any.whl ; python_version > \"3\"`: a bare path or URL cannot carry markers or extras; name the project instead: `name[extra] @ URL ; marker` (a `file:` URL for a local wheel)".to_owned()),
-            ("https://host/x-1.0-py3-none-any.whl ; python_version > \"3\"", "`DIR/reqs.txt:1`: cannot use `https://host/x-1.0-py3-none-any.whl ; python_version > \"3\"`: a bare path or URL cannot carry markers or extras; name the project instead: `name[extra] @ URL ; marker` (a `file:` URL for a local wheel)".to_owned()),
-            ("--index https://host/simple", "`DIR/reqs.txt:1`: cannot use `--index`: pex-rs does not know this option; remove it (requirements files may use `-r`, `-c`, `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`, `--require-hashes` and `--hash`)".to_owned()),
-            ("-Z", "`DIR/reqs.txt:1`: cannot use `-Z`: pex-rs does not know this option; remove it (requirements files may use `-r`, `-c`, `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`, `--require-hashes` and `--hash`)".to_owned()),
+        const OPTIONS: &str = "pex-rs does not know this option; remove it (requirements files may use `-r`, `-c`, `-e`, `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`, `--require-hashes`, `--no-binary`, `--only-binary`, `--prefer-binary` and `--hash`)";
+        const MARKERS: &str = "a bare path or URL cannot carry markers; name the project instead: `name[extra] @ URL ; marker` (a `file:` URL for a local path)";
+        for (line, shown, message) in [
+            (
+                "-e ./missing",
+                "-e ./missing",
+                "`-e` takes a project directory or a `git+` URL; give a requirement without `-e`",
+            ),
+            (
+                "-e https://host/x-1.0.tar.gz",
+                "-e https://host/x-1.0.tar.gz",
+                "`-e` takes a project directory or a `git+` URL; give a requirement without `-e`",
+            ),
+            (
+                "x @ hg+https://host/x",
+                "x @ hg+https://host/x",
+                "pex-rs builds from `git` only (`git+https://host/repo.git@REV`); build a wheel and give its path",
+            ),
+            (
+                "svn+https://host/x",
+                "svn+https://host/x",
+                "pex-rs builds from `git` only (`git+https://host/repo.git@REV`); build a wheel and give its path",
+            ),
+            (
+                "ftp://host/x-1.0-py3-none-any.whl",
+                "ftp://host/x-1.0-py3-none-any.whl",
+                "only `https`, `http`, `file` and `git+` URLs are supported; download the file and give its path",
+            ),
+            (
+                "https://host/page",
+                "https://host/page",
+                "this URL names neither a wheel (`.whl`) nor a source archive (`.tar.gz`, `.zip`); give the URL of one",
+            ),
+            (
+                "x==1 --config-settings key=value",
+                "--config-settings key=value",
+                "per-requirement config settings are not supported; pass `--config-settings KEY=VALUE` on the pex-rs command line, which applies to every build",
+            ),
+            (
+                "x==1 --global-option=--quiet",
+                "--global-option=--quiet",
+                "setuptools command options are not passed to builds; use `--config-settings KEY=VALUE` on the pex-rs command line",
+            ),
+            (
+                "-r https://host/reqs.txt",
+                "-r https://host/reqs.txt",
+                "requirements files are read from disk only; download it and give its path",
+            ),
+            (
+                "./x-1.0-py3-none-any.whl ; python_version > \"3\"",
+                "./x-1.0-py3-none-any.whl ; python_version > \"3\"",
+                MARKERS,
+            ),
+            ("./project[extra] ; python_version > \"3\"", "./project[extra] ; python_version > \"3\"", MARKERS),
+            (
+                "https://host/x-1.0-py3-none-any.whl ; python_version > \"3\"",
+                "https://host/x-1.0-py3-none-any.whl ; python_version > \"3\"",
+                MARKERS,
+            ),
+            ("--index https://host/simple", "--index", OPTIONS),
+            ("-Z", "-Z", OPTIONS),
         ] {
-            assert_eq!(error_of(&format!("# first line is line 1 after this one\n{line}\n")).replace("reqs.txt:2", "reqs.txt:1"), message, "{line}");
+            let expected = format!("`DIR/reqs.txt:1`: cannot use `{shown}`: {message}");
+            assert_eq!(
+                error_of(&format!("# first line is line 1 after this one\n{line}\n"))
+                    .replace("reqs.txt:2", "reqs.txt:1"),
+                expected,
+                "{line}"
+            );
         }
+    }
+
+    #[test]
+    fn ok_source_lines() {
+        let (_guard, root) = directory_with(&[
+            (
+                "reqs.txt",
+                "-e .\n--editable ./project\n./project[cli, extra]\ndist/x-1.0.tar.gz\nx-1.0.zip\n\
+              https://host/x-1.0.tar.gz\nx @ https://host/x-1.0.tar.gz\nx @ git+https://host/x.git@v1\n\
+              git+https://host/x.git#egg=x\n-e git+https://host/y.git\n--only-binary :all:\n--no-binary x,y\n--prefer-binary\n",
+            ),
+            ("project/setup.py", ""),
+        ]);
+        let file = read_with_variables(&root.join("reqs.txt"), false, &|_| None).unwrap();
+        let kinds: Vec<&EntryKind> = file.requirements.iter().map(|entry| &entry.kind).collect();
+        let source = |path: &str, extras: &[&str], editable: bool| EntryKind::LocalSource {
+            path: if path.is_empty() { root.clone() } else { root.join(path) },
+            extras: extras.iter().map(|extra| extra.parse().unwrap()).collect(),
+            editable,
+        };
+        assert_eq!(kinds[0], &source("", &[], true));
+        assert_eq!(kinds[1], &source("project", &[], true));
+        assert_eq!(kinds[2], &source("project", &["cli", "extra"], false));
+        assert_eq!(kinds[3], &source("dist/x-1.0.tar.gz", &[], false));
+        assert_eq!(kinds[4], &source("x-1.0.zip", &[], false));
+        assert_eq!(kinds[5], &EntryKind::SourceUrl { url: "https://host/x-1.0.tar.gz".to_owned(), editable: false });
+        assert_eq!(shown(&file.requirements[6]), "x @ https://host/x-1.0.tar.gz");
+        assert_eq!(shown(&file.requirements[7]), "x @ git+https://host/x.git@v1");
+        assert_eq!(kinds[8], &EntryKind::SourceUrl { url: "git+https://host/x.git#egg=x".to_owned(), editable: false });
+        assert_eq!(kinds[9], &EntryKind::SourceUrl { url: "git+https://host/y.git".to_owned(), editable: true });
+        let x: crate::requirement::PackageName = "x".parse().unwrap();
+        let z: crate::requirement::PackageName = "z".parse().unwrap();
+        assert!(!file.format_control.allows_wheel(&x) && file.format_control.allows_source(&x));
+        assert!(file.format_control.allows_wheel(&z) && !file.format_control.allows_source(&z));
+        assert!(file.prefer_binary);
+    }
+
+    #[test]
+    fn ok_format_control_follows_pip() {
+        let name = |text: &str| -> crate::requirement::PackageName { text.parse().unwrap() };
+        let mut control = super::FormatControl::default();
+        assert!(control.allows_wheel(&name("a")) && control.allows_source(&name("a")));
+        control.no_binary(":all:").unwrap();
+        control.only_binary("a").unwrap();
+        assert!(control.allows_wheel(&name("a")) && !control.allows_source(&name("a")));
+        assert!(!control.allows_wheel(&name("b")) && control.allows_source(&name("b")));
+        control.only_binary(":all:").unwrap();
+        control.no_binary("B_").unwrap_err();
+        control.no_binary("b").unwrap();
+        assert!(!control.allows_wheel(&name("b")) && control.allows_source(&name("b")));
+        assert!(control.allows_wheel(&name("c")) && !control.allows_source(&name("c")));
+        control.only_binary(":none:").unwrap();
+        assert!(control.allows_wheel(&name("c")) && control.allows_source(&name("c")));
     }
 
     #[test]

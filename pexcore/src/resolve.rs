@@ -1,5 +1,12 @@
-//! Version solving: `PubGrub` over PEP 440 versions, with the wheels an index offers for one
-//! target (an interpreter or a platform); a multi-target build solves once per target.
+//! Version solving: `PubGrub` over PEP 440 versions, with the distributions a [`Source`] offers
+//! for one target (an interpreter or a platform); a multi-target build solves once per target.
+//!
+//! A version's candidate is its best wheel for the target; a version without one is a source
+//! distribution, ranked after every version that has a wheel only with `--prefer-binary`
+//! (pip's and uv's rule); `--no-binary` / `--only-binary` choose per project. Direct
+//! references (a wheel, an sdist, a project directory or a checkout) are the only candidate of
+//! their project. The resolver never builds: it asks the [`Source`] for metadata, which reads an
+//! sdist's `PKG-INFO` when it can be trusted and runs a backend otherwise.
 //!
 //! Extras become their own packages (`name[extra]`), which depend on `name` at the same version
 //! and on the requirements the extra adds, so `PubGrub` keeps both in step. Constraints narrow
@@ -13,38 +20,152 @@ use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
+use camino::Utf8PathBuf;
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics, Ranges};
-use url::Url;
 
+use crate::dist::CoreMetadata;
 use crate::hash::Sha256Digest;
-use crate::index::{Index, IndexFile, Project};
+use crate::index::{IndexFile, Project, SdistFile};
+use crate::progress::Reporter;
 use crate::requirement::{ExtraName, Operator, PackageName, Requirement, Version, VersionOrUrl};
+use crate::requirements_file::FormatControl;
 use crate::target::Target;
 
 /// How many pages and METADATA files are fetched at the same time.
 const PREFETCH_THREADS: usize = 16;
 
-/// Why no set of wheels could be chosen.
+/// Why no set of distributions could be chosen.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("no set of wheels satisfies the requirements:\n{0}")]
+    #[error("no set of distributions satisfies the requirements:\n{0}")]
     NoSolution(String),
     #[error(transparent)]
     Index(Box<crate::index::Error>),
+    #[error(transparent)]
+    Build(Box<crate::sdist::Error>),
     #[error(
         "the constraint on `{constraint}` is a URL (`{url}`); constraints take versions only, give the URL as a requirement"
     )]
     UrlConstraint { constraint: String, url: String },
-    #[error("`{requirement}` is a direct reference to `{url}`, which is not a wheel; give a wheel URL or path")]
-    DirectNotWheel { requirement: String, url: String },
-    #[error("`{requirement}` names `{name}`, but its wheel `{filename}` is of `{found}`")]
-    DirectNameMismatch { requirement: String, name: String, filename: String, found: String },
+    #[error(
+        "{project} has only a source distribution, and no Python here can build it for `{target}`; build its wheel on such a machine and pass it with `--find-links DIR`"
+    )]
+    NoBuilder { project: String, target: String },
+    #[error(
+        "{project} has only a source distribution, and the wheel built from it here (`{wheel}`) does not run on `{target}`; build its wheel on such a machine and pass it with `--find-links DIR`"
+    )]
+    ForeignBuild { project: String, wheel: String, target: String },
+    #[error(
+        "{project} must be built from source, and `--no-build` forbids that; give a wheel of it, or drop `--no-build`"
+    )]
+    NoBuild { project: String },
+    #[error(
+        "building `{project}` needs `{project}` itself ({chain}): a build requirements cycle; give a wheel of one of them with `--find-links DIR`"
+    )]
+    BuildCycle { project: String, chain: String },
+    #[error("the PKG-INFO of `{file}` says it is {found}, which its file name contradicts")]
+    PkgInfoMismatch { file: String, found: String },
+    #[error(transparent)]
+    Shared(Arc<Error>),
 }
 
 impl From<crate::index::Error> for Error {
     fn from(error: crate::index::Error) -> Self {
         Self::Index(Box::new(error))
+    }
+}
+
+impl From<crate::sdist::Error> for Error {
+    fn from(error: crate::sdist::Error) -> Self {
+        Self::Build(Box::new(error))
+    }
+}
+
+impl Error {
+    /// `true` when the error is a METADATA file that cannot be read (so that version is
+    /// unusable), as opposed to a failure to fetch or build it.
+    fn is_invalid_metadata(&self) -> bool {
+        match self {
+            Self::Index(error) => error.is_invalid_metadata(),
+            Self::Shared(error) => error.is_invalid_metadata(),
+            _ => false,
+        }
+    }
+}
+
+/// Where candidates and their metadata come from: package indexes with builds of their sdists
+/// (`ops`), a lock file, or fixtures.
+pub(crate) trait Source: Sync {
+    /// The files `name` has.
+    fn project(&self, name: &PackageName) -> Result<Arc<Project>, Error>;
+    /// The metadata of `candidate` for `target` (a source's may depend on the interpreter that
+    /// builds it).
+    fn metadata(&self, candidate: &Candidate, target: &Target) -> Result<Arc<CoreMetadata>, Error>;
+    /// Fetches ahead what [`Source::metadata`] will need, when that is cheap: never a build.
+    fn prefetch(&self, candidate: &Candidate);
+    /// The places asked, for "not found on ..." notes.
+    fn describe(&self) -> String;
+    /// Where progress goes.
+    fn reporter(&self) -> &dyn Reporter;
+}
+
+/// A distribution the resolver may choose for one version of a project.
+#[derive(Clone, Debug)]
+pub(crate) enum Candidate {
+    /// A wheel: from an index, find-links or a direct reference.
+    Wheel(IndexFile),
+    /// A source distribution, built into a wheel for each target that chooses it.
+    Sdist(SdistFile),
+    /// A project directory or a git checkout, named and versioned before resolution.
+    Tree(Arc<SourceTree>),
+}
+
+/// A project directory to build: a local project or a git checkout.
+#[derive(Debug)]
+pub(crate) struct SourceTree {
+    pub(crate) name: PackageName,
+    pub(crate) version: Version,
+    pub(crate) root: Utf8PathBuf,
+    /// How messages and PEX-INFO name it: `the project at ./app`, `git+https://host/x.git@<commit>`.
+    pub(crate) origin: String,
+    /// The commit of a checkout, which PEX-INFO pins (`name @ git+URL@commit`).
+    pub(crate) git: Option<String>,
+}
+
+impl Candidate {
+    pub(crate) fn version(&self) -> &Version {
+        match self {
+            Self::Wheel(file) => file.filename.version(),
+            Self::Sdist(file) => file.filename.version(),
+            Self::Tree(tree) => &tree.version,
+        }
+    }
+
+    /// The file name (or the tree's origin), for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Wheel(file) => file.filename.to_string(),
+            Self::Sdist(file) => file.filename.to_string(),
+            Self::Tree(tree) => tree.origin.clone(),
+        }
+    }
+
+    fn yanked(&self) -> bool {
+        match self {
+            Self::Wheel(file) => file.yanked.is_some(),
+            Self::Sdist(file) => file.yanked.is_some(),
+            Self::Tree(_) => false,
+        }
+    }
+
+    /// The digest the index gave (for `--hash` pins), if any.
+    pub(crate) fn sha256(&self) -> Option<Sha256Digest> {
+        match self {
+            Self::Wheel(file) => file.sha256,
+            Self::Sdist(file) => file.sha256,
+            Self::Tree(_) => None,
+        }
     }
 }
 
@@ -59,20 +180,26 @@ pub(crate) struct UserRequirement {
 pub(crate) struct Request<'a> {
     pub(crate) requirements: Vec<UserRequirement>,
     pub(crate) constraints: Vec<Requirement>,
+    /// The only candidate of each project given as a direct reference (`name @ URL`, a path).
+    pub(crate) direct: HashMap<PackageName, Candidate>,
     /// Allow pre-releases everywhere (`--pre`); otherwise only where a specifier names one or
     /// nothing else fits, as pip does.
     pub(crate) pre: bool,
     /// Only the requirements themselves, none of their dependencies (`--no-transitive`).
     pub(crate) transitive: bool,
+    /// Which projects may be wheels and which built (`--no-binary`, `--only-binary`).
+    pub(crate) format_control: &'a FormatControl,
+    /// Prefer an older version with a wheel to a newer one to build (`--prefer-binary`).
+    pub(crate) prefer_binary: bool,
     pub(crate) target: &'a Target,
 }
 
-/// One chosen wheel.
+/// One chosen distribution.
 #[derive(Clone, Debug)]
 pub(crate) struct Pinned {
     pub(crate) name: PackageName,
     pub(crate) version: Version,
-    pub(crate) file: IndexFile,
+    pub(crate) candidate: Candidate,
     /// The digests `--hash` allows for it (empty: any).
     pub(crate) hashes: Vec<Sha256Digest>,
 }
@@ -95,10 +222,9 @@ impl fmt::Display for Package {
     }
 }
 
-/// Solves `request` against `index`; the result is sorted by project name.
-pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned>, Error> {
+/// Solves `request` with the candidates of `source`; the result is sorted by project name.
+pub(crate) fn resolve(source: &dyn Source, request: &Request<'_>) -> Result<Vec<Pinned>, Error> {
     let markers = request.target.markers();
-    let mut direct = HashMap::new();
     let mut root = Vec::new();
     let mut hashes: HashMap<PackageName, Vec<Sha256Digest>> = HashMap::new();
     let mut prerelease_named = HashSet::new();
@@ -107,9 +233,6 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
         if !requirement.evaluate_markers(markers, &[]) {
             tracing::debug!("skipping `{requirement}`: its markers do not apply");
             continue;
-        }
-        if let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url {
-            direct.insert(requirement.name.clone(), direct_file(requirement, &url.to_url())?);
         }
         if !user.hashes.is_empty() {
             hashes.entry(requirement.name.clone()).or_default().extend(user.hashes.iter().copied());
@@ -121,7 +244,7 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
         if let Some(VersionOrUrl::Url(url)) = &constraint.version_or_url {
             return Err(Error::UrlConstraint {
                 constraint: constraint.name.to_string(),
-                url: redact_url(&url.to_url()),
+                url: crate::index::redact(&url.to_url()),
             });
         }
         let range = range_of(constraint);
@@ -146,14 +269,16 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
     let provider = Provider {
         pins: hashes.clone(),
         cancelled: AtomicBool::new(false),
-        index,
+        source,
         target: request.target,
         python_version: request.target.python_version().clone(),
         pre: request.pre,
         transitive: request.transitive,
+        format_control: request.format_control,
+        prefer_binary: request.prefer_binary,
         root,
         constraints,
-        direct,
+        direct: &request.direct,
         prerelease_named,
         exactly_pinned,
         candidates: Mutex::new(HashMap::new()),
@@ -199,35 +324,38 @@ pub(crate) fn resolve(index: &Index, request: &Request<'_>) -> Result<Vec<Pinned
     let mut pinned = Vec::new();
     for (package, version) in selected {
         let Package::Project(name) = package else { continue };
-        let file = provider.file_for(&name, &version)?.expect("the solver only picks versions that have a wheel");
-        pinned.push(Pinned { hashes: hashes.remove(&name).unwrap_or_default(), name, version, file });
+        let candidate =
+            provider.candidate_for(&name, &version)?.expect("the solver only picks versions that have a candidate");
+        pinned.push(Pinned { hashes: hashes.remove(&name).unwrap_or_default(), name, version, candidate });
     }
     pinned.sort_by(|left, right| left.name.cmp(&right.name));
     Ok(pinned)
 }
 
-/// The versions of one project that have a wheel for the target: the best wheel of each,
-/// highest version first, and whether it is yanked.
-type Candidates = Arc<Vec<(Version, IndexFile)>>;
+/// The versions of one project that have a candidate for the target, highest first: the best
+/// wheel of each, else its source distribution.
+type Candidates = Arc<Vec<(Version, Candidate)>>;
 
 struct Provider<'a> {
-    index: &'a Index,
+    source: &'a dyn Source,
     target: &'a Target,
     python_version: Version,
     pre: bool,
     transitive: bool,
+    format_control: &'a FormatControl,
+    prefer_binary: bool,
     root: Vec<(Package, Ranges<Version>)>,
     constraints: HashMap<PackageName, Ranges<Version>>,
-    direct: HashMap<PackageName, IndexFile>,
+    direct: &'a HashMap<PackageName, Candidate>,
     prerelease_named: HashSet<PackageName>,
     exactly_pinned: HashSet<PackageName>,
     candidates: Mutex<HashMap<PackageName, Candidates>>,
     /// The unknown extras already warned about.
     warned_extras: Mutex<HashSet<(PackageName, ExtraName)>>,
-    /// Per project, the versions whose wheels all need another Python (requires-python), and
+    /// Per project, the versions whose files all need another Python (requires-python), and
     /// those whose wheels are all for other Pythons or platforms (tags): why a range is empty.
     unusable: Mutex<HashMap<PackageName, Unusable>>,
-    /// Why a project had no usable wheel, for the conflict report.
+    /// Why a project had no usable candidate, for the conflict report.
     notes: Mutex<BTreeMap<PackageName, String>>,
     /// Closed (`None`) when the solver is done.
     prefetch: Mutex<Option<mpsc::Sender<Prefetch>>>,
@@ -255,83 +383,121 @@ impl Drop for StopPrefetch<'_, '_> {
     }
 }
 
+/// How the files of one project sorted out, for the notes of a conflict report.
+#[derive(Default)]
+struct Sorting {
+    python_mismatch: usize,
+    needs_other_python: BTreeSet<Version>,
+    other_tags: BTreeSet<Version>,
+    unpinned: usize,
+    pinned_files: Vec<String>,
+}
+
 impl Provider<'_> {
+    /// Whether a file passes the `--hash` pins of its project (recording why not).
+    fn passes_pins(
+        &self,
+        name: &PackageName,
+        filename: &str,
+        sha256: Option<Sha256Digest>,
+        sorting: &mut Sorting,
+    ) -> bool {
+        let Some(pins) = self.pins.get(name) else { return true };
+        // With `--hash` pins, only the pinned files are candidates (as in pip), so a pin on
+        // one of a release's files selects that file.
+        if let Some(digest) = sha256
+            && !pins.contains(&digest)
+        {
+            sorting.unpinned += 1;
+            return false;
+        }
+        sorting.pinned_files.push(filename.to_owned());
+        true
+    }
+
+    fn fits_python(
+        &self,
+        requires_python: Option<&crate::requirement::VersionSpecifiers>,
+        version: &Version,
+        sorting: &mut Sorting,
+    ) -> bool {
+        if requires_python.is_some_and(|specifiers| !specifiers.contains(&self.python_version)) {
+            sorting.python_mismatch += 1;
+            sorting.needs_other_python.insert(version.clone());
+            return false;
+        }
+        true
+    }
+
     fn candidates(&self, name: &PackageName) -> Result<Candidates, Error> {
         if let Some(candidates) = self.candidates.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name) {
             return Ok(Arc::clone(candidates));
         }
-        let project = match self.direct.get(name) {
-            Some(file) => Arc::new(Project { wheels: vec![file.clone()], other_files: 0 }),
-            None => self.index.project(name)?,
-        };
+        if let Some(candidate) = self.direct.get(name) {
+            let candidates: Candidates = Arc::new(vec![(candidate.version().clone(), candidate.clone())]);
+            self.candidates
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(name.clone(), Arc::clone(&candidates));
+            return Ok(candidates);
+        }
+        let project = self.source.project(name)?;
         let tags = self.target.tags();
-        let mut best: BTreeMap<Version, (usize, IndexFile)> = BTreeMap::new();
-        let mut python_mismatch = 0;
-        let mut needs_other_python: BTreeSet<Version> = BTreeSet::new();
-        let mut other_tags: BTreeSet<Version> = BTreeSet::new();
-        let pins = self.pins.get(name);
-        let mut unpinned = 0;
-        let mut pinned_files: Vec<&str> = Vec::new();
-        for file in &project.wheels {
-            // With `--hash` pins, only the pinned files are candidates (as in pip), so a pin on
-            // one of a release's wheels selects that wheel.
-            if let (Some(pins), Some(digest)) = (pins, file.sha256)
-                && !pins.contains(&digest)
-            {
-                unpinned += 1;
+        let mut sorting = Sorting::default();
+        let mut wheels: BTreeMap<Version, (usize, IndexFile)> = BTreeMap::new();
+        let allows_wheel = self.format_control.allows_wheel(name);
+        for file in project.wheels.iter().filter(|_| allows_wheel) {
+            if !self.passes_pins(name, file.filename.as_str(), file.sha256, &mut sorting) {
                 continue;
-            }
-            if pins.is_some() {
-                pinned_files.push(file.filename.as_str());
             }
             let Some(priority) = tags.priority(file.filename.tags()) else {
-                other_tags.insert(file.filename.version().clone());
+                sorting.other_tags.insert(file.filename.version().clone());
                 continue;
             };
-            if file.requires_python.as_ref().is_some_and(|specifiers| !specifiers.contains(&self.python_version)) {
-                python_mismatch += 1;
-                needs_other_python.insert(file.filename.version().clone());
+            let version = file.filename.version();
+            if !self.fits_python(file.requires_python.as_ref(), version, &mut sorting) {
                 continue;
             }
-            let version = file.filename.version().clone();
-            if best.get(&version).is_none_or(|(existing, _)| priority < *existing) {
-                best.insert(version, (priority, file.clone()));
+            if wheels.get(version).is_none_or(|(existing, _)| priority < *existing) {
+                wheels.insert(version.clone(), (priority, file.clone()));
             }
         }
-        if !best.is_empty() && best.values().all(|(_, file)| file.yanked.is_some()) {
+        let mut sdists: BTreeMap<Version, SdistFile> = BTreeMap::new();
+        let allows_source = self.format_control.allows_source(name);
+        for file in project.sdists.iter().filter(|_| allows_source) {
+            let version = file.filename.version();
+            if wheels.contains_key(version)
+                || !self.passes_pins(name, file.filename.as_str(), file.sha256, &mut sorting)
+                || !self.fits_python(file.requires_python.as_ref(), version, &mut sorting)
+            {
+                continue;
+            }
+            // One archive per version; `.tar.gz` (the standard form) over `.zip`.
+            let preferred = |file: &SdistFile| file.filename.format() == crate::dist::SdistFormat::TarGz;
+            if sdists.get(version).is_none_or(|existing| !preferred(existing) && preferred(file)) {
+                sdists.insert(version.clone(), file.clone());
+            }
+        }
+        let mut best: BTreeMap<Version, Candidate> = BTreeMap::new();
+        best.extend(wheels.into_iter().map(|(version, (_, file))| (version, Candidate::Wheel(file))));
+        best.extend(sdists.into_iter().map(|(version, file)| (version, Candidate::Sdist(file))));
+        if !best.is_empty() && best.values().all(Candidate::yanked) {
             let versions = best.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-            let note = format!("every version with a usable wheel is yanked ({versions}); pin one with `==` to use it");
+            let note = format!("every version with a usable file is yanked ({versions}); pin one with `==` to use it");
             self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
         }
         if best.is_empty() {
-            let note = if project.wheels.is_empty() && project.other_files == 0 {
-                format!("not found on {}", self.index.describe())
-            } else if project.wheels.is_empty() {
-                "the index has only source distributions, which pex-rs cannot build yet (source builds come with `--build`); give a wheel".to_owned()
-            } else if unpinned == project.wheels.len() {
-                "none of its wheels has a digest that the `--hash` pins allow".to_owned()
-            } else if pins.is_some() {
-                format!(
-                    "the `--hash` pins allow only {}, which does not run on `{}`; pin a wheel for it too",
-                    pinned_files.join(", "),
-                    self.target.description()
-                )
-            } else if python_mismatch > 0 {
-                format!("no wheel supports Python {}", self.python_version)
-            } else {
-                format!("none of its wheels is compatible with `{}`", self.target.description())
-            };
+            let note = self.empty_note(name, &project, &sorting, allows_wheel, allows_source);
             self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
         }
         for version in best.keys() {
-            needs_other_python.remove(version);
-            other_tags.remove(version);
+            sorting.needs_other_python.remove(version);
+            sorting.other_tags.remove(version);
         }
         let mut unusable = self.unusable.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        unusable.insert(name.clone(), (needs_other_python, other_tags));
+        unusable.insert(name.clone(), (sorting.needs_other_python, sorting.other_tags));
         drop(unusable);
-        let candidates: Candidates =
-            Arc::new(best.into_iter().rev().map(|(version, (_, file))| (version, file)).collect());
+        let candidates: Candidates = Arc::new(best.into_iter().rev().collect());
         self.candidates
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -339,18 +505,55 @@ impl Provider<'_> {
         Ok(candidates)
     }
 
-    /// The version the solver would pick for `name` within `range`, and its wheel.
-    fn pick(&self, name: &PackageName, range: &Ranges<Version>) -> Result<Option<(Version, IndexFile)>, Error> {
+    /// Why a project has no candidate at all.
+    fn empty_note(
+        &self,
+        name: &PackageName,
+        project: &Project,
+        sorting: &Sorting,
+        allows_wheel: bool,
+        allows_source: bool,
+    ) -> String {
+        let files = project.wheels.len() + project.sdists.len();
+        if files == 0 && project.other_files == 0 {
+            format!("not found on {}", self.source.describe())
+        } else if files == 0 {
+            format!("the index has {} files, but no wheel and no `.tar.gz` or `.zip` sdist", project.other_files)
+        } else if project.wheels.is_empty() && !allows_source {
+            "the index has only source distributions, and `--only-binary` (or `--no-build`) forbids building them; give a wheel".to_owned()
+        } else if project.sdists.is_empty() && !allows_wheel {
+            "the index has only wheels, and `--no-binary` asks to build it from source".to_owned()
+        } else if sorting.unpinned == files {
+            "none of its files has a digest that the `--hash` pins allow".to_owned()
+        } else if self.pins.contains_key(name) {
+            format!(
+                "the `--hash` pins allow only {}, which does not run on `{}`; pin a wheel for it too",
+                sorting.pinned_files.join(", "),
+                self.target.description()
+            )
+        } else if sorting.python_mismatch > 0 {
+            format!("no wheel or sdist supports Python {}", self.python_version)
+        } else {
+            format!("none of its wheels is compatible with `{}`", self.target.description())
+        }
+    }
+
+    /// The version the solver would pick for `name` within `range`, and its candidate.
+    fn pick(&self, name: &PackageName, range: &Ranges<Version>) -> Result<Option<(Version, Candidate)>, Error> {
         let candidates = self.candidates(name)?;
         let allow_pre = self.pre || self.prerelease_named.contains(name);
         let pinned = self.exactly_pinned.contains(name);
         let usable =
-            |(version, file): &&(Version, IndexFile)| range.contains(version) && (file.yanked.is_none() || pinned);
-        // Final releases first unless pre-releases are allowed; pre-releases when nothing else fits.
-        let found = candidates
-            .iter()
-            .filter(usable)
-            .find(|(version, _)| allow_pre || !version.any_prerelease())
+            |(version, candidate): &&(Version, Candidate)| range.contains(version) && (!candidate.yanked() || pinned);
+        let is_wheel = |(_, candidate): &&(Version, Candidate)| matches!(candidate, Candidate::Wheel(_));
+        // Final releases first unless pre-releases are allowed; pre-releases when nothing else
+        // fits. With `--prefer-binary`, versions with a wheel before all others.
+        let final_release = |(version, _): &&(Version, Candidate)| allow_pre || !version.any_prerelease();
+        let found = self
+            .prefer_binary
+            .then(|| candidates.iter().filter(usable).filter(is_wheel).find(final_release))
+            .flatten()
+            .or_else(|| candidates.iter().filter(usable).find(final_release))
             .or_else(|| candidates.iter().find(usable));
         Ok(found.cloned())
     }
@@ -364,17 +567,17 @@ impl Provider<'_> {
             return Ok(());
         }
         let shown = readable(&range.to_string());
-        if let Some(file) = self.direct.get(name) {
+        if let Some(candidate) = self.direct.get(name) {
             let note = format!(
                 "only its direct reference is considered ({}, version {}), which is not in `{shown}`",
-                file.filename,
-                file.filename.version()
+                candidate.describe(),
+                candidate.version()
             );
             notes.insert(name.clone(), note);
             return Ok(());
         }
         let mut note = format!(
-            "no version in `{shown}` has a wheel for `{}`; the newest that has one is {}",
+            "no version in `{shown}` has a wheel or sdist for `{}`; the newest that has one is {}",
             self.target.description(),
             candidates[0].0
         );
@@ -404,24 +607,29 @@ impl Provider<'_> {
                 );
             }
         }
-        if let Ok(project) = self.index.project(name)
-            && project.other_files > 0
+        if let Ok(project) = self.source.project(name)
+            && !project.sdists.is_empty()
+            && !self.format_control.allows_source(name)
         {
             let _ = write!(
                 note,
-                "; the index also has {} source distributions, which pex-rs cannot build yet",
-                project.other_files
+                "; the index also has {} source distributions, which `--only-binary` (or `--no-build`) forbids building",
+                project.sdists.len()
             );
         }
-        if candidates.iter().any(|(version, file)| range.contains(version) && file.yanked.is_some()) {
+        if candidates.iter().any(|(version, candidate)| range.contains(version) && candidate.yanked()) {
             note.push_str("; the versions in range are yanked (pin one with `==` to use it)");
         }
         notes.insert(name.clone(), note);
         Ok(())
     }
 
-    fn file_for(&self, name: &PackageName, version: &Version) -> Result<Option<IndexFile>, Error> {
-        Ok(self.candidates(name)?.iter().find(|(candidate, _)| candidate == version).map(|(_, file)| file.clone()))
+    fn candidate_for(&self, name: &PackageName, version: &Version) -> Result<Option<Candidate>, Error> {
+        Ok(self
+            .candidates(name)?
+            .iter()
+            .find(|(candidate, _)| candidate == version)
+            .map(|(_, candidate)| candidate.clone()))
     }
 
     /// Fetches (on a prefetch thread) what the solver will soon ask about `name`.
@@ -429,8 +637,8 @@ impl Provider<'_> {
         if self.cancelled.load(Ordering::Relaxed) {
             return;
         }
-        if let Ok(Some((_, file))) = self.pick(name, range) {
-            let _ = self.index.metadata(&file);
+        if let Ok(Some((_, candidate))) = self.pick(name, range) {
+            self.source.prefetch(&candidate);
         }
     }
 
@@ -453,16 +661,16 @@ impl Provider<'_> {
         version: &Version,
         extra: Option<&ExtraName>,
     ) -> Result<Dependencies<Package, Ranges<Version>, String>, Error> {
-        let Some(file) = self.file_for(name, version)? else {
-            return Ok(Dependencies::Unavailable("no wheel".to_owned()));
+        let Some(candidate) = self.candidate_for(name, version)? else {
+            return Ok(Dependencies::Unavailable("no wheel or sdist".to_owned()));
         };
-        let metadata = match self.index.metadata(&file) {
+        let metadata = match self.source.metadata(&candidate, self.target) {
             Ok(metadata) => metadata,
             // A version whose METADATA is broken is skipped, as uv and pip do.
             Err(error) if error.is_invalid_metadata() => {
                 return Ok(Dependencies::Unavailable(format!("its METADATA is invalid ({error})")));
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         };
         if let Some(requires_python) = metadata.requires_python()
             && let Ok(specifiers) = requires_python.parse::<crate::requirement::VersionSpecifiers>()
@@ -503,7 +711,7 @@ impl Provider<'_> {
                     return Ok(Dependencies::Unavailable(format!(
                         "it depends on `{} @ {}`; give that direct reference as a requirement to allow it",
                         requirement.name,
-                        redact_url(&url.to_url())
+                        crate::index::redact(&url.to_url())
                     )));
                 }
                 dependencies.extend(dependencies_of(requirement, self.constraints.get(&requirement.name)));
@@ -542,7 +750,7 @@ impl DependencyProvider for Provider<'_> {
             Package::Project(name) => {
                 let picked = self.pick(name, range)?.map(|(version, _)| version);
                 match &picked {
-                    Some(version) => self.index.reporter().resolve_chose(name.as_str(), &version.to_string()),
+                    Some(version) => self.source.reporter().resolve_chose(name.as_str(), &version.to_string()),
                     None => self.explain_no_version(name, range)?,
                 }
                 Ok(picked)
@@ -593,29 +801,6 @@ fn range_of(requirement: &Requirement) -> Ranges<Version> {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => Ranges::from(specifiers.clone()),
         None | Some(VersionOrUrl::Url(_)) => Ranges::full(),
     }
-}
-
-/// The one candidate of a direct reference (`name @ URL`), which must be a wheel of `name`.
-fn direct_file(requirement: &Requirement, url: &Url) -> Result<IndexFile, Error> {
-    let filename = crate::index::wheel_filename_of(url)
-        .ok_or_else(|| Error::DirectNotWheel { requirement: requirement.name.to_string(), url: redact_url(url) })?;
-    if filename.package_name() != &requirement.name {
-        return Err(Error::DirectNameMismatch {
-            requirement: format!("{} @ {}", requirement.name, redact_url(url)),
-            name: requirement.name.to_string(),
-            filename: filename.to_string(),
-            found: filename.name().to_owned(),
-        });
-    }
-    let sha256 = url.fragment().and_then(|fragment| fragment.strip_prefix("sha256=")).and_then(Sha256Digest::from_hex);
-    let mut url = url.clone();
-    url.set_fragment(None);
-    Ok(IndexFile { filename, url, sha256, requires_python: None, yanked: None, metadata: None })
-}
-
-/// A URL for messages, without credentials.
-fn redact_url(url: &Url) -> String {
-    crate::index::redact(url)
 }
 
 /// Rewrites `PubGrub`'s report for people: the root has no version, and `==1.0` reads as such

@@ -83,6 +83,13 @@ pub enum Error {
     DataScheme { wheel: String, member: String },
     #[error("wheel `{wheel}` installs two members to `{path}`")]
     Collision { wheel: String, path: String },
+    #[error("failed to install wheel `{wheel}` into `{path}`")]
+    Install {
+        wheel: String,
+        path: Utf8PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// A member of a wheel and the place it is installed, relative to the install directory.
@@ -100,8 +107,8 @@ pub(crate) struct Wheel {
     pub(crate) sha256: Sha256Digest,
     pub(crate) metadata: CoreMetadata,
     pub(crate) members: Vec<Member>,
-    /// Console and GUI script names declared in `entry_points.txt`.
-    pub(crate) entry_point_scripts: Vec<String>,
+    /// Console and GUI scripts declared in `entry_points.txt`: name and `module:attr` target.
+    pub(crate) entry_point_scripts: Vec<(String, String)>,
     /// Script files from the `.data/scripts` directory (installed under `.prefix/bin/`).
     pub(crate) data_scripts: Vec<String>,
     bytes: Arc<[u8]>,
@@ -228,6 +235,42 @@ impl Wheel {
         // The archive was parsed once in `open`; parsing the in-memory directory again is cheap
         // and keeps `Wheel` free of a self-referential reader.
         zip::ZipArchive::new(Cursor::new(Arc::clone(&self.bytes))).expect("the wheel was parsed when it was opened")
+    }
+}
+
+impl Wheel {
+    /// Writes the wheel as an installer would into a virtual environment whose site-packages is
+    /// `site_packages` and whose prefix is `prefix`, by the plan of [`Member::installed_path`]:
+    /// what is under `.prefix/` goes to the prefix, the rest to site-packages. Scripts
+    /// (`.prefix/bin/`) are made executable, and a `#!python` shebang becomes `shebang`, as pip
+    /// rewrites it. Console scripts are the environment's to write (they need every wheel).
+    pub(crate) fn install_into(&self, site_packages: &Utf8Path, prefix: &Utf8Path, shebang: &str) -> Result<(), Error> {
+        let wheel = self.filename.to_string();
+        let mut archive = self.archive();
+        for member in &self.members {
+            let (destination, is_script) = match member.installed_path.strip_prefix(PREFIX_DIR) {
+                Ok(rest) => (prefix.join(rest), rest.starts_with("bin")),
+                Err(_) => (site_packages.join(&member.installed_path), false),
+            };
+            let install_error = |source| Error::Install { wheel: wheel.clone(), path: destination.clone(), source };
+            let mut entry = archive.by_index(member.index).map_err(|error| install_error(io::Error::other(error)))?;
+            let mode = entry.unix_mode().unwrap_or(0o644);
+            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            entry.read_to_end(&mut bytes).map_err(install_error)?;
+            if is_script && bytes.starts_with(b"#!python") {
+                let rest = bytes.iter().position(|byte| *byte == b'\n').map_or(&[][..], |end| &bytes[end + 1..]);
+                bytes = [shebang.as_bytes(), rest].concat();
+            }
+            if let Some(parent) = destination.parent() {
+                fs_err::create_dir_all(parent).map_err(install_error)?;
+            }
+            fs_err::write(&destination, &bytes).map_err(install_error)?;
+            if is_script || mode & 0o111 != 0 {
+                use std::os::unix::fs::PermissionsExt;
+                fs_err::set_permissions(&destination, std::fs::Permissions::from_mode(0o755)).map_err(install_error)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -432,22 +475,24 @@ fn digest_of<D: sha2::Digest + io::Write>(mut reader: impl Read) -> io::Result<V
     Ok(hasher.finalize().to_vec())
 }
 
-/// Returns the names declared under `[console_scripts]` and `[gui_scripts]` in an
-/// `entry_points.txt` (an INI file; values are `module:attr [extras]`).
-pub(crate) fn scripts_in_entry_points(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
+/// Returns the scripts declared under `[console_scripts]` and `[gui_scripts]` in an
+/// `entry_points.txt` (an INI file; values are `module:attr [extras]`): each name with its
+/// `module:attr`, extras dropped.
+pub(crate) fn scripts_in_entry_points(text: &str) -> Vec<(String, String)> {
+    let mut scripts = Vec::new();
     let mut in_scripts = false;
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {
             in_scripts = matches!(line, "[console_scripts]" | "[gui_scripts]");
         } else if in_scripts
             && !line.starts_with(['#', ';'])
-            && let Some((name, _)) = line.split_once('=')
+            && let Some((name, target)) = line.split_once('=')
         {
-            names.push(name.trim().to_owned());
+            let target = target.split('[').next().unwrap_or_default().trim();
+            scripts.push((name.trim().to_owned(), target.to_owned()));
         }
     }
-    names
+    scripts
 }
 
 #[cfg(test)]
@@ -465,6 +510,9 @@ mod tests {
     #[test]
     fn ok_entry_point_scripts() {
         let text = "[console_scripts]\nblack = black:patched_main\nblackd = blackd:patched_main [d]\n\n[gui_scripts]\nviewer=app.gui:main\n[other]\nx = y:z\n";
-        assert_eq!(scripts_in_entry_points(text), ["black", "blackd", "viewer"]);
+        let scripts = scripts_in_entry_points(text);
+        let names: Vec<&str> = scripts.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["black", "blackd", "viewer"]);
+        assert_eq!(scripts[1].1, "blackd:patched_main");
     }
 }

@@ -45,6 +45,11 @@ impl ServedFile {
         Self { filename: filename.to_owned(), bytes, metadata, yanked: None, requires_python, lie_about_hash: false }
     }
 
+    /// The bytes served.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The wheel `wheel` builds, under its own file name.
     pub(crate) fn from_wheel(wheel: &WheelBuilder) -> Self {
         Self::new(&wheel.filename(), wheel.bytes())

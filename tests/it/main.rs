@@ -18,10 +18,14 @@ mod interpreters;
 mod live;
 /// `PEX_ROOT`: concurrent first runs, crashes, read-only and unwritable roots.
 mod pex_root;
+/// Fixture projects and sdists for source builds: a test PEP 517 backend, the real backends.
+mod projects;
 /// Resolution against a loopback index: pages, metadata, failures, the cache, offline builds.
 mod resolve;
 /// Running: entry points, interpreter mode, environment, `sys.path`, under every Python.
 mod run;
+/// Source builds: local projects, sdists, direct references and git, through PEP 517.
+mod sources;
 /// Shared helpers: the test context, fixture wheels, the interpreters on this machine.
 mod support;
 /// Targets: several interpreters, foreign platforms, complete platforms, constraints.

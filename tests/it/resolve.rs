@@ -134,7 +134,7 @@ fn err_conflict_is_explained() {
     let context = TestContext::new();
     let server = IndexServer::start(served(&[&app, &tool, &lib1, &lib2]));
     let stderr = stderr_of(&build(&context, &server.simple_url(), &["app", "tool"]));
-    assert!(stderr.starts_with("error: no set of wheels satisfies the requirements:"), "{stderr}");
+    assert!(stderr.starts_with("error: no set of distributions satisfies the requirements:"), "{stderr}");
     assert!(stderr.contains("app") && stderr.contains("tool") && stderr.contains("lib"), "{stderr}");
     assert!(!context.dir.join("app.pex").exists());
 }
@@ -145,8 +145,8 @@ fn err_missing_project_and_sdist_only() {
     let server = IndexServer::start(vec![ServedFile::new("native-1.0.tar.gz", b"not really".to_vec())]);
     let stderr = stderr_of(&build(&context, &server.simple_url(), &["nowhere"]));
     assert!(stderr.contains("nowhere") && stderr.contains("not found on"), "{stderr}");
-    let stderr = stderr_of(&build(&context, &server.simple_url(), &["native"]));
-    assert!(stderr.contains("source builds come with `--build`"), "{stderr}");
+    let stderr = stderr_of(&build(&context, &server.simple_url(), &["native", "--no-build"]));
+    assert!(stderr.contains("only source distributions, and `--only-binary` (or `--no-build`) forbids"), "{stderr}");
 }
 
 #[test]
@@ -385,7 +385,7 @@ fn err_url_dependencies_yanked_only_and_file_index() {
     let stderr = stderr_of(&build(&context, &server.simple_url(), &["app"]));
     assert!(stderr.contains("give that direct reference as a requirement"), "{stderr}");
     let stderr = stderr_of(&build(&context, &server.simple_url(), &["old"]));
-    assert!(stderr.contains("every version with a usable wheel is yanked (1.0)"), "{stderr}");
+    assert!(stderr.contains("every version with a usable file is yanked (1.0)"), "{stderr}");
     let stderr = stderr_of(&build(&context, &format!("file://{}", context.dir), &["old"]));
     assert!(stderr.contains("pass it with `--find-links DIR`"), "{stderr}");
 }

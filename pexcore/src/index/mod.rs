@@ -7,36 +7,37 @@
 //! simple/v1/<sha256(url)>          a page: one line of JSON (validators, freshness), then the body
 //! metadata/v1/<sha256>             METADATA of a wheel, by the wheel's digest (or its URL's)
 //! wheels/v1/<sha256>/<file.whl>    downloaded wheels, by digest, entered only once it matched
+//! sdists/v1/<sha256>/<file.tar.gz>  downloaded source distributions, the same way
 //! ```
 //!
 //! With several indexes, a project comes from the first index that has it, never from a mix:
 //! that is how dependency confusion happens. Find-links locations add their wheels to it.
 
 mod config;
+mod git;
 mod http;
 mod range;
 mod simple;
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use url::Url;
 
-use crate::cache::{Bucket, Cache};
-use crate::dist::{CoreMetadata, WheelFilename};
+use crate::cache::{Bucket, Cache, OnceMap};
+use crate::dist::{CoreMetadata, SdistFilename, WheelFilename};
 use crate::hash::{Hasher, Sha256Digest};
 use crate::progress::Reporter;
 use crate::requirement::PackageName;
 
 pub use config::IndexOrigin;
 pub(crate) use config::{PipConfig, parse_index_url};
+pub(crate) use git::GitReference;
 pub use http::NetworkOptions;
-pub(crate) use http::redact;
-pub(crate) use simple::IndexFile;
+pub(crate) use http::{percent_decoded, redact};
+pub(crate) use simple::{IndexFile, SdistFile};
 
 /// How long a page without `Cache-Control` stays fresh: the `max-age` that the main public
 /// index sends, so a mirror that sends nothing behaves alike.
@@ -98,6 +99,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("`git` failed on `{repository}`: {reason}")]
+    Git { repository: String, reason: String },
+    #[error("`{repository}` is a git repository, and `git` is not installed; install git, or give a wheel or sdist")]
+    GitMissing { repository: String },
     #[error(transparent)]
     Cache(#[from] crate::cache::Error),
     #[error(transparent)]
@@ -146,11 +151,53 @@ impl FindLinks {
 #[derive(Debug, Default)]
 pub(crate) struct Project {
     pub(crate) wheels: Vec<IndexFile>,
-    /// Files that are not wheels (sdists), counted for the error message.
+    pub(crate) sdists: Vec<SdistFile>,
+    /// Files that are neither (eggs, installers, unsupported archives), counted for messages.
     pub(crate) other_files: usize,
 }
 
-/// A downloaded (or local) wheel file.
+/// A file an index serves that the cache keeps: a wheel or a source distribution, each in
+/// its own bucket.
+pub(crate) trait Artifact: Clone {
+    /// The file name, as the cache entry is named.
+    fn as_str(&self) -> &str;
+    /// The bucket downloads of this kind go to.
+    fn bucket() -> Bucket;
+}
+
+impl Artifact for WheelFilename {
+    fn as_str(&self) -> &str {
+        WheelFilename::as_str(self)
+    }
+
+    fn bucket() -> Bucket {
+        Bucket::Wheels
+    }
+}
+
+/// A source archive whose name tells neither its project nor its version (`main.zip` of a code
+/// host): kept with the sdists until its metadata names it.
+impl Artifact for String {
+    fn as_str(&self) -> &str {
+        self
+    }
+
+    fn bucket() -> Bucket {
+        Bucket::Sdists
+    }
+}
+
+impl Artifact for SdistFilename {
+    fn as_str(&self) -> &str {
+        SdistFilename::as_str(self)
+    }
+
+    fn bucket() -> Bucket {
+        Bucket::Sdists
+    }
+}
+
+/// A downloaded (or local) wheel or source distribution.
 #[derive(Clone, Debug)]
 pub(crate) struct Downloaded {
     pub(crate) path: Utf8PathBuf,
@@ -171,7 +218,7 @@ pub(crate) struct Index {
     refresh: bool,
     projects: OnceMap<PackageName, Result<Arc<Project>, Arc<Error>>>,
     metadata: OnceMap<Url, Result<Arc<CoreMetadata>, Arc<Error>>>,
-    linked: OnceLock<Result<Vec<IndexFile>, Arc<Error>>>,
+    linked: OnceLock<Result<simple::ProjectFiles, Arc<Error>>>,
     reporter: Arc<dyn Reporter>,
 }
 
@@ -221,7 +268,8 @@ impl Index {
         if places.is_empty() { "no index (`--no-index`) and no `--find-links`".to_owned() } else { places.join(", ") }
     }
 
-    /// The wheels of `name`; safe to call from many threads (each project is fetched once).
+    /// The wheels and source distributions of `name`; safe to call from many threads (each
+    /// project is fetched once).
     pub(crate) fn project(&self, name: &PackageName) -> Result<Arc<Project>, Error> {
         self.projects
             .get_or_init(name, || self.fetch_project(name).map(Arc::new).map_err(Arc::new))
@@ -234,20 +282,22 @@ impl Index {
             let url = index
                 .join(&format!("{name}/"))
                 .map_err(|error| Error::BadUrl { url: http::redact(index), reason: error.to_string() })?;
-            if let Some(mut files) = self.fetch_page(&url, true)? {
+            if let Some(files) = self.fetch_page(&url, true)? {
                 // A page may list only its own project's files (pip drops the others too): a
                 // hostile page must not hand out another project's wheels.
-                let listed = files.wheels.len();
-                files.wheels.retain(|file| file.filename.package_name() == name);
-                if files.wheels.len() < listed {
-                    tracing::warn!(
-                        "{} lists {} files of other projects; ignoring them",
-                        http::redact(&url),
-                        listed - files.wheels.len()
-                    );
+                let listed = files.wheels.len() + files.sdists.len();
+                let page = project_files(&files, name);
+                let foreign = listed - page.wheels.len() - page.sdists.len();
+                if foreign > 0 {
+                    tracing::warn!("{} lists {foreign} files of other projects; ignoring them", http::redact(&url));
                 }
-                tracing::debug!("`{name}`: {} wheels from {}", files.wheels.len(), http::redact(index));
-                project.wheels = files.wheels;
+                tracing::debug!(
+                    "`{name}`: {} wheels and {} sdists from {}",
+                    page.wheels.len(),
+                    page.sdists.len(),
+                    http::redact(index)
+                );
+                project = page;
                 project.other_files = files.other_files;
                 break;
             }
@@ -257,26 +307,25 @@ impl Index {
             .get_or_init(|| self.fetch_find_links().map_err(Arc::new))
             .as_ref()
             .map_err(|error| Error::Shared(Arc::clone(error)))?;
-        project.wheels.extend(linked.iter().filter(|file| file.filename.package_name() == name).cloned());
+        let linked = project_files(linked, name);
+        project.wheels.extend(linked.wheels);
+        project.sdists.extend(linked.sdists);
         Ok(project)
     }
 
-    fn fetch_find_links(&self) -> Result<Vec<IndexFile>, Error> {
-        let mut files = Vec::new();
+    fn fetch_find_links(&self) -> Result<simple::ProjectFiles, Error> {
+        let mut files = simple::ProjectFiles::default();
         for links in &self.find_links {
-            match links {
+            let listed = match links {
                 FindLinks::Directory(path) => {
-                    let listed = simple::list_directory(path)
-                        .map_err(|source| Error::FindLinks { path: path.clone(), source })?;
-                    files.extend(listed.wheels);
+                    simple::list_directory(path).map_err(|source| Error::FindLinks { path: path.clone(), source })?
                 }
                 FindLinks::Page(url) => {
-                    let page = self
-                        .fetch_page(url, false)?
-                        .ok_or_else(|| Error::Status { url: http::redact(url), status: 404 })?;
-                    files.extend(page.wheels);
+                    self.fetch_page(url, false)?.ok_or_else(|| Error::Status { url: http::redact(url), status: 404 })?
                 }
-            }
+            };
+            files.wheels.extend(listed.wheels);
+            files.sdists.extend(listed.sdists);
         }
         Ok(files)
     }
@@ -350,6 +399,7 @@ impl Index {
         let mut files = parsed.map_err(|reason| Error::Parse { url: http::redact(url), reason })?;
         // A page from the network must not point at files on this machine.
         files.wheels.retain(|file| file.url.scheme() != "file");
+        files.sdists.retain(|file| file.url.scheme() != "file");
         Ok(Some(files))
     }
 
@@ -436,9 +486,9 @@ impl Index {
         Ok(Some(response.body))
     }
 
-    /// A local wheel (find-links directory, `file://`), or the cache entry of a wheel whose
+    /// A local file (find-links directory, `file://`), or the cache entry of a file whose
     /// digest the index gave.
-    fn local_or_cached(&self, file: &IndexFile) -> Option<Utf8PathBuf> {
+    fn local_or_cached<Name: Artifact>(&self, file: &IndexFile<Name>) -> Option<Utf8PathBuf> {
         if file.url.scheme() == "file" {
             // Only find-links directories and direct references make `file:` candidates: pages
             // from the network cannot point at local files (see `fetch_page`).
@@ -448,7 +498,7 @@ impl Index {
             Some(digest) => digest,
             None => self.digest_of_url(&file.url)?,
         };
-        let path = self.cache.bucket(Bucket::Wheels).ok()?.join(digest.to_string()).join(file.filename.as_str());
+        let path = self.cache.bucket(Name::bucket()).ok()?.join(digest.to_string()).join(file.filename.as_str());
         path.is_file().then_some(path)
     }
 
@@ -468,9 +518,13 @@ impl Index {
         }
     }
 
-    /// The wheel file of `file`, downloaded into the cache unless it is there. `pins` are the
+    /// The wheel or sdist `file`, downloaded into the cache unless it is there. `pins` are the
     /// digests a `--hash` allowed (empty: any); the download must match them and the index.
-    pub(crate) fn download(&self, file: &IndexFile, pins: &[Sha256Digest]) -> Result<Downloaded, Error> {
+    pub(crate) fn download<Name: Artifact>(
+        &self,
+        file: &IndexFile<Name>,
+        pins: &[Sha256Digest],
+    ) -> Result<Downloaded, Error> {
         if let Some(path) = self.local_or_cached(file) {
             let cached = file.url.scheme() != "file";
             if cached {
@@ -479,9 +533,9 @@ impl Index {
             return Ok(Downloaded { path, cached, sha256: None });
         }
         if self.offline {
-            return Err(Error::Offline { file: file.filename.to_string() });
+            return Err(Error::Offline { file: file.filename.as_str().to_owned() });
         }
-        let bucket = self.cache.bucket(Bucket::Wheels)?;
+        let bucket = self.cache.bucket(Name::bucket())?;
         let filename = file.filename.as_str();
         let mut started = false;
         let result = self.client.get_streaming(&file.url, |reader, length| {
@@ -505,7 +559,7 @@ impl Index {
         });
         self.reporter.download_finished(filename);
         let (temp, digest) = result?;
-        let path = self.enter_wheel(file, pins, temp, digest)?;
+        let path = self.enter(file, pins, temp, digest)?;
         Ok(Downloaded { path, cached: true, sha256: Some(digest) })
     }
 
@@ -517,20 +571,20 @@ impl Index {
             Ok(temp)
         });
         let temp = temp.map_err(|source| Error::CacheWrite { path: bucket.clone(), source })?;
-        self.enter_wheel(file, pins, temp, Sha256Digest::of(bytes))
+        self.enter(file, pins, temp, Sha256Digest::of(bytes))
     }
 
     /// Renames a finished download (in a temporary file of the bucket) to
-    /// `wheels/v1/<digest>/<file>` once `digest` matches the index and the pins; the only way in.
-    fn enter_wheel(
+    /// `<bucket>/v1/<digest>/<file>` once `digest` matches the index and the pins; the only way in.
+    fn enter<Name: Artifact>(
         &self,
-        file: &IndexFile,
+        file: &IndexFile<Name>,
         pins: &[Sha256Digest],
         temp: tempfile::NamedTempFile,
         digest: Sha256Digest,
     ) -> Result<Utf8PathBuf, Error> {
         Self::check_digest(file, pins, digest)?;
-        let directory = self.cache.bucket(Bucket::Wheels)?.join(digest.to_string());
+        let directory = self.cache.bucket(Name::bucket())?.join(digest.to_string());
         let path = directory.join(file.filename.as_str());
         fs_err::create_dir_all(&directory)
             .and_then(|()| temp.persist(&path).map(drop).map_err(|error| error.error))
@@ -541,9 +595,13 @@ impl Index {
         Ok(path)
     }
 
-    fn check_digest(file: &IndexFile, pins: &[Sha256Digest], actual: Sha256Digest) -> Result<(), Error> {
+    fn check_digest<Name: Artifact>(
+        file: &IndexFile<Name>,
+        pins: &[Sha256Digest],
+        actual: Sha256Digest,
+    ) -> Result<(), Error> {
         let mismatch = |expected: String, source_of_truth| Error::HashMismatch {
-            file: file.filename.to_string(),
+            file: file.filename.as_str().to_owned(),
             expected,
             actual: actual.to_string(),
             source_of_truth,
@@ -633,25 +691,17 @@ fn url_key(url: &Url) -> Sha256Digest {
     Sha256Digest::of(http::without_credentials(url).as_str().as_bytes())
 }
 
-/// A map whose values are computed once, even when many threads ask at the same time (the
-/// others wait for the first).
-struct OnceMap<K, V> {
-    cells: Mutex<HashMap<K, Arc<OnceLock<V>>>>,
-}
-
-impl<K, V> Default for OnceMap<K, V> {
-    fn default() -> Self {
-        Self { cells: Mutex::new(HashMap::new()) }
-    }
-}
-
-impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
-    fn get_or_init(&self, key: &K, init: impl FnOnce() -> V) -> V {
-        let cell = {
-            let mut cells = self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            Arc::clone(cells.entry(key.clone()).or_default())
-        };
-        cell.get_or_init(init).clone()
+/// The files of `files` that belong to `name`: its wheels, and the archives whose names read as
+/// `name`'s sdists.
+fn project_files(files: &simple::ProjectFiles, name: &PackageName) -> Project {
+    Project {
+        wheels: files.wheels.iter().filter(|file| file.filename.package_name() == name).cloned().collect(),
+        sdists: files
+            .sdists
+            .iter()
+            .filter_map(|file| Some(file.renamed(SdistFilename::parse(&file.filename, name).ok()?)))
+            .collect(),
+        other_files: 0,
     }
 }
 

@@ -1,22 +1,25 @@
 //! Reading the simple repository API: a project's files from a PEP 691 JSON page, a PEP 503
 //! HTML page (also a `--find-links` page), or a `--find-links` directory. Pure parsing: bytes
-//! in, files out.
+//! in, files out. Wheels are recognized by their name alone; a source archive's name can be read
+//! only against its project (see [`SdistFilename`]), so sdists stay [`RawSdist`]s until
+//! [`super::Index::project`] knows which project it asks for.
 
 use std::str::FromStr;
 
 use url::Url;
 
-use crate::dist::WheelFilename;
+use crate::dist::{SdistFilename, WheelFilename};
 use crate::hash::Sha256Digest;
 use crate::requirement::VersionSpecifiers;
 
 /// The media type of the PEP 691 JSON API, which indexes return when asked for it.
 pub(crate) const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
 
-/// A wheel offered by an index or a find-links location.
+/// A file offered by an index or a find-links location: a wheel (the default), a source
+/// distribution, or a source archive whose name is not parsed yet.
 #[derive(Clone, Debug)]
-pub(crate) struct IndexFile {
-    pub(crate) filename: WheelFilename,
+pub(crate) struct IndexFile<Name = WheelFilename> {
+    pub(crate) filename: Name,
     pub(crate) url: Url,
     /// The digest the index vouches for (a `#sha256=` fragment or the JSON `hashes`).
     pub(crate) sha256: Option<Sha256Digest>,
@@ -27,25 +30,53 @@ pub(crate) struct IndexFile {
     pub(crate) metadata: Option<OfferedMetadata>,
 }
 
+/// A source distribution offered by an index.
+pub(crate) type SdistFile = IndexFile<SdistFilename>;
+
+/// A source archive as a page lists it: its name is parsed against a project later.
+pub(crate) type RawSdist = IndexFile<String>;
+
+impl<Name> IndexFile<Name> {
+    /// The same file under another (parsed) name.
+    pub(crate) fn renamed<Other>(&self, filename: Other) -> IndexFile<Other> {
+        IndexFile {
+            filename,
+            url: self.url.clone(),
+            sha256: self.sha256,
+            requires_python: self.requires_python.clone(),
+            yanked: self.yanked.clone(),
+            metadata: self.metadata,
+        }
+    }
+}
+
 /// A PEP 658 metadata file that the index offers, with the digest it gives (if any).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct OfferedMetadata {
     pub(crate) sha256: Option<Sha256Digest>,
 }
 
-/// What a page lists: the wheels, and how many other files (sdists) it skipped, so an error
-/// can say that a project has only sources.
+/// What a page lists: the wheels, the source archives, and how many other files (eggs,
+/// installers, archives pex-rs cannot unpack) it skipped.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ProjectFiles {
     pub(crate) wheels: Vec<IndexFile>,
+    pub(crate) sdists: Vec<RawSdist>,
     pub(crate) other_files: usize,
 }
 
 impl ProjectFiles {
-    fn push(&mut self, filename: &str, make: impl FnOnce(WheelFilename) -> Option<IndexFile>) {
-        match WheelFilename::from_str(filename).ok().and_then(make) {
-            Some(file) => self.wheels.push(file),
-            None => self.other_files += 1,
+    fn push(&mut self, filename: &str, make: impl FnOnce(String) -> Option<RawSdist>) {
+        let Some(file) = make(filename.to_owned()) else {
+            self.other_files += 1;
+            return;
+        };
+        if let Ok(wheel) = WheelFilename::from_str(filename) {
+            self.wheels.push(file.renamed(wheel));
+        } else if SdistFilename::is_archive_name(filename) {
+            self.sdists.push(file);
+        } else {
+            self.other_files += 1;
         }
     }
 }
@@ -184,7 +215,7 @@ pub(crate) fn parse_html(body: &[u8], base: &Url) -> Result<ProjectFiles, String
     Ok(files)
 }
 
-/// Lists the wheels in a find-links directory.
+/// Lists the wheels and source archives in a find-links directory.
 pub(crate) fn list_directory(directory: &camino::Utf8Path) -> std::io::Result<ProjectFiles> {
     let mut files = ProjectFiles::default();
     for entry in fs_err::read_dir(directory)? {
@@ -222,7 +253,8 @@ mod tests {
              "hashes":{"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
              "requires-python":">=3.8","yanked":"broken","core-metadata":{"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}]}"#;
         let files = parse_json(body, &base).unwrap();
-        assert_eq!(files.other_files, 1);
+        assert_eq!((files.sdists.len(), files.other_files), (1, 0));
+        assert_eq!(files.sdists[0].filename, "demo-1.0.tar.gz");
         let wheel = &files.wheels[0];
         assert_eq!(wheel.url.as_str(), "https://index.invalid/files/demo-1.0-py3-none-any.whl");
         assert!(wheel.sha256.is_some());
@@ -241,7 +273,7 @@ mod tests {
             </body></html>"#;
         let files = parse_html(body, &base).unwrap();
         assert_eq!(files.wheels.len(), 2);
-        assert_eq!(files.other_files, 1);
+        assert_eq!((files.sdists.len(), files.other_files), (1, 0));
         assert_eq!(files.wheels[0].requires_python.as_ref().unwrap().to_string(), ">=3.8");
         assert!(files.wheels[0].sha256.is_some());
         assert!(files.wheels[0].metadata.is_some_and(|metadata| metadata.sha256.is_some()));

@@ -146,6 +146,11 @@ impl Interpreter {
         format!("{} {}", self.markers.platform_python_implementation(), self.markers.python_full_version().string)
     }
 
+    /// The interpreter's version (`python_full_version`).
+    pub(crate) fn python_version(&self) -> &crate::requirement::Version {
+        &self.markers.python_full_version().version
+    }
+
     /// The index the interpreter's pip uses by default (the last choice of `index::config`).
     pub(crate) fn pip_index_url(&self) -> Option<&str> {
         self.pip_index_url.as_deref()

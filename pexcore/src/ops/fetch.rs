@@ -1,22 +1,24 @@
 //! From requirements to verified wheel files: gather the requirements (command line,
-//! requirements and constraints files), choose the indexes, resolve, download in parallel, and
-//! open every wheel (which verifies it).
+//! requirements and constraints files), choose the indexes, prepare direct references and local
+//! projects, resolve, then download wheels in parallel and build the chosen sources, and open
+//! every wheel (which verifies it).
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
-use url::Url;
 
+use super::sources::{Context, Prepared};
 use crate::cache::Cache;
 use crate::error::Error;
 use crate::index::{FindLinks, Index, IndexOrigin, NetworkOptions, PipConfig, parse_index_url};
 use crate::interpreter::Interpreter;
 use crate::pexinfo::TargetWheels;
 use crate::progress::Reporter;
-use crate::requirement::{Requirement, VersionOrUrl, parse_requirement};
-use crate::requirements_file::{Entry, EntryKind, RequirementsFile, parse_entry};
-use crate::resolve::{self, Pinned, UserRequirement};
+use crate::requirement::Requirement;
+use crate::requirements_file::{RequirementsFile, parse_entry};
+use crate::resolve::{self, Candidate, Pinned};
 use crate::target::Target;
 use crate::wheel::Wheel;
 
@@ -51,6 +53,22 @@ pub struct ResolveOptions {
     /// Revalidate every cached index page (`--refresh`).
     pub refresh: bool,
     pub network: NetworkOptions,
+    /// Projects never taken as wheels but built from source (`--no-binary`): comma-separated
+    /// names, `:all:` or `:none:`, in order.
+    pub no_binary: Vec<String>,
+    /// Projects never built from source (`--only-binary`), the same way.
+    pub only_binary: Vec<String>,
+    /// Prefer an older version that has a wheel to a newer one to build (`--prefer-binary`).
+    pub prefer_binary: bool,
+    /// Build nothing from source, not even local projects (`--no-build`).
+    pub no_build: bool,
+    /// Build in the interpreter's own environment instead of one with the build's requirements
+    /// (`--no-build-isolation`).
+    pub no_build_isolation: bool,
+    /// `KEY=VALUE` settings for every build backend (`--config-settings`).
+    pub config_settings: Vec<String>,
+    /// Constraints files for what builds require (`--build-constraint`).
+    pub build_constraint_files: Vec<Utf8PathBuf>,
 }
 
 impl ResolveOptions {
@@ -60,33 +78,46 @@ impl ResolveOptions {
     }
 }
 
-/// A resolution: the chosen wheels (not downloaded yet) and where they come from.
-pub(crate) struct Resolution {
+/// A resolution: the chosen distributions of each target (not downloaded or built yet) and
+/// where they come from.
+pub(crate) struct Resolution<'a> {
     /// Held until the wheels are downloaded, so `pex-rs cache clear` cannot pull them away.
     _lock: crate::cache::CacheLock,
-    index: Index,
-    pub(crate) pinned: Vec<Pinned>,
+    context: Context<'a>,
+    /// What each target resolved to, in the order of the targets.
+    pub(crate) per_target: Vec<(Target, Vec<Pinned>)>,
     /// The top-level requirements, as PEX-INFO records them.
     pub(crate) requirements: Vec<String>,
-    /// The wheel file names of each target, sorted, when the targets got different sets
-    /// (PEX-INFO `pex_rs_targets`); empty otherwise.
-    pub(crate) per_target: Vec<TargetWheels>,
 }
 
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
 /// (wheel files given on the command line) taking part as direct references. `fallback` finds
-/// an interpreter whose pip names the default index when no target is an interpreter.
-pub(crate) fn resolve(
+/// an interpreter whose pip names the default index when no target is an interpreter, and which
+/// builds sources for targets that are not interpreters.
+pub(crate) fn resolve<'a>(
     options: &ResolveOptions,
     local_wheels: &[Utf8PathBuf],
     targets: &[Target],
-    fallback: &dyn Fn() -> Option<Interpreter>,
+    fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
+    source_date_epoch: Option<u64>,
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
-) -> Result<Resolution, Error> {
+) -> Result<Resolution<'a>, Error> {
     let lock = cache.lock_shared()?;
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
     let mut gathered = RequirementsFile::default();
+    for value in &options.no_binary {
+        gathered
+            .format_control
+            .no_binary(value)
+            .map_err(|reason| Error::FormatControl { value: value.clone(), reason })?;
+    }
+    for value in &options.only_binary {
+        gathered
+            .format_control
+            .only_binary(value)
+            .map_err(|reason| Error::FormatControl { value: value.clone(), reason })?;
+    }
     for text in &options.requirements {
         gathered.requirements.push(parse_entry(text, &working_directory, "the command line")?);
     }
@@ -99,14 +130,52 @@ pub(crate) fn resolve(
     for path in &options.constraint_files {
         gathered.merge(RequirementsFile::read_constraints(path)?);
     }
-    let requirements: Vec<UserRequirement> = gathered
-        .requirements
-        .iter()
-        .map(|entry| Ok(UserRequirement { requirement: to_requirement(entry)?, hashes: entry.hashes.clone() }))
-        .collect::<Result<_, Error>>()?;
-    let constraints: Vec<Requirement> = gathered.constraints.iter().map(to_requirement).collect::<Result<_, _>>()?;
+    let constraints: Vec<Requirement> = gathered.constraints.iter().map(constraint_of).collect();
+    let mut build_constraints = Vec::new();
+    for path in &options.build_constraint_files {
+        build_constraints.extend(RequirementsFile::read_constraints(path)?.constraints.iter().map(constraint_of));
+    }
 
     let index = open_index(options, &gathered, targets, fallback, cache, reporter)?;
+    let mut format_control = gathered.format_control.clone();
+    if options.no_build {
+        format_control.only_binary(":all:").expect("`:all:` is valid");
+    }
+    let config_settings = options
+        .config_settings
+        .iter()
+        .map(|text| {
+            text.split_once('=')
+                .filter(|(key, _)| !key.is_empty())
+                .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                .ok_or_else(|| Error::ConfigSetting { text: text.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = crate::sdist::BuildSettings {
+        isolation: !options.no_build_isolation,
+        config_settings,
+        source_date_epoch: source_date_epoch.unwrap_or(crate::sdist::DEFAULT_SOURCE_DATE_EPOCH),
+        constraints: build_constraints.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    let builder = crate::sdist::Builder::new(cache.clone(), settings, Arc::clone(reporter));
+    let context = Context::new(
+        index,
+        cache.clone(),
+        builder,
+        format_control,
+        options.prefer_binary || gathered.prefer_binary,
+        options.no_build,
+        build_constraints,
+        targets.iter().find_map(Target::interpreter).cloned(),
+        fallback,
+    );
+    let sources = context.sources();
+    let prepared: Vec<Prepared> =
+        gathered.requirements.iter().map(|entry| sources.prepare(entry, targets)).collect::<Result<_, _>>()?;
+    let direct: HashMap<_, _> = prepared.iter().filter_map(|prepared| prepared.direct.clone()).collect();
+    let requirements: Vec<resolve::UserRequirement> =
+        prepared.iter().map(|prepared| prepared.requirement.clone()).collect();
+
     reporter.resolve_started();
     // One resolution per target, in parallel; they share the index and so each page and
     // METADATA file is fetched once.
@@ -117,65 +186,158 @@ pub(crate) fn resolve(
                 let request = resolve::Request {
                     requirements: requirements.clone(),
                     constraints: constraints.clone(),
+                    direct: direct.clone(),
                     pre: options.pre || gathered.pre,
                     transitive: !options.no_transitive,
+                    format_control: &context.format_control,
+                    prefer_binary: context.prefer_binary,
                     target,
                 };
-                let index = &index;
-                scope.spawn(move || resolve::resolve(index, &request))
+                let sources = &sources;
+                scope.spawn(move || resolve::resolve(sources, &request))
             })
             .collect();
         handles.into_iter().map(|handle| handle.join().expect("a resolver thread panicked")).collect()
     });
-    let mut pinned: Vec<Pinned> = Vec::new();
-    let mut per_target: Vec<TargetWheels> = Vec::new();
+    let mut per_target = Vec::new();
     for (target, resolution) in targets.iter().zip(resolutions) {
-        let resolution = resolution.map_err(|source| Error::ResolveTarget {
-            target: target.description().to_owned(),
-            error: Box::new(source),
-            several: targets.len() > 1,
-        })?;
-        let mut set: Vec<String> = resolution.iter().map(|chosen| chosen.file.filename.to_string()).collect();
-        set.sort();
-        per_target.push(TargetWheels { interpreter: target.interpreter_tag(), wheels: set });
-        for chosen in resolution {
-            if !pinned.iter().any(|existing| existing.file.filename == chosen.file.filename) {
-                pinned.push(chosen);
-            }
-        }
+        let resolution = resolution.map_err(|error| target_error(target, targets.len(), error))?;
+        per_target.push((target.clone(), resolution));
     }
-    pinned.sort_by(|left, right| left.file.filename.as_str().cmp(right.file.filename.as_str()));
-    reporter.resolve_finished(pinned.len());
-    tracing::info!("resolved {} wheels", pinned.len());
+    let count = per_target.iter().map(|(_, pinned)| pinned.len()).max().unwrap_or(0);
+    reporter.resolve_finished(count);
+    tracing::info!("resolved {count} distributions");
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
-    // `--require-hashes`), every wheel must be pinned by one, dependencies included.
+    // `--require-hashes`), every file must be pinned by one, dependencies included; a project
+    // directory or a checkout (pinned by its commit) has no file to hash.
     let hash_checking = gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty());
-    let unpinned: Vec<String> = pinned
+    let mut unpinned: Vec<String> = per_target
         .iter()
-        .filter(|pinned| pinned.hashes.is_empty())
+        .flat_map(|(_, pinned)| pinned)
+        .filter(|pinned| pinned.hashes.is_empty() && !matches!(pinned.candidate, Candidate::Tree(_)))
         .map(|pinned| {
-            let digest = pinned.file.sha256.map_or_else(|| "<its sha256>".to_owned(), |digest| digest.to_string());
+            let digest =
+                pinned.candidate.sha256().map_or_else(|| "<its sha256>".to_owned(), |digest| digest.to_string());
             format!("`{}=={} --hash=sha256:{digest}`", pinned.name, pinned.version)
         })
         .collect();
+    unpinned.sort();
+    unpinned.dedup();
     if hash_checking && !unpinned.is_empty() {
         // All at once, as pip lists them: one run tells everything to add.
         return Err(Error::MissingHash { count: unpinned.len(), lines: unpinned.join(", ") });
     }
-    // A wheel given by path or URL is recorded as `name==version`: its location is a detail of
-    // this build machine, and would make the PEX differ between checkouts.
-    let recorded = gathered
-        .requirements
-        .iter()
-        .zip(&requirements)
-        .map(|(entry, user)| match (&entry.kind, &user.requirement.version_or_url) {
-            (EntryKind::Requirement(_), _) | (_, None | Some(VersionOrUrl::VersionSpecifier(_))) => {
-                user.requirement.to_string()
+    let recorded = prepared.into_iter().map(|prepared| prepared.recorded).collect();
+    drop(sources);
+    Ok(Resolution { _lock: lock, context, per_target, requirements: recorded })
+}
+
+/// A resolution error, naming its target when the build has several.
+fn target_error(target: &Target, targets: usize, error: resolve::Error) -> Error {
+    Error::ResolveTarget(crate::error::TargetError {
+        target: target.description().to_owned(),
+        error: Box::new(error),
+        several: targets > 1,
+    })
+}
+
+/// The wheels of a resolution, each target's set of them, and where built ones came from.
+pub(crate) struct Fetched {
+    pub(crate) wheels: Vec<Wheel>,
+    /// The wheel file names of each target, sorted, when the targets got different sets
+    /// (PEX-INFO `pex_rs_targets`); empty otherwise.
+    pub(crate) per_target: Vec<TargetWheels>,
+    /// Wheel file name to what it was built from (PEX-INFO `pex_rs_built`).
+    pub(crate) built: BTreeMap<String, String>,
+}
+
+/// Downloads the wheels of `resolution` in parallel, builds its sources for the targets that
+/// chose them, and opens (verifies) each.
+pub(crate) fn download(resolution: &Resolution<'_>) -> Result<Fetched, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(DOWNLOAD_THREADS)
+        .build()
+        .map_err(|error| Error::ThreadPool(error.to_string()))?;
+    let context = &resolution.context;
+    let mut downloads: Vec<&Pinned> = Vec::new();
+    // Each source, with the targets that chose it, in target order: a wheel built for the
+    // first serves the next ones when its tags fit them.
+    let mut builds: Vec<(&Pinned, Vec<usize>)> = Vec::new();
+    for (position, (_, pinned)) in resolution.per_target.iter().enumerate() {
+        for chosen in pinned {
+            match &chosen.candidate {
+                Candidate::Wheel(file) => {
+                    if !downloads.iter().any(
+                        |other| matches!(&other.candidate, Candidate::Wheel(other) if other.filename == file.filename),
+                    ) {
+                        downloads.push(chosen);
+                    }
+                }
+                Candidate::Sdist(_) | Candidate::Tree(_) => {
+                    match builds
+                        .iter_mut()
+                        .find(|(other, _)| other.name == chosen.name && other.version == chosen.version)
+                    {
+                        Some((_, positions)) => positions.push(position),
+                        None => builds.push((chosen, vec![position])),
+                    }
+                }
             }
-            (_, Some(VersionOrUrl::Url(url))) => crate::index::wheel_filename_of(&url.to_url()).map_or_else(
-                || user.requirement.to_string(),
-                |filename| format!("{}=={}", filename.name(), filename.version()),
-            ),
+        }
+    }
+    let sources = context.sources();
+    let (downloaded, built) = pool.install(|| {
+        let downloaded: Result<Vec<Wheel>, Error> =
+            downloads.par_iter().map(|pinned| download_and_open(&context.index, pinned, &context.cache)).collect();
+        let built: Result<Vec<Vec<Wheel>>, Error> = builds
+            .par_iter()
+            .map(|(pinned, positions)| {
+                positions
+                    .iter()
+                    .map(|&position| {
+                        let target = &resolution.per_target[position].0;
+                        sources
+                            .build(pinned, target)
+                            .map_err(|error| target_error(target, resolution.per_target.len(), error))
+                    })
+                    .collect()
+            })
+            .collect();
+        (downloaded, built)
+    });
+    let mut wheels = downloaded?;
+    let built = built?;
+    let mut sets: Vec<Vec<String>> = resolution
+        .per_target
+        .iter()
+        .map(|(_, pinned)| {
+            pinned
+                .iter()
+                .filter_map(|pinned| match &pinned.candidate {
+                    Candidate::Wheel(file) => Some(file.filename.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut provenance = BTreeMap::new();
+    for ((pinned, positions), wheels_built) in builds.iter().zip(built) {
+        for (position, wheel) in positions.iter().zip(wheels_built) {
+            let name = wheel.filename.to_string();
+            sets[*position].push(name.clone());
+            provenance.insert(name, built_from(&pinned.candidate));
+            if !wheels.iter().any(|other| other.filename == wheel.filename) {
+                wheels.push(wheel);
+            }
+        }
+    }
+    let mut per_target: Vec<TargetWheels> = resolution
+        .per_target
+        .iter()
+        .zip(sets)
+        .map(|((target, _), mut set)| {
+            set.sort();
+            TargetWheels { interpreter: target.interpreter_tag(), wheels: set }
         })
         .collect();
     per_target.sort();
@@ -186,26 +348,29 @@ pub(crate) fn resolve(
     if distinct.len() < 2 {
         per_target.clear();
     }
-    Ok(Resolution { _lock: lock, index, pinned, requirements: recorded, per_target })
+    Ok(Fetched { wheels, per_target, built: provenance })
 }
 
-/// Downloads the wheels of `resolution` in parallel and opens (verifies) each.
-pub(crate) fn download(resolution: &Resolution, cache: &Cache) -> Result<Vec<Wheel>, Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(DOWNLOAD_THREADS)
-        .build()
-        .map_err(|error| Error::ThreadPool(error.to_string()))?;
-    pool.install(|| {
-        resolution.pinned.par_iter().map(|pinned| download_and_open(&resolution.index, pinned, cache)).collect()
-    })
+/// What PEX-INFO says a built wheel came from: nothing of this machine (no paths).
+fn built_from(candidate: &Candidate) -> String {
+    match candidate {
+        Candidate::Sdist(file) => match file.sha256 {
+            Some(digest) => format!("sdist {} sha256:{digest}", file.filename),
+            None => format!("sdist {}", file.filename),
+        },
+        Candidate::Tree(tree) if tree.git.is_some() => tree.origin.clone(),
+        Candidate::Tree(_) => "local project".to_owned(),
+        Candidate::Wheel(file) => file.filename.to_string(),
+    }
 }
 
-/// Downloads (or finds in the cache) and opens one wheel. A cache entry whose bytes no longer
-/// match is discarded and downloaded again, once.
-fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wheel, Error> {
-    let expected = pinned.file.sha256;
+/// Downloads (or finds in the cache) and opens one chosen wheel. A cache entry whose bytes no
+/// longer match is discarded and downloaded again, once.
+pub(crate) fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wheel, Error> {
+    let Candidate::Wheel(file) = &pinned.candidate else { unreachable!("only wheels are downloaded") };
+    let expected = file.sha256;
     for attempt in 0..2 {
-        let downloaded = index.download(&pinned.file, &pinned.hashes)?;
+        let downloaded = index.download(file, &pinned.hashes)?;
         let wheel = match Wheel::open_hashed(&downloaded.path, Some(cache), downloaded.sha256) {
             Ok(wheel) => wheel,
             // A damaged cache entry (truncated, overwritten) is fetched again.
@@ -223,7 +388,7 @@ fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wh
         }
         if !downloaded.cached || attempt == 1 {
             return Err(crate::index::Error::HashMismatch {
-                file: pinned.file.filename.to_string(),
+                file: file.filename.to_string(),
                 expected: expected.map_or_else(|| "a `--hash` pin".to_owned(), |digest| digest.to_string()),
                 actual: wheel.sha256.to_string(),
                 source_of_truth: if expected.is_some() { "the index" } else { "the `--hash` pin" },
@@ -235,20 +400,13 @@ fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -> Result<Wh
     unreachable!("the loop returns on its second pass")
 }
 
-/// A requirement for an entry: a wheel path or URL becomes `name @ URL`.
-fn to_requirement(entry: &Entry) -> Result<Requirement, Error> {
-    let url = match &entry.kind {
-        EntryKind::Requirement(requirement) => return Ok(requirement.clone()),
-        EntryKind::LocalWheel(path) => Url::from_file_path(path)
-            .map_err(|()| Error::NotAWheel { origin: entry.origin.clone(), text: path.to_string() })?,
-        EntryKind::WheelUrl(text) => {
-            Url::parse(text).map_err(|_| Error::NotAWheel { origin: entry.origin.clone(), text: text.clone() })?
-        }
-    };
-    let filename = crate::index::wheel_filename_of(&url)
-        .ok_or_else(|| Error::NotAWheel { origin: entry.origin.clone(), text: url.to_string() })?;
-    parse_requirement(&format!("{} @ {url}", filename.name()))
-        .map_err(|reason| Error::NotAWheel { origin: entry.origin.clone(), text: format!("{url}: {reason}") })
+/// A constraint's requirement.
+fn constraint_of(entry: &crate::requirements_file::Entry) -> Requirement {
+    match &entry.kind {
+        crate::requirements_file::EntryKind::Requirement(requirement) => requirement.clone(),
+        // The reader refuses constraints that do not name their project.
+        _ => unreachable!("a constraint names its project: {}", entry.origin),
+    }
 }
 
 /// Opens the indexes in the order DESIGN.md fixes (see `index::config`).
@@ -256,7 +414,7 @@ fn open_index(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
     targets: &[Target],
-    fallback: &dyn Fn() -> Option<Interpreter>,
+    fallback: &(dyn Fn() -> Option<Interpreter> + Send + Sync),
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Index, Error> {
@@ -309,7 +467,7 @@ fn choose_index_url(
     options: &ResolveOptions,
     gathered: &RequirementsFile,
     targets: &[Target],
-    fallback: &dyn Fn() -> Option<Interpreter>,
+    fallback: &(dyn Fn() -> Option<Interpreter> + Send + Sync),
 ) -> Result<(String, IndexOrigin), Error> {
     if let Some(url) = options.index_url.clone().or_else(|| gathered.index_url.clone()) {
         return Ok((url, IndexOrigin::CommandLine));

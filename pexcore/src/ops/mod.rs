@@ -2,6 +2,7 @@
 //! inspect a PEX. Each takes an options struct and returns a report; none prints.
 
 mod fetch;
+mod sources;
 mod targets;
 
 pub use fetch::ResolveOptions;
@@ -223,7 +224,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         options.targets.targets(options.cache.as_ref())?
     };
     let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets)? };
-    let (wheels, requirements, per_target) = (chosen.wheels, chosen.requirements, chosen.per_target);
+    let Chosen { wheels, requirements, per_target, built } = chosen;
     let user_files = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
         check_entry_point(entry_point, &wheels, &user_files)?;
@@ -248,6 +249,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         requirements,
         interpreter_constraints: options.targets.constraints.iter().map(ToString::to_string).collect(),
         pex_rs_targets: per_target,
+        pex_rs_built: built,
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
@@ -368,7 +370,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
         match targets.iter().try_for_each(|target| check_requirements(&wheels, target)) {
             Ok(()) => {
                 let requirements = pinned_requirements(&wheels);
-                return Ok(Chosen { wheels, requirements, per_target: Vec::new() });
+                return Ok(Chosen { wheels, requirements, ..Chosen::default() });
             }
             Err(Error::MissingRequirement { .. } | Error::UnsatisfiedRequirement { .. })
                 if !options.resolve.no_transitive =>
@@ -379,32 +381,38 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
         }
     }
     let cache = options.build_cache()?;
+    let python3 = || options.targets.python3(options.cache.as_ref());
     let resolution = fetch::resolve(
         &options.resolve,
         &wheel_paths,
         targets,
-        &|| options.targets.python3(options.cache.as_ref()),
+        &python3,
+        options.source_date_epoch,
         &cache,
         &options.reporter.0,
     )?;
-    let mut wheels = fetch::download(&resolution, &cache)?;
+    let fetched = fetch::download(&resolution)?;
+    let mut wheels = fetched.wheels;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
-    Ok(Chosen { wheels, requirements: resolution.requirements, per_target: resolution.per_target })
+    Ok(Chosen { wheels, requirements: resolution.requirements, per_target: fetched.per_target, built: fetched.built })
 }
 
-/// The wheels of a build, the requirements PEX-INFO records, and each target's wheel set.
+/// The wheels of a build, the requirements PEX-INFO records, each target's wheel set, and what
+/// built wheels were built from.
 #[derive(Default)]
 struct Chosen {
     wheels: Vec<Wheel>,
     requirements: Vec<String>,
     per_target: Vec<crate::pexinfo::TargetWheels>,
+    built: BTreeMap<String, String>,
 }
 
-/// A wheel that a resolution chose.
+/// A distribution that a resolution chose.
 #[derive(Clone, Debug)]
 pub struct ResolvedWheel {
     pub name: String,
     pub version: String,
+    /// The wheel or sdist file name, or the project directory or checkout it is built from.
     pub filename: String,
 }
 
@@ -413,15 +421,18 @@ pub struct ResolvedWheel {
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
     let cache = options.build_cache()?;
     let targets = options.targets.targets(options.cache.as_ref())?;
+    let python3 = || options.targets.python3(options.cache.as_ref());
     let resolution = fetch::resolve(
         &options.resolve,
         &options.wheels,
         &targets,
-        &|| options.targets.python3(options.cache.as_ref()),
+        &python3,
+        options.source_date_epoch,
         &cache,
         &options.reporter.0,
     )?;
-    let mut pinned: Vec<&crate::resolve::Pinned> = resolution.pinned.iter().collect();
+    let mut pinned: Vec<&crate::resolve::Pinned> =
+        resolution.per_target.iter().flat_map(|(_, pinned)| pinned).collect();
     pinned.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
     pinned.dedup_by(|left, right| left.name == right.name && left.version == right.version);
     Ok(pinned
@@ -429,7 +440,7 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
         .map(|pinned| ResolvedWheel {
             name: pinned.name.to_string(),
             version: pinned.version.to_string(),
-            filename: pinned.file.filename.to_string(),
+            filename: pinned.candidate.describe(),
         })
         .collect())
 }
@@ -756,7 +767,7 @@ fn check_entry_point(entry_point: &EntryPoint, wheels: &[Wheel], user_files: &[U
     if let EntryPoint::Script(script) = entry_point {
         let mut available: Vec<&str> = wheels
             .iter()
-            .flat_map(|wheel| wheel.entry_point_scripts.iter().chain(&wheel.data_scripts))
+            .flat_map(|wheel| wheel.entry_point_scripts.iter().map(|(name, _)| name).chain(&wheel.data_scripts))
             .map(String::as_str)
             .collect();
         if available.contains(&script.as_str()) {

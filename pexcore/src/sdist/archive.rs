@@ -1,0 +1,317 @@
+//! Source archives (`.tar.gz`, `.tar`, `.zip`) are untrusted input: they are unpacked by rules
+//! stricter than `tar` or `unzip` apply, before any of their code runs.
+//!
+//! Refused, before anything of the archive is used: a member name that is absolute, escapes the
+//! archive root or carries control characters (the one [`crate::fs::enclosed`] check); device
+//! files, FIFOs and other special entries; a member written through a symbolic link of the
+//! archive, or twice; a symbolic link whose target is absolute, escapes the root (checked by its
+//! text, then again on the unpacked tree, so that chains of links cannot escape), or points
+//! nowhere; a hard link to anything but a regular file unpacked before it; more than
+//! [`MAX_UNPACKED_BYTES`] of content or [`MAX_MEMBERS`] members (a decompression bomb). Modes
+//! are normalized: `0o755` for anything executable, `0o644` otherwise.
+
+use std::collections::HashSet;
+use std::io::{self, Read};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::Error;
+use crate::dist::SdistFormat;
+use crate::fs::enclosed;
+
+/// The most content an archive may unpack to.
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 4 << 30;
+/// The most members an archive may have.
+pub(crate) const MAX_MEMBERS: usize = 1 << 20;
+/// The largest `PKG-INFO` read.
+const MAX_PKG_INFO_BYTES: u64 = 1 << 20;
+
+/// Unpacks the source archive at `archive` into the empty directory `destination`, and returns
+/// the project root: the archive's one top-level directory, else `destination` itself.
+pub(crate) fn unpack(archive: &Utf8Path, format: SdistFormat, destination: &Utf8Path) -> Result<Utf8PathBuf, Error> {
+    let name = archive.file_name().unwrap_or(archive.as_str());
+    let mut unpacked = Unpacked::new(name, destination);
+    let open = || fs_err::File::open(archive).map_err(|source| unpacked_error(name, source));
+    match format {
+        SdistFormat::TarGz => unpack_tar(flate2::read::GzDecoder::new(io::BufReader::new(open()?)), &mut unpacked)?,
+        SdistFormat::Tar => unpack_tar(io::BufReader::new(open()?), &mut unpacked)?,
+        SdistFormat::Zip => unpack_zip(open()?, &mut unpacked)?,
+    }
+    unpacked.check_links()?;
+    let mut children = fs_err::read_dir(destination).map_err(|source| unpacked_error(name, source))?;
+    let first = children.next().transpose().map_err(|source| unpacked_error(name, source))?;
+    if let Some(first) = first
+        && children.next().is_none()
+        && first.file_type().is_ok_and(|kind| kind.is_dir())
+    {
+        let root = Utf8PathBuf::from_path_buf(first.path()).map_err(|path| Error::UnsafeMember {
+            archive: name.to_owned(),
+            member: path.display().to_string(),
+            reason: "has a name that is not UTF-8",
+        })?;
+        return Ok(root);
+    }
+    Ok(destination.to_owned())
+}
+
+/// The `PKG-INFO` at the top of the archive's project (`name-1.0/PKG-INFO`), if it has one.
+pub(crate) fn read_pkg_info(archive: &Utf8Path, format: SdistFormat) -> Result<Option<Vec<u8>>, Error> {
+    let name = archive.file_name().unwrap_or(archive.as_str());
+    let is_pkg_info = |member: &str| {
+        let parts: Vec<&str> = member.trim_start_matches("./").split('/').collect();
+        matches!(parts.as_slice(), [_, "PKG-INFO"] | ["PKG-INFO"])
+    };
+    let file = fs_err::File::open(archive).map_err(|source| unpacked_error(name, source))?;
+    let read_limited = |reader: &mut dyn Read| -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::new();
+        reader.take(MAX_PKG_INFO_BYTES).read_to_end(&mut bytes).map_err(|source| unpacked_error(name, source))?;
+        Ok(bytes)
+    };
+    match format {
+        SdistFormat::Zip => {
+            let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
+                .map_err(|source| unpacked_error(name, io::Error::other(source)))?;
+            let found = zip
+                .file_names()
+                .filter_map(Result::ok)
+                .find(|member| is_pkg_info(member))
+                .map(std::borrow::Cow::into_owned);
+            let Some(found) = found else { return Ok(None) };
+            let mut entry = zip.by_name(&found).map_err(|source| unpacked_error(name, io::Error::other(source)))?;
+            Ok(Some(read_limited(&mut entry)?))
+        }
+        SdistFormat::TarGz | SdistFormat::Tar => {
+            let reader: Box<dyn Read> = if format == SdistFormat::TarGz {
+                Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+            } else {
+                Box::new(io::BufReader::new(file))
+            };
+            let mut tar = tar::Archive::new(reader);
+            for entry in tar.entries().map_err(|source| unpacked_error(name, source))? {
+                let mut entry = entry.map_err(|source| unpacked_error(name, source))?;
+                let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                if entry.header().entry_type().is_file() && is_pkg_info(&path) {
+                    return Ok(Some(read_limited(&mut entry)?));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn unpacked_error(archive: &str, source: io::Error) -> Error {
+    Error::Unpack { archive: archive.to_owned(), source }
+}
+
+fn unpack_tar(reader: impl Read, unpacked: &mut Unpacked<'_>) -> Result<(), Error> {
+    use tar::EntryType;
+    let mut archive = tar::Archive::new(reader);
+    let entries = archive.entries().map_err(|source| unpacked.error(source))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|source| unpacked.error(source))?;
+        let kind = entry.header().entry_type();
+        // Metadata records of the pax and GNU formats, not members.
+        if matches!(
+            kind,
+            EntryType::XGlobalHeader | EntryType::XHeader | EntryType::GNULongName | EntryType::GNULongLink
+        ) {
+            continue;
+        }
+        let member = String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| {
+            unpacked.refuse(&String::from_utf8_lossy(&entry.path_bytes()), "has a name that is not UTF-8")
+        })?;
+        let member = member.trim_start_matches("./").to_owned();
+        if member.is_empty() {
+            continue; // `./` itself
+        }
+        let relative = unpacked.member_path(&member)?;
+        match kind {
+            EntryType::Regular | EntryType::Continuous => {
+                let mode = entry.header().mode().unwrap_or(0o644);
+                unpacked.file(&member, &relative, &mut entry, mode & 0o111 != 0)?;
+            }
+            EntryType::Directory => unpacked.directory(&member, &relative)?,
+            EntryType::Symlink => {
+                let target = entry.link_name_bytes().map(|target| String::from_utf8_lossy(&target).into_owned());
+                unpacked.symlink(&member, &relative, &target.unwrap_or_default())?;
+            }
+            EntryType::Link => {
+                let target = entry.link_name_bytes().map(|target| String::from_utf8_lossy(&target).into_owned());
+                unpacked.hard_link(&member, &relative, target.as_deref().unwrap_or_default())?;
+            }
+            _ => return Err(unpacked.refuse(&member, "is a device file, a FIFO or another special file")),
+        }
+    }
+    Ok(())
+}
+
+fn unpack_zip(file: fs_err::File, unpacked: &mut Unpacked<'_>) -> Result<(), Error> {
+    let mut archive =
+        zip::ZipArchive::new(io::BufReader::new(file)).map_err(|source| unpacked.error(io::Error::other(source)))?;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|source| unpacked.error(io::Error::other(source)))?;
+        let member = entry.name().map_err(|source| unpacked.error(io::Error::other(source)))?.into_owned();
+        let relative = unpacked.member_path(&member)?;
+        let mode = entry.unix_mode().unwrap_or(0);
+        match mode & 0o170_000 {
+            0o120_000 => {
+                let mut target = String::new();
+                entry.by_ref().take(4096).read_to_string(&mut target).map_err(|source| unpacked.error(source))?;
+                unpacked.symlink(&member, &relative, &target)?;
+            }
+            0o040_000 => unpacked.directory(&member, &relative)?,
+            0 | 0o100_000 if entry.is_dir() => unpacked.directory(&member, &relative)?,
+            0 | 0o100_000 => unpacked.file(&member, &relative, &mut entry, mode & 0o111 != 0)?,
+            _ => return Err(unpacked.refuse(&member, "is a device file, a FIFO or another special file")),
+        }
+    }
+    Ok(())
+}
+
+/// What has been unpacked so far, to refuse what would write through a link or twice.
+struct Unpacked<'a> {
+    archive: &'a str,
+    destination: &'a Utf8Path,
+    files: HashSet<Utf8PathBuf>,
+    links: Vec<Utf8PathBuf>,
+    members: usize,
+    bytes: u64,
+}
+
+impl<'a> Unpacked<'a> {
+    fn new(archive: &'a str, destination: &'a Utf8Path) -> Self {
+        Self { archive, destination, files: HashSet::new(), links: Vec::new(), members: 0, bytes: 0 }
+    }
+
+    fn error(&self, source: io::Error) -> Error {
+        unpacked_error(self.archive, source)
+    }
+
+    fn refuse(&self, member: &str, reason: &'static str) -> Error {
+        Error::UnsafeMember { archive: self.archive.to_owned(), member: member.escape_debug().to_string(), reason }
+    }
+
+    /// The member's path, checked: enclosed, not below a link of the archive, within limits.
+    fn member_path(&mut self, member: &str) -> Result<Utf8PathBuf, Error> {
+        self.members += 1;
+        if self.members > MAX_MEMBERS {
+            return Err(Error::TooLarge { archive: self.archive.to_owned() });
+        }
+        let relative = enclosed(member).ok_or_else(|| self.refuse(member, "is absolute or escapes the archive"))?;
+        if self.links.iter().any(|link| relative.starts_with(link) && relative != *link) {
+            return Err(self.refuse(member, "would be written through a symbolic link of the archive"));
+        }
+        Ok(relative)
+    }
+
+    fn create_parent(&self, member: &str, path: &Utf8Path) -> Result<(), Error> {
+        let Some(parent) = path.parent() else { return Ok(()) };
+        fs_err::create_dir_all(parent).map_err(|source| match source.kind() {
+            io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
+                self.refuse(member, "is inside a path that is also a file")
+            }
+            _ => Error::Write { path: parent.to_owned(), source },
+        })
+    }
+
+    fn claim(&mut self, member: &str, relative: &Utf8Path) -> Result<Utf8PathBuf, Error> {
+        if !self.files.insert(relative.to_owned()) {
+            return Err(self.refuse(member, "appears twice"));
+        }
+        let path = self.destination.join(relative);
+        self.create_parent(member, &path)?;
+        Ok(path)
+    }
+
+    fn file(
+        &mut self,
+        member: &str,
+        relative: &Utf8Path,
+        reader: &mut dyn Read,
+        executable: bool,
+    ) -> Result<(), Error> {
+        let path = self.claim(member, relative)?;
+        let write_error = |source| Error::Write { path: path.clone(), source };
+        let mut file = fs_err::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|source| {
+            if source.kind() == io::ErrorKind::AlreadyExists {
+                self.refuse(member, "has the name of a directory of the archive")
+            } else {
+                write_error(source)
+            }
+        })?;
+        let allowed = MAX_UNPACKED_BYTES - self.bytes;
+        let copied = io::copy(&mut reader.take(allowed + 1), &mut file).map_err(|source| {
+            if source.kind() == io::ErrorKind::InvalidData { self.error(source) } else { write_error(source) }
+        })?;
+        if copied > allowed {
+            return Err(Error::TooLarge { archive: self.archive.to_owned() });
+        }
+        self.bytes += copied;
+        set_mode(file.file(), if executable { 0o755 } else { 0o644 }).map_err(write_error)
+    }
+
+    fn directory(&mut self, member: &str, relative: &Utf8Path) -> Result<(), Error> {
+        if self.files.contains(relative) {
+            return Err(self.refuse(member, "is a directory with the name of a file of the archive"));
+        }
+        let path = self.destination.join(relative);
+        self.create_parent(member, &path)?;
+        match fs_err::create_dir(&path) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+            Err(source) => Err(Error::Write { path, source }),
+        }
+    }
+
+    fn symlink(&mut self, member: &str, relative: &Utf8Path, target: &str) -> Result<(), Error> {
+        let escapes = || self.refuse(member, "is a symbolic link that points outside the archive");
+        if target.is_empty() || target.starts_with('/') || target.contains('\0') {
+            return Err(escapes());
+        }
+        // Lexically first: `dir/../..` from the link's directory must stay inside.
+        let mut depth = relative.components().count() - 1;
+        for part in target.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => depth = depth.checked_sub(1).ok_or_else(escapes)?,
+                _ => depth += 1,
+            }
+        }
+        let path = self.claim(member, relative)?;
+        std::os::unix::fs::symlink(target, &path).map_err(|source| Error::Write { path: path.clone(), source })?;
+        self.links.push(relative.to_owned());
+        Ok(())
+    }
+
+    fn hard_link(&mut self, member: &str, relative: &Utf8Path, target: &str) -> Result<(), Error> {
+        let target = enclosed(target.trim_start_matches("./"))
+            .filter(|target| self.files.contains(target) && !self.links.contains(target))
+            .ok_or_else(|| self.refuse(member, "is a hard link to something other than a file before it"))?;
+        let source = self.destination.join(&target);
+        let path = self.claim(member, relative)?;
+        let copied =
+            fs_err::copy(&source, &path).map_err(|error| Error::Write { path: path.clone(), source: error })?;
+        self.bytes += copied;
+        if self.bytes > MAX_UNPACKED_BYTES {
+            return Err(Error::TooLarge { archive: self.archive.to_owned() });
+        }
+        Ok(())
+    }
+
+    /// Follows every link of the unpacked tree: each must lead to something inside it.
+    fn check_links(&self) -> Result<(), Error> {
+        let root = fs_err::canonicalize(self.destination).map_err(|source| self.error(source))?;
+        for link in &self.links {
+            let resolved = fs_err::canonicalize(self.destination.join(link));
+            if !resolved.is_ok_and(|resolved| resolved.starts_with(&root)) {
+                return Err(self.refuse(link.as_str(), "is a symbolic link that points outside the archive or nowhere"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_mode(file: &std::fs::File, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
