@@ -172,9 +172,30 @@ fn ok_an_edit_rebuilds_and_no_edit_starts_no_backend() {
     stdout_of(&build(&context, &server, &[project.as_str(), "-c", "app"]));
     assert_eq!(backend_log(&context), log, "ignored files start no backend");
 
+    // Nor does the PEX a build of the project's own directory writes into it.
+    let in_project = |context: &TestContext| {
+        let output = context
+            .pex_rs()
+            .args(["build", ".", "-o", "app.pex", "--index-url", &server.simple_url()])
+            .current_dir(&project)
+            .env("TEST_BACKEND_LOG", context.dir.join("backend.log"))
+            .output()
+            .unwrap();
+        stdout_of(&output);
+    };
+    in_project(&context);
+    let log = backend_log(&context);
+    in_project(&context);
+    assert_eq!(backend_log(&context), log, "the PEX in the project is not part of it");
+    fs_err::remove_file(project.join("app.pex")).unwrap();
+
     write_file(&project, "app/__init__.py", "VERSION = '1.0'\ndef main():\n    print('edited')\n");
     stdout_of(&build(&context, &server, &[project.as_str(), "-c", "app"]));
-    assert_eq!(count(&backend_log(&context), "build_wheel app 1.0"), 3);
+    assert_eq!(
+        count(&backend_log(&context), "build_wheel app 1.0"),
+        3,
+        "one build at the first run, one for `.gitignore`, one for the edit"
+    );
     let output = stdout_of(&context.run_pex(python3(), &context.dir.join("app.pex"), &[]));
     assert_eq!(output.trim(), "edited");
 }

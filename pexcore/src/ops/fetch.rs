@@ -93,13 +93,16 @@ pub(crate) struct Resolution<'a> {
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
 /// (wheel files given on the command line) taking part as direct references. `fallback` finds
 /// an interpreter whose pip names the default index when no target is an interpreter, and which
-/// builds sources for targets that are not interpreters.
+/// builds sources for targets that are not interpreters. `output`, the PEX being built, is never
+/// part of a local project.
+#[expect(clippy::too_many_arguments, reason = "the inputs of a build that resolution and source builds share")]
 pub(crate) fn resolve<'a>(
     options: &ResolveOptions,
     local_wheels: &[Utf8PathBuf],
     targets: &[Target],
     fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
     source_date_epoch: Option<u64>,
+    output: Option<&Utf8Path>,
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
 ) -> Result<Resolution<'a>, Error> {
@@ -156,6 +159,7 @@ pub(crate) fn resolve<'a>(
         config_settings,
         source_date_epoch: source_date_epoch.unwrap_or(crate::sdist::DEFAULT_SOURCE_DATE_EPOCH),
         constraints: build_constraints.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        excluded: output.map(crate::fs::absolute).into_iter().collect(),
     };
     let builder = crate::sdist::Builder::new(cache.clone(), settings, Arc::clone(reporter));
     let context = Context::new(

@@ -223,7 +223,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     } else {
         options.targets.targets(options.cache.as_ref())?
     };
-    let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets)? };
+    let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets, output)? };
     let Chosen { wheels, requirements, per_target, built } = chosen;
     let user_files = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
@@ -351,7 +351,7 @@ fn compile_bytecode(
 /// The wheels of a build and the requirements PEX-INFO records. Given only wheel files, they
 /// are used as they are when they satisfy each other (no index is asked); otherwise, and for
 /// requirements, the missing pieces are resolved (unless `--no-transitive`).
-fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, Error> {
+fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) -> Result<Chosen, Error> {
     let mut wheel_paths = options.wheels.clone();
     wheel_paths.sort();
     wheel_paths.dedup();
@@ -388,6 +388,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target]) -> Result<Chosen, E
         targets,
         &python3,
         options.source_date_epoch,
+        Some(output),
         &cache,
         &options.reporter.0,
     )?;
@@ -428,6 +429,7 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
         &targets,
         &python3,
         options.source_date_epoch,
+        None,
         &cache,
         &options.reporter.0,
     )?;

@@ -40,8 +40,13 @@ impl Environment {
         let bucket = cache.bucket(Bucket::BuildEnvironments)?;
         let root = bucket.join(key.to_string());
         if root.join("pyvenv.cfg").is_file() {
-            crate::cache::touch(&root.join("pyvenv.cfg"));
-            return Ok(Self { root });
+            if root.join("bin/python").exists() {
+                crate::cache::touch(&root.join("pyvenv.cfg"));
+                return Ok(Self { root });
+            }
+            // Its interpreter is gone (uninstalled, or a venv removed): make it again.
+            tracing::debug!("`{root}` lost its interpreter; making it again");
+            let _ = fs_err::remove_dir_all(&root);
         }
         let write_error = |path: &Utf8Path, source| Error::Write { path: path.to_owned(), source };
         let temp = tempfile::Builder::new()

@@ -144,6 +144,8 @@ pub(crate) struct BuildSettings {
     pub(crate) source_date_epoch: u64,
     /// A digest of the build constraints (they change what is built with).
     pub(crate) constraints: String,
+    /// Files that are never part of a project's source: the PEX being built (absolute).
+    pub(crate) excluded: Vec<Utf8PathBuf>,
 }
 
 /// The `SOURCE_DATE_EPOCH` of builds when the user sets none: 1980-01-01, the earliest time a
@@ -267,7 +269,9 @@ impl Builder {
 
     fn tree(&self, root: &Utf8Path) -> Result<Arc<tree::TreeFiles>, Error> {
         self.trees
-            .get_or_init(&root.to_owned(), || tree::TreeFiles::scan(root).map(Arc::new).map_err(Arc::new))
+            .get_or_init(&root.to_owned(), || {
+                tree::TreeFiles::scan(root, &self.settings.excluded).map(Arc::new).map_err(Arc::new)
+            })
             .map_err(Error::Shared)
     }
 

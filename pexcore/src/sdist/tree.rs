@@ -6,8 +6,9 @@
 //! The files are those the project's `.gitignore` files (and `.git/info/exclude`) do not ignore,
 //! whether or not the project is a git repository, minus what is never source: `.git`,
 //! `__pycache__`, `*.egg-info`, a top-level `build/` or `dist/`, and virtual environments (a
-//! directory with a `pyvenv.cfg`). `.gitignore` files above the project and the user's global
-//! excludes are not read: they differ from machine to machine.
+//! directory with a `pyvenv.cfg`), and the file the build is writing (`pex-rs build . -o
+//! app.pex` must not change the project it builds). `.gitignore` files above the project and
+//! the user's global excludes are not read: they differ from machine to machine.
 //!
 //! Projects that take their version from git (setuptools-scm, hatch-vcs) need the repository:
 //! the copy gets a link to the project's `.git`, and `git describe` (the commit and the nearest
@@ -42,8 +43,9 @@ enum FileKind {
 }
 
 impl TreeFiles {
-    /// Lists and hashes the files of the project at `root`.
-    pub(crate) fn scan(root: &Utf8Path) -> Result<Self, Error> {
+    /// Lists and hashes the files of the project at `root`, but for the `excluded` ones
+    /// (absolute paths: the build's output, and its temporary files beside it).
+    pub(crate) fn scan(root: &Utf8Path, excluded: &[Utf8PathBuf]) -> Result<Self, Error> {
         let read_error = |path: &Utf8Path, source| Error::Source { path: path.to_owned(), source };
         let mut walk = ignore::WalkBuilder::new(root);
         walk.hidden(false)
@@ -54,7 +56,10 @@ impl TreeFiles {
             .git_exclude(true)
             .require_git(false)
             .follow_links(false)
-            .filter_entry(|entry| !is_never_source(entry));
+            .filter_entry({
+                let excluded = excluded.to_vec();
+                move |entry| !is_never_source(entry) && !is_excluded(entry.path(), &excluded)
+            });
         let mut files = Vec::new();
         for entry in walk.build() {
             let entry = entry.map_err(|error| {
@@ -159,6 +164,19 @@ fn is_never_source(entry: &ignore::DirEntry) -> bool {
         || (is_dir && (name == "__pycache__" || name.ends_with(".egg-info")))
         || (is_dir && entry.depth() == 1 && (name == "build" || name == "dist"))
         || (is_dir && entry.path().join("pyvenv.cfg").is_file())
+}
+
+/// Whether `path` is one of `excluded`, or the temporary file of one (`.app.pex.1a2b.tmp`).
+fn is_excluded(path: &std::path::Path, excluded: &[Utf8PathBuf]) -> bool {
+    excluded.iter().any(|excluded| {
+        let temporary = || {
+            let name = path.file_name()?.to_str()?;
+            let stem = name.strip_prefix('.')?.strip_prefix(excluded.file_name()?)?;
+            let is_temporary = stem.starts_with('.') && std::path::Path::new(stem).extension()? == "tmp";
+            Some(path.parent()? == excluded.parent()?.as_std_path() && is_temporary)
+        };
+        path == excluded.as_std_path() || temporary().unwrap_or(false)
+    })
 }
 
 fn error_path(error: &ignore::Error) -> Option<Utf8PathBuf> {
