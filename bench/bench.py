@@ -36,8 +36,10 @@ REPO = HERE.parent
 WORKLOAD_DIR = HERE / "workloads"
 
 # The tool versions that docs/benchmarks.md and shared/reference/anchor-figures.md refer to.
-# pip is pinned too: shiv installs with the pip of the interpreter it runs under.
-PINS = {"pip": "26.3", "pex": "2.105.2", "shiv": "1.0.8", "uv": "0.13.9"}
+# pip is pinned too: shiv installs with the pip of the interpreter it runs under. build and
+# setuptools are the `python -m build --no-isolation` baseline of source-edit.
+PINS = {"pip": "26.3", "pex": "2.105.2", "shiv": "1.0.8", "uv": "0.13.9", "build": "1.6.1",
+        "setuptools": "84.2.1"}
 
 DEFAULT_TOOLS = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pex-rs-bench" / "tools"
 
@@ -50,12 +52,15 @@ MEASURES = [
     "size",                         # artifact size, zip members, runtime footprint
     "repro",                        # byte-for-byte rebuilds from different cache states
     "targets-warm",                 # warm resolve for one interpreter vs every local Python
+    "source-cold", "source-warm",   # build a local project (and sdist-only dependencies) from source
+    "source-edit",                  # rebuild after one file of the project changed
 ]
 GROUPS = {
     "wheels": ["wheels-cold", "wheels-warm"],
     "build": ["build-cold", "build-warm"],
     "resolve": ["resolve-cold", "resolve-warm"],
     "start": ["start-cold", "start-warm"],
+    "source": ["source-cold", "source-warm", "source-edit"],
     "all": MEASURES,
 }
 QUICK_WORKLOADS = ["w1-black", "w3-boto3"]
@@ -71,6 +76,9 @@ MEASURE_TITLES = {
     "start-cold": "First start (empty PEX_ROOT / SHIV_ROOT every run)",
     "start-warm": "Warm start (runtime root kept)",
     "targets-warm": "Warm resolve for one interpreter vs for every local python3.X (cached probes)",
+    "source-cold": "Build a local project and its sdist-only dependency from source, cold (fresh caches every run)",
+    "source-warm": "Build a local project from source again, nothing changed (caches kept from a warm-up run)",
+    "source-edit": "Build a local project again after one of its files changed (caches kept)",
 }
 
 
@@ -90,6 +98,7 @@ class Workload:
     entry: list[str]     # build flags naming the entry point, e.g. ["-c", "black"]
     run: list[str]       # arguments given to the artifact
     floor: list[str]     # the same command in a venv, relative to the venv dir
+    project: str         # the build backend of the local project the harness writes, or ""
 
     @staticmethod
     def load(path: Path) -> "Workload":
@@ -108,11 +117,60 @@ class Workload:
             floor = ["bin/python", *run]
         else:
             raise SystemExit(f"{path}: give a '# floor:' line for entry {entry}")
-        return Workload(path.stem, path, shlex.split(meta.get("top", "")), entry, run, floor)
+        project = meta.get("project", "")
+        if project not in ("", "setuptools"):
+            raise SystemExit(f"{path}: '# project: {project}': the harness can only write a setuptools project")
+        return Workload(path.stem, path, shlex.split(meta.get("top", "")), entry, run, floor, project)
 
 
 def all_workloads() -> dict[str, Workload]:
     return {p.stem: Workload.load(p) for p in sorted(WORKLOAD_DIR.glob("*.txt"))}
+
+
+# The project of a `# project: setuptools` workload: one package with a console script, and one
+# dependency that the index has only as an sdist (docopt 0.6.2), so every tool builds twice.
+PROJECT_FILES = {
+    "pyproject.toml": """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "benchapp"
+version = "0.1.0"
+dependencies = ["docopt==0.6.2"]
+
+[project.scripts]
+benchapp = "benchapp.cli:main"
+
+[tool.setuptools]
+packages = ["benchapp"]
+""",
+    "benchapp/__init__.py": '__version__ = "0.1.0"\n',
+    "benchapp/cli.py": '''"""benchapp: the command line of the source-build benchmarks.
+
+Usage:
+  benchapp [--version]
+"""
+
+from docopt import docopt
+
+from benchapp import __version__
+
+
+def main():
+    docopt(__doc__, version=f"benchapp {__version__}")
+    print(f"benchapp {__version__}")
+''',
+}
+
+
+def write_project(dest: Path) -> Path:
+    rm([dest])
+    for name, text in PROJECT_FILES.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(text)
+    return dest
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,10 +305,12 @@ def setup(py: str, tools: Path, apt: bool = True) -> None:
 def tool_versions(tools: Path) -> dict[str, str]:
     out = {}
     for name, argv in (("pex", ["pex", "--version"]), ("shiv", ["shiv", "--version"]),
-                       ("uv", ["uv", "--version"]), ("pip", ["pip", "--version"])):
+                       ("uv", ["uv", "--version"]), ("pip", ["pip", "--version"]),
+                       ("build", ["python", "-m", "build", "--version"]),
+                       ("setuptools", ["python", "-c", "import setuptools; print(setuptools.__version__)"])):
         try:
             text = subprocess.run([str(tools / "bin" / argv[0]), *argv[1:]], capture_output=True, text=True).stdout
-            text = re.sub(rf"^{name},? (version )?", "", text.strip().split(" from ")[0])
+            text = re.sub(rf"^{name},? (version )?", "", text.strip().split(" from ")[0].split(" (")[0])
             out[name] = f"{name} {text}"
         except OSError:
             out[name] = f"{name} ?"
@@ -309,6 +369,10 @@ class PexRs:
             if self.resolve_help:
                 return ""
             return "`pex-rs` has no `resolve` subcommand yet"
+        if what == "source":
+            if re.search(r"^\s+--no-build\b", self.build_help, re.M):
+                return ""
+            return "`pex-rs build` has no source builds yet (no --no-build)"
         raise ValueError(what)
 
     def cache_flags(self, cache: Path) -> list[str]:
@@ -331,10 +395,19 @@ class Cmd:
     env: dict[str, str] = field(default_factory=dict)   # on top of the clean environment
     clear: list[Path] = field(default_factory=list)      # removed (untimed) before every timed run
     cwd: Path | None = None
+    prepare: str = ""   # a shell command run (untimed) before every timed run, after `clear`
+
+    def ready(self, env: dict[str, str]) -> None:
+        """The untimed preparation of one run."""
+        rm(self.clear)
+        if self.prepare:
+            subprocess.run(["sh", "-c", self.prepare], env=env, check=True)
 
     def display(self, names: dict[str, str]) -> str:
         parts = [f"{k}={v}" if k != "PATH" else "PATH=$(dirname $PY):$PATH" for k, v in self.env.items()]
         text = ("env " + " ".join(parts) + " " if parts else "") + shlex.join(self.argv)
+        if self.prepare:
+            text += "   # before each run: " + self.prepare
         for path, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(path, name)
         return text
@@ -377,7 +450,7 @@ class Timer:
         self.kind = kind
 
     def once(self, c: Cmd, logname: str) -> tuple[float, int, int]:
-        rm(c.clear)
+        c.ready(self.base_env)
         env = dict(self.base_env, **c.env)
         with open(self.logdir / f"{logname}.log", "wb") as out:
             t0 = time.perf_counter()
@@ -436,8 +509,12 @@ class Timer:
             env_prefix = ["env", *(f"{k}={v}" for k, v in c.env.items())] if c.env else []
             argv = ["hyperfine", "-N", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
                     "--export-json", str(export)]
-            if c.clear:
-                argv += ["--prepare", shlex.join(["rm", "-rf", *map(str, c.clear)])]
+            prepare = shlex.join(["rm", "-rf", *map(str, c.clear)]) if c.clear else ""
+            if c.prepare:
+                # -N runs the preparation without a shell too: give it one.
+                prepare = shlex.join(["sh", "-c", " && ".join(filter(None, [prepare, c.prepare]))])
+            if prepare:
+                argv += ["--prepare", prepare]
             argv.append(shlex.join(env_prefix + c.argv))
             with open(self.logdir / f"{key}.{c.tool}.log", "wb") as out:
                 p = subprocess.run(argv, env=self.base_env, cwd=c.cwd, stdout=out, stderr=out)
@@ -671,14 +748,77 @@ class Bench:
         self.timed(w, measure, [one, every], self.runs_build, 1, d, wheels)
         self.note(f"{measure}: {len(pythons)} interpreters: " + ", ".join(pythons))
 
-    def timed(self, w, measure, cmds, runs, warmup, d, wheels) -> None:
+    def m_source(self, w: Workload, d: Path, project: Path, measure: str) -> None:
+        """Builds of the workload's local project, written by the harness at `project`."""
+        cold, edit = measure.endswith("cold"), measure.endswith("edit")
+        d = d / measure
+        d.mkdir(parents=True, exist_ok=True)
+        copies = {}
+
+        def copy(tool: str) -> Path:
+            # Each tool builds its own copy: pex (pip), uv and `build` build in the tree and leave
+            # build/ and *.egg-info there, which must not become another tool's input.
+            copies[tool] = d / "src" / tool / project.name
+            shutil.copytree(project, copies[tool])
+            return copies[tool]
+
+        def clear(out: Path, cache: Path, tree: Path) -> list[Path]:
+            # Cold: empty caches and a tree without what earlier builds left in it.
+            return [out, cache, tree / "build", tree / f"{project.name}.egg-info"] if cold else [out]
+
+        def edit_of(tree: Path) -> str:
+            # A comment that differs every run: the project's wheel is rebuilt, its dependencies' not.
+            cli = shlex.quote(str(tree / project.name / "cli.py"))
+            return f'echo "# edit $(date +%s%N)" >> {cli}' if edit else ""
+
+        cmds = []
+        why = self.pexrs.can("source")
+        if not why:
+            tree, out, cache = copy("pex-rs"), d / "pex-rs.pex", d / "cache-pex-rs"
+            cmds.append(Cmd("pex-rs", [self.pexrs.path, "build", str(tree), *w.entry, *self.pexrs_python(),
+                                       "-o", str(out), *self.pexrs.cache_flags(cache)], self.pexrs_env(cache),
+                            clear(out, cache, tree), prepare=edit_of(tree)))
+        else:
+            self.note(f"{measure}: pex-rs skipped: {why}")
+        if edit:
+            tree, out = copy("python-build"), d / "dist-python-build"
+            cmds.append(Cmd("python-build", [str(self.t / "python"), "-m", "build", "--wheel", "--no-isolation",
+                                             "--outdir", str(out), str(tree)], {}, [out], prepare=edit_of(tree)))
+        else:
+            tree, out, cache = copy("pex"), d / "pex.pex", d / "cache-pex"
+            cmds.append(Cmd("pex", [str(self.t / "pex"), *self.pex_index_flags(), str(tree), *w.entry,
+                                    "--pex-root", str(cache), "-o", str(out)], {}, clear(out, cache, tree)))
+            tree, venv, cache = copy("uv-venv"), d / "uv-venv", d / "cache-uv"
+            script = (f"uv venv -q --python {shlex.quote(self.py)} {venv} && VIRTUAL_ENV={venv} "
+                      f"uv pip install -q {tree}")
+            cmds.append(Cmd("uv-venv", ["sh", "-c", script], self.uv_env(cache), clear(venv, cache, tree)))
+        self.timed(w, measure, cmds, self.runs_build, 0 if cold else 1, d, project,
+                   {str(p): "$PROJECT" for p in copies.values()})
+        if not cold and cmds[0].tool == "pex-rs":
+            self.note_backends(w, measure, cmds[0])
+
+    def note_backends(self, w: Workload, measure: str, c: Cmd) -> None:
+        """Runs a pex-rs build once more (untimed) with -v, which prints `building X` for each build
+        backend it starts: a warm build should start none, a build after an edit only the project's."""
+        c.ready(self.env)
+        p = subprocess.run([*c.argv, "-v"], env=dict(self.env, **c.env), capture_output=True, text=True,
+                           timeout=COMMAND_TIMEOUT)
+        what = f"{measure} ({w.name}): pex-rs once more with -v"
+        if p.returncode:
+            self.note(f"{what} failed (exit {p.returncode}): " + " | ".join(p.stderr.strip().splitlines()[-3:]))
+            return
+        started = [line for line in p.stderr.splitlines() if line.startswith("building ")]
+        self.note(f"{what}: " + (f"started {len(started)} build backend(s): " + "; ".join(started) if started
+                                 else "started no build backend (no `building` line)"))
+
+    def timed(self, w, measure, cmds, runs, warmup, d, wheels, names: dict[str, str] | None = None) -> None:
         ref = "pex-rs" if any(c.tool == "pex-rs" for c in cmds) else cmds[0].tool
         log(f"[{w.name}] {measure}: {', '.join(c.tool for c in cmds)} ({runs} runs, {warmup} warm-up, "
             f"{self.timer_kind} timer)")
         logdir = d / "logs"
         logdir.mkdir(parents=True, exist_ok=True)
         stats = Timer(self.env, logdir, self.timer_kind).group(measure, cmds, runs, warmup, ref)
-        self.record(w, measure, stats, ref, self.names(w, d.parent, wheels), cmds)
+        self.record(w, measure, stats, ref, {**self.names(w, d.parent, wheels), **(names or {})}, cmds)
 
     # -- artifacts for the start, size and repro measures (built untimed from the wheels)
 
@@ -849,17 +989,25 @@ class Bench:
     def run(self, workloads: list[Workload], measures: list[str]) -> None:
         (self.scratch / "tmp").mkdir(parents=True, exist_ok=True)
         for w in workloads:
+            # The source measures need the workload's project; the others its closure's wheels,
+            # which a project workload, built from source, does not have.
+            mine = [m for m in measures if m.startswith("source-") == bool(w.project)]
+            if len(mine) < len(measures):
+                self.note(f"{w.name}: " + ("a project workload: only the source measures apply" if w.project
+                                           else "no project ('# project:'): the source measures skipped"))
+            if not mine:
+                continue
             d = self.scratch / "runs" / w.name
             rm([d])
             d.mkdir(parents=True)
-            wheels = self.wheels_dir(w)
-            for m in measures:
+            inputs = write_project(d / "benchapp") if w.project else self.wheels_dir(w)
+            for m in mine:
                 fn = {"wheels": self.m_wheels, "build": self.m_build, "resolve": self.m_resolve,
                       "start": self.m_start, "size": self.m_size, "repro": self.m_repro,
-                      "targets": self.m_targets}[m.split("-")[0]]
+                      "targets": self.m_targets, "source": self.m_source}[m.split("-")[0]]
                 log(f"[{w.name}] {m}")
                 try:
-                    fn(w, d, wheels, m)
+                    fn(w, d, inputs, m)
                 except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
                     self.note(f"{w.name} {m}: aborted: {e}")
             if not self.args.keep:
@@ -935,7 +1083,7 @@ def report(raw: dict) -> str:
         refs = sorted({r["ref"] for r in by_measure[m]})
         out.append(f"#### {m}: {MEASURE_TITLES[m]} (ratio vs {' / '.join(refs)})")
         out.append("")
-        mem = m.startswith(("wheels", "build"))
+        mem = m.startswith(("wheels", "build", "source"))
         out.append("| workload | tool | seconds | ratio |" + (" peak RSS MB |" if mem else ""))
         out.append("|---|---|---:|---:|" + ("---:|" if mem else ""))
         for r in by_measure[m]:
@@ -966,9 +1114,10 @@ def report(raw: dict) -> str:
 
 def commands_section(raw: dict) -> str:
     out = ["`$S` is the per-workload scratch directory, `$WHEELS` the downloaded wheels, `$LOCK` the pinned "
-           "closure (`bench/workloads/NAME.txt`), `$PY` the target interpreter's real path; the tools come "
-           "from the tools venv. Paths that a run removes before each timed run (cold measures: the "
-           "output and the cache or runtime root) are removed untimed.", ""]
+           "closure (`bench/workloads/NAME.txt`), `$PY` the target interpreter's real path, `$PROJECT` the "
+           "local project of the source measures (benchapp, written by the harness; each tool builds its own "
+           "copy); the tools come from the tools venv. Paths that a run removes before each timed run (cold "
+           "measures: the output and the cache or runtime root) are removed untimed.", ""]
     for m, tools in raw["commands"].items():
         out.append(f"**{m}** (as run for the first workload; the others differ in ENTRY and ARGS):")
         out.append("")
@@ -1050,7 +1199,8 @@ def main() -> int:
     wl = all_workloads()
     if args.cmd == "list":
         for w in wl.values():
-            print(f"{w.name}: top {' '.join(w.top)}; entry {shlex.join(w.entry) or '-'}; run {shlex.join(w.run)}")
+            print(f"{w.name}: top {' '.join(w.top)}; entry {shlex.join(w.entry) or '-'}; run {shlex.join(w.run)}"
+                  + (f"; project {w.project}" if w.project else ""))
         print("measures: " + " ".join(MEASURES))
         print("groups: " + "; ".join(f"{k} = {' '.join(v)}" for k, v in GROUPS.items()))
         return 0

@@ -178,6 +178,17 @@ impl Error {
             | Self::Cache(_)
             | Self::SourceDirectory { .. } => ErrorKind::Io,
             Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
+            Self::Source(error) => match error.as_ref() {
+                crate::sdist::Error::Unpack { .. }
+                | crate::sdist::Error::UnsafeMember { .. }
+                | crate::sdist::Error::TooLarge { .. }
+                | crate::sdist::Error::PkgInfo { .. } => ErrorKind::InvalidArchive,
+                crate::sdist::Error::Write { .. }
+                | crate::sdist::Error::Source { .. }
+                | crate::sdist::Error::Cache(_) => ErrorKind::Io,
+                crate::sdist::Error::Spawn { .. } => ErrorKind::Interpreter,
+                _ => ErrorKind::InvalidInput,
+            },
             _ => ErrorKind::InvalidInput,
         }
     }

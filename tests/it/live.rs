@@ -58,6 +58,44 @@ fn live_build_and_run_real_projects() {
 }
 
 #[test]
+fn live_source_builds() {
+    if !enabled("live_source_builds") {
+        return;
+    }
+    let context = TestContext::new();
+    let python = python3().path.to_str().unwrap();
+    // A local setuptools project whose one dependency (docopt) has only an sdist on the index;
+    // its build requirements come from the index too.
+    let project = crate::support::write_file(
+        &context.dir,
+        "tool/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+         [project]\nname = \"tool\"\nversion = \"0.1.0\"\ndependencies = [\"docopt==0.6.2\"]\n\n\
+         [project.scripts]\ntool = \"tool:main\"\n",
+    );
+    crate::support::write_file(
+        &context.dir,
+        "tool/tool/__init__.py",
+        "\"\"\"Usage: tool [--name=NAME]\"\"\"\nfrom docopt import docopt\n\n\ndef main():\n    print('hi', docopt(__doc__)['--name'])\n",
+    );
+    let project = project.parent().unwrap().to_string();
+    let pex = context.dir.join("tool.pex");
+    let args = ["build", project.as_str(), "-c", "tool", "--python", python, "-o", pex.as_str()];
+    stdout_of(&pex_rs(&context, &args));
+    let mut command = Command::new(&pex);
+    clean_environment(&mut command);
+    let output = command.arg("--name=live").env("PEX_ROOT", &context.pex_root).output().unwrap();
+    assert_eq!(stdout_of(&output).trim(), "hi live");
+    let info = stdout_of(&pex_rs(&context, &["info", pex.as_str()]));
+    assert!(info.contains("from sdist docopt-0.6.2.tar.gz"), "{info}");
+    // Warm and offline: nothing is built again.
+    stdout_of(&pex_rs(&context, &args));
+    let mut offline = args.to_vec();
+    offline.push("--offline");
+    stdout_of(&pex_rs(&context, &offline));
+}
+
+#[test]
 fn live_resolve_prints_pins() {
     if !enabled("live_resolve_prints_pins") {
         return;
