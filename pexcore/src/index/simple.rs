@@ -56,8 +56,8 @@ pub(crate) struct OfferedMetadata {
     pub(crate) sha256: Option<Sha256Digest>,
 }
 
-/// What a page lists: the wheels, the source archives, and how many other files (eggs,
-/// installers, archives pex-rs cannot unpack) it skipped.
+/// What a page lists: the wheels, the source archives pex-rs can unpack, and how many other
+/// files (eggs, installers, `.tar.bz2` archives) it skipped.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ProjectFiles {
     pub(crate) wheels: Vec<IndexFile>,
@@ -73,7 +73,7 @@ impl ProjectFiles {
         };
         if let Ok(wheel) = WheelFilename::from_str(filename) {
             self.wheels.push(file.renamed(wheel));
-        } else if SdistFilename::is_archive_name(filename) {
+        } else if SdistFilename::format_of(filename).is_ok() {
             self.sdists.push(file);
         } else {
             self.other_files += 1;

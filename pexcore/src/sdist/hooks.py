@@ -9,18 +9,24 @@
 #   {"failed": "TEXT"}      the hook raised; the traceback went to the output
 # The first line it writes is {"ready": true}, or {"failed": ...} when the backend cannot be
 # imported. Everything the backend and its subprocesses print goes to stderr (file descriptor
-# 1 is pointed there), so the channel is a copy of the original stdout that nothing else writes.
-# Serving several hooks from one process imports the backend (setuptools: ~0.1 s) once.
+# 1 is pointed there), so the channel is a copy of the original stdout that nothing else writes;
+# requests come on a copy of the original stdin, and the backend's stdin is /dev/null (a
+# `setup.py` that asks for input must not eat them). Serving several hooks from one process
+# imports the backend (setuptools: ~0.1 s) once.
 import json
 import os
 import sys
 import traceback
 
 
-def _channel():
+def _channels():
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    return channel
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nothing, 0)
+    os.close(nothing)
+    return requests, channel
 
 
 def _send(channel, message):
@@ -49,7 +55,7 @@ def _load(spec, backend_path):
 
 
 def main():
-    channel = _channel()
+    requests, channel = _channels()
     try:
         backend = _load(sys.argv[1], json.loads(sys.argv[2]))
     except BaseException as error:  # noqa: BLE001 - any failure to import is reported
@@ -57,7 +63,7 @@ def main():
         _send(channel, {"failed": "cannot import the build backend %r: %s" % (sys.argv[1], error)})
         return
     _send(channel, {"ready": True})
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         hook = getattr(backend, request["hook"], None)
         if hook is None:

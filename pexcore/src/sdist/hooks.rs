@@ -32,7 +32,9 @@ pub(crate) struct Runner {
     stdin: Option<ChildStdin>,
     channel: BufReader<ChildStdout>,
     output: Arc<Mutex<Output>>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    /// Closed when the output thread has read all of it (the process and everything it started
+    /// closed stderr).
+    output_done: std::sync::mpsc::Receiver<()>,
     /// The project, for messages: `docopt 0.6.2 (sdist docopt-0.6.2.tar.gz)`.
     project: String,
 }
@@ -70,10 +72,14 @@ impl Runner {
         let channel = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let stderr = child.stderr.take().expect("stderr is piped");
         let output = Arc::new(Mutex::new(Output::default()));
-        let reader = {
+        let (done, output_done) = std::sync::mpsc::channel();
+        {
             let output = Arc::clone(&output);
             let reporter = Arc::clone(reporter);
+            // Not joined: a daemon a build starts (a compiler server) may hold stderr open long
+            // after the build; the thread then ends with it.
             std::thread::spawn(move || {
+                let _done = done;
                 for line in BufReader::new(stderr).split(b'\n') {
                     let Ok(line) = line else { break };
                     let line = String::from_utf8_lossy(&line).trim_end().to_owned();
@@ -87,9 +93,9 @@ impl Runner {
                     }
                     output.tail.push_back(line);
                 }
-            })
-        };
-        let mut runner = Self { child, stdin, channel, output, reader: Some(reader), project: project.to_owned() };
+            });
+        }
+        let mut runner = Self { child, stdin, channel, output, output_done, project: project.to_owned() };
         match runner.receive("importing the backend")? {
             Message::Ready => Ok(runner),
             _ => Err(runner.failure("importing the backend", "it answered out of turn".to_owned())),
@@ -143,11 +149,10 @@ impl Runner {
     /// The error of a failed hook, with the build's last lines, or the one line naming a
     /// missing compiler or header when the output shows one.
     fn failure(&mut self, hook: &str, reason: String) -> Error {
-        // The output thread has all of it once the process has closed stderr.
-        if let Some(reader) = self.reader.take() {
-            self.wait();
-            let _ = reader.join();
-        }
+        // The output thread has all of it once the process has closed stderr (waited for a
+        // little: what the process started may hold it).
+        self.wait();
+        let _ = self.output_done.recv_timeout(std::time::Duration::from_secs(2));
         let output = self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(missing) = &output.missing {
             return Error::MissingTool { project: self.project.clone(), missing: missing.clone() };
@@ -160,12 +165,9 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        // Closing stdin ends the runner's loop; then it exits and its output thread ends.
+        // Closing stdin ends the runner's loop; then it exits.
         self.stdin.take();
         let _ = self.child.wait();
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
     }
 }
 
