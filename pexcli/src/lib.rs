@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use camino::Utf8PathBuf;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use pexcore::{BuildOptions, Cache, EntryPoint, ErrorKind, InheritPath, PexInfo, ResolveOptions, Shebang};
 
 #[derive(Parser)]
@@ -225,7 +225,7 @@ struct SourceFlags {
     #[arg(long, help_heading = "Source builds")]
     no_build: bool,
     /// Build these projects from source instead of taking wheels: names (comma-separated),
-    /// `:all:` or `:none:` (repeatable).
+    /// `:all:` or `:none:` (repeatable; applied in order with `--only-binary`, as pip does).
     #[arg(long, value_name = "NAMES", help_heading = "Source builds")]
     no_binary: Vec<String>,
     /// Never build these projects from source: names (comma-separated), `:all:` or `:none:`
@@ -256,7 +256,7 @@ struct SourceFlags {
 impl ResolveFlags {
     /// Splits the positional arguments into wheel files and requirements, and builds the
     /// options shared by `build` and `resolve`.
-    fn into_options(self) -> anyhow::Result<BuildOptions> {
+    fn into_options(self, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<BuildOptions> {
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
             anyhow::bail!("`--timeout` must be a positive number of seconds; got {}", self.timeout);
         }
@@ -278,8 +278,7 @@ impl ResolveFlags {
         resolve.network.timeout = std::time::Duration::from_secs_f64(self.timeout);
         resolve.network.retries = self.retries;
         resolve.no_build = self.source.no_build;
-        resolve.no_binary = self.source.no_binary;
-        resolve.only_binary = self.source.only_binary;
+        resolve.binary_options = binary_options;
         resolve.prefer_binary = self.source.prefer_binary;
         resolve.no_build_isolation = self.source.no_build_isolation;
         resolve.config_settings = self.source.config_settings;
@@ -379,9 +378,13 @@ struct InfoArgs {
 
 /// Runs `pex-rs` with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    // pip applies `--no-binary` and `--only-binary` in the order given; clap keeps each
+    // option's values apart, and their positions on the command line.
+    let binary_options = matches.subcommand().map(|(_, command)| binary_options(command)).unwrap_or_default();
     init_logging(cli.verbose);
-    match run(cli) {
+    match run(cli, binary_options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
@@ -403,10 +406,25 @@ fn init_logging(verbose: bool) {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// The `--no-binary` and `--only-binary` values of a command, in command line order.
+fn binary_options(matches: &clap::ArgMatches) -> Vec<pexcore::BinaryOption> {
+    let mut options: Vec<(usize, pexcore::BinaryOption)> = Vec::new();
+    for (id, make) in [
+        ("no_binary", pexcore::BinaryOption::NoBinary as fn(String) -> pexcore::BinaryOption),
+        ("only_binary", pexcore::BinaryOption::OnlyBinary),
+    ] {
+        let Ok(Some(values)) = matches.try_get_many::<String>(id) else { continue };
+        let Some(indices) = matches.indices_of(id) else { continue };
+        options.extend(indices.zip(values).map(|(index, value)| (index, make(value.clone()))));
+    }
+    options.sort_by_key(|(index, _)| *index);
+    options.into_iter().map(|(_, option)| option).collect()
+}
+
+fn run(cli: Cli, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build(args) => build(args, cli.verbose),
-        Command::Resolve(flags) => resolve(flags, cli.verbose),
+        Command::Build(args) => build(args, binary_options, cli.verbose),
+        Command::Resolve(flags) => resolve(flags, binary_options, cli.verbose),
         Command::Interpreter(args) => interpreter(&args),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
@@ -489,7 +507,7 @@ fn venv(args: VenvArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
+fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
     let entry_point = match (&args.entry_point, &args.console_script) {
         (Some(module), _) => Some(EntryPoint::parse_module(module)?),
         (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
@@ -502,7 +520,7 @@ fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
     };
     let options = args
         .resolve
-        .into_options()?
+        .into_options(binary_options)?
         .with_source_directories(args.sources)
         .with_entry_point(entry_point)
         .with_shebang(args.python_shebang.as_deref().map(Shebang::new).transpose()?)
@@ -515,8 +533,8 @@ fn build(args: BuildArgs, verbose: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn resolve(flags: ResolveFlags, verbose: bool) -> anyhow::Result<()> {
-    let options = flags.into_options()?.with_reporter(progress::Bars::for_terminal(verbose));
+fn resolve(flags: ResolveFlags, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+    let options = flags.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
     let pins = pexcore::resolve_requirements(&options)?;
     let mut stdout = io::stdout().lock();
     for pin in pins {

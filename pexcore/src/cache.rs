@@ -119,13 +119,19 @@ impl Cache {
         let path = self.root.join(bucket.directory());
         if !path.is_dir() {
             fs_err::create_dir_all(&path).map_err(|source| Error::Create { path: path.clone(), source })?;
-            let tag = self.root.join("CACHEDIR.TAG");
-            if !tag.exists() {
-                // Best effort: the tag only helps backup tools skip the tree.
-                let _ = crate::fs::write_atomic(&tag, CACHEDIR_TAG.as_bytes());
-            }
+            self.tag();
         }
         Ok(path)
+    }
+
+    /// Writes `CACHEDIR.TAG` at the root unless it is there: backup tools skip the tree, and so
+    /// does a build of a project that keeps its cache inside it.
+    fn tag(&self) {
+        let tag = self.root.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            // Best effort: the tag only helps others skip the tree.
+            let _ = crate::fs::write_atomic(&tag, CACHEDIR_TAG.as_bytes());
+        }
     }
 }
 
@@ -202,6 +208,7 @@ impl Cache {
     fn lock_file(&self) -> Result<std::fs::File, Error> {
         let path = self.root.join(".lock");
         fs_err::create_dir_all(&self.root).map_err(|source| Error::Create { path: self.root.clone(), source })?;
+        self.tag();
         std::fs::File::options()
             .create(true)
             .truncate(false)

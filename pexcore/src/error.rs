@@ -43,8 +43,8 @@ pub enum Error {
     DirectNameMismatch { requirement: String, found: String },
     #[error("`--config-settings` takes `KEY=VALUE`; got `{text}`")]
     ConfigSetting { text: String },
-    #[error("`{value}` is not a valid `--no-binary` / `--only-binary` value: {reason}")]
-    FormatControl { value: String, reason: String },
+    #[error("{} is not valid: {reason}", binary_option(option))]
+    FormatControl { option: crate::requirements_file::BinaryOption, reason: String },
     #[error("{origin}: `{text}` is not a wheel path or URL; give a `.whl` file or a requirement")]
     NotAWheel { origin: String, text: String },
     #[error(
@@ -109,6 +109,14 @@ pub enum Error {
     DuplicateFile { name: String, first: String, second: String },
     #[error("the source `{name}` would replace the PEX's own `{name}`; rename it")]
     ReservedName { name: String },
+}
+
+/// `--no-binary VALUE`, as the user wrote it.
+fn binary_option(option: &crate::requirements_file::BinaryOption) -> String {
+    match option {
+        crate::requirements_file::BinaryOption::NoBinary(value) => format!("`--no-binary {value}`"),
+        crate::requirements_file::BinaryOption::OnlyBinary(value) => format!("`--only-binary {value}`"),
+    }
 }
 
 /// A resolution (or build) error of one target: it names the target only when the build has

@@ -74,6 +74,7 @@ pub use ops::{
 pub use pexinfo::{InheritPath, PexInfo, TargetWheels};
 pub use progress::{Reporter, Silent};
 pub use prune::PruneReport;
+pub use requirements_file::BinaryOption;
 
 /// The version of pex-rs, recorded in every PEX it builds.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -881,6 +881,18 @@ fn normalize(path: &Utf8Path) -> Utf8PathBuf {
 pub(crate) struct FormatControl {
     no_binary: BTreeSet<String>,
     only_binary: BTreeSet<String>,
+    /// Every value given, in order, for [`FormatControl::extend`]: pip's rules depend on it.
+    given: Vec<BinaryOption>,
+}
+
+/// One `--no-binary` or `--only-binary` value. pip applies them in the order given (`--only-binary
+/// :all: --no-binary foo` builds `foo` and nothing else), so they are kept in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BinaryOption {
+    /// Build these projects from source (`--no-binary`): names, `:all:` or `:none:`.
+    NoBinary(String),
+    /// Never build these projects (`--only-binary`).
+    OnlyBinary(String),
 }
 
 /// The `:all:` of pip's format control.
@@ -889,21 +901,28 @@ const ALL: &str = ":all:";
 impl FormatControl {
     /// Adds a `--no-binary` value.
     pub(crate) fn no_binary(&mut self, value: &str) -> Result<(), String> {
-        Self::add(value, &mut self.no_binary, &mut self.only_binary)
+        self.apply(&BinaryOption::NoBinary(value.to_owned()))
     }
 
     /// Adds an `--only-binary` value.
     pub(crate) fn only_binary(&mut self, value: &str) -> Result<(), String> {
-        Self::add(value, &mut self.only_binary, &mut self.no_binary)
+        self.apply(&BinaryOption::OnlyBinary(value.to_owned()))
     }
 
-    /// Applies `other`'s options after these (as if read later).
-    pub(crate) fn extend(&mut self, other: &Self) {
-        for name in &other.no_binary {
-            let _ = self.no_binary(name);
+    /// Adds a value of either option.
+    pub(crate) fn apply(&mut self, option: &BinaryOption) -> Result<(), String> {
+        match option {
+            BinaryOption::NoBinary(value) => Self::add(value, &mut self.no_binary, &mut self.only_binary)?,
+            BinaryOption::OnlyBinary(value) => Self::add(value, &mut self.only_binary, &mut self.no_binary)?,
         }
-        for name in &other.only_binary {
-            let _ = self.only_binary(name);
+        self.given.push(option.clone());
+        Ok(())
+    }
+
+    /// Applies `other`'s values after these, in their order (as if read later).
+    pub(crate) fn extend(&mut self, other: &Self) {
+        for option in &other.given {
+            self.apply(option).expect("applied once already");
         }
     }
 

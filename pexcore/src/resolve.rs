@@ -64,6 +64,10 @@ pub enum Error {
         "building `{project}` needs `{project}` itself ({chain}): a build requirements cycle; give a wheel of one of them with `--find-links DIR`"
     )]
     BuildCycle { project: String, chain: String },
+    #[error(
+        "hash checking is on (a `--hash` or `--require-hashes` was given), and {project} would be built from `{file}`, which no `--hash` pins; add `--hash=sha256:{digest}` to its requirement"
+    )]
+    UnpinnedSource { project: String, file: String, digest: String },
     #[error("the PKG-INFO of `{file}` says it is {found}, which its file name contradicts")]
     PkgInfoMismatch { file: String, found: String },
     #[error(transparent)]
@@ -518,12 +522,14 @@ impl Provider<'_> {
         if files == 0 && project.other_files == 0 {
             format!("not found on {}", self.source.describe())
         } else if files == 0 {
-            format!("the index has {} files, but no wheel and no `.tar.gz` or `.zip` sdist", project.other_files)
+            format!("the index has {} files, but no wheel and no sdist pex-rs can unpack", project.other_files)
         } else if project.wheels.is_empty() && !allows_source {
             "the index has only source distributions, and `--only-binary` (or `--no-build`) forbids building them; give a wheel".to_owned()
         } else if project.sdists.is_empty() && !allows_wheel {
             "the index has only wheels, and `--no-binary` asks to build it from source".to_owned()
-        } else if sorting.unpinned == files {
+        } else if sorting.unpinned
+            == usize::from(allows_wheel) * project.wheels.len() + usize::from(allows_source) * project.sdists.len()
+        {
             "none of its files has a digest that the `--hash` pins allow".to_owned()
         } else if self.pins.contains_key(name) {
             format!(

@@ -271,6 +271,7 @@ fn err_hostile_sdists_are_refused() {
         let server = IndexServer::start(vec![ServedFile::new(&format!("{name}-1.0.tar.gz"), archive)]);
         let stderr = stderr_of(&build(&context, &server, &[name]));
         assert!(stderr.contains(reason) && stderr.contains("nothing of it was used"), "{name}: {stderr}");
+        assert!(backend_log(&context).is_empty(), "{name}: no backend ran");
         assert!(!context.dir.join("escaped.txt").exists() && !Utf8PathBuf::from("/tmp/escaped.txt").exists());
     }
 }
@@ -301,6 +302,77 @@ fn err_no_build_and_only_binary() {
     let stderr = stderr_of(&build(&context, &server, &[project.as_str(), "--no-build"]));
     assert!(stderr.contains("must be built from source, and `--no-build` forbids that"), "{stderr}");
     assert!(backend_log(&context).is_empty(), "no backend ran");
+}
+
+#[test]
+fn ok_binary_options_apply_in_order() {
+    let context = TestContext::new();
+    let server = IndexServer::start(vec![
+        ServedFile::from_wheel(&library("dep", "1.0")),
+        Project::new("dep", "1.0", Backend::Test).sdist(PkgInfo::Static),
+        ServedFile::from_wheel(&library("other", "1.0")),
+        Project::new("other", "1.0", Backend::Test).sdist(PkgInfo::Static),
+    ]);
+    // pip's order: `:all:` first, then the one exception.
+    stdout_of(&build(&context, &server, &["dep", "other", "--only-binary", ":all:", "--no-binary", "dep"]));
+    assert_eq!(backend_log(&context).iter().filter(|line| line.starts_with("build_wheel")).count(), 1);
+    assert_eq!(count(&backend_log(&context), "build_wheel dep 1.0"), 1, "{:#?}", backend_log(&context));
+    // The other way round, `:all:` wins.
+    fs_err::remove_file(context.dir.join("backend.log")).unwrap();
+    stdout_of(&build(&context, &server, &["dep", "other", "--no-binary", "dep", "--only-binary", ":all:"]));
+    assert!(backend_log(&context).is_empty(), "{:#?}", backend_log(&context));
+}
+
+#[test]
+fn err_hash_checking_builds_only_pinned_sdists() {
+    let context = TestContext::new();
+    let dep = Project::new("dep", "1.0", Backend::Test).sdist(PkgInfo::Dynamic);
+    let digest = {
+        use sha2::Digest as _;
+        format!("{:x}", sha2::Sha256::digest(served_bytes(&dep)))
+    };
+    let server = IndexServer::start(vec![dep]);
+    write_file(&context.dir, "unpinned.txt", "--require-hashes\ndep==1.0\n");
+    let stderr = stderr_of(&build(&context, &server, &["-r", "unpinned.txt"]));
+    assert!(stderr.contains("hash checking is on") && stderr.contains("which no `--hash` pins"), "{stderr}");
+    assert!(backend_log(&context).is_empty(), "no code of an unpinned sdist ran");
+    write_file(&context.dir, "wrong.txt", &format!("dep==1.0 --hash=sha256:{}\n", "0".repeat(64)));
+    let stderr = stderr_of(&build(&context, &server, &["-r", "wrong.txt"]));
+    assert!(stderr.contains("the `--hash` pin"), "{stderr}");
+    assert!(backend_log(&context).is_empty(), "no code of a mismatched sdist ran");
+    write_file(&context.dir, "pinned.txt", &format!("dep==1.0 --hash=sha256:{digest}\n"));
+    stdout_of(&build(&context, &server, &["-r", "pinned.txt"]));
+}
+
+#[test]
+fn ok_links_out_of_the_project_and_a_cache_inside_it() {
+    let context = TestContext::new();
+    let server = IndexServer::start(Vec::new());
+    let project = app("app", "1.0", Backend::Test).write(&context.dir);
+    let shared = write_file(&context.dir, "shared/data.txt", "one");
+    std::os::unix::fs::symlink(&shared, project.join("app/data.txt")).unwrap();
+    std::os::unix::fs::symlink("../../shared/data.txt", project.join("app/relative.txt")).unwrap();
+    // The cache inside the project (as CI setups keep it) is not part of the project.
+    let cache = project.join(".cache");
+    let build_in = |context: &TestContext| {
+        let output = context
+            .pex_rs()
+            .args(["build", project.as_str(), "--cache-dir", cache.as_str(), "--index-url", &server.simple_url()])
+            .args(["-o", "app.pex"])
+            .env("TEST_BACKEND_LOG", context.dir.join("backend.log"))
+            .output()
+            .unwrap();
+        stdout_of(&output);
+    };
+    build_in(&context);
+    let code = "import app, pathlib; print(pathlib.Path(app.__file__).with_name('relative.txt').read_text())";
+    assert_eq!(run_code(&context, python3(), code).trim(), "one");
+    build_in(&context);
+    assert_eq!(count(&backend_log(&context), "build_wheel app 1.0"), 1, "the cache is not part of the project");
+    fs_err::write(&shared, "two").unwrap();
+    build_in(&context);
+    assert_eq!(count(&backend_log(&context), "build_wheel app 1.0"), 2, "an edit behind a link rebuilds");
+    assert_eq!(run_code(&context, python3(), code).trim(), "two");
 }
 
 #[test]
@@ -379,7 +451,7 @@ fn ok_direct_references_to_sdists_and_directories() {
     // A local sdist by path, and a direct reference that names the wrong project.
     stdout_of(&build(&context, &server, &[local_sdist.as_str()]));
     let stderr = stderr_of(&build(&context, &server, &[&format!("wrong @ file://{directory}")]));
-    assert!(stderr.contains("is a distribution of `third`, not of the project it names"), "{stderr}");
+    assert!(stderr.contains("gave a distribution of `third`, not of `wrong`"), "{stderr}");
     let stderr = stderr_of(&build(&context, &server, &["./missing"]));
     assert!(stderr.contains("/missing` does not exist"), "{stderr}");
 }

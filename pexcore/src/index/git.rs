@@ -67,9 +67,16 @@ impl GitReference {
         Ok(Self { repository, rev, subdirectory })
     }
 
-    /// The repository, credentials hidden.
+    /// The repository without secrets, as messages, PEX-INFO and the checkout's own `origin`
+    /// show it: no password or token; an ssh user name (`git@host`, no secret) stays.
     fn shown(&self) -> String {
-        http::redact_text(&self.repository)
+        let Ok(mut url) = Url::parse(&self.repository) else { return http::redact_text(&self.repository) };
+        let keeps_user = url.scheme() == "ssh" && url.password().is_none();
+        let _ = url.set_password(None);
+        if !keeps_user {
+            let _ = url.set_username("");
+        }
+        url.to_string()
     }
 }
 
@@ -78,7 +85,7 @@ impl Index {
     /// what an earlier build resolved), then cloned unless the cache has it.
     pub(crate) fn checkout(&self, reference: &GitReference) -> Result<Checkout, Error> {
         let bucket = self.cache.bucket(Bucket::Checkouts)?;
-        let repository_key = Sha256Digest::of(http::redact_text(&reference.repository).as_bytes()).to_string();
+        let repository_key = Sha256Digest::of(reference.shown().as_bytes()).to_string();
         let remembered = bucket.join("refs").join(
             Sha256Digest::of(
                 format!("{}\0{}", reference.repository, reference.rev.as_deref().unwrap_or("HEAD")).as_bytes(),
@@ -180,6 +187,8 @@ impl Index {
             if path.join(".gitmodules").is_file() {
                 git(reference, Some(&path), &["submodule", "--quiet", "update", "--init", "--recursive"])?;
             }
+            // The clone's config must not keep a token of the URL: builds see this `.git`.
+            git(reference, Some(&path), &["remote", "set-url", "origin", &reference.shown()])?;
             Ok(())
         })();
         self.reporter.download_finished(&reference.shown());

@@ -525,7 +525,27 @@ impl Index {
         file: &IndexFile<Name>,
         pins: &[Sha256Digest],
     ) -> Result<Downloaded, Error> {
-        if let Some(path) = self.local_or_cached(file) {
+        self.fetch_file(file, pins, false)
+    }
+
+    /// [`Index::download`] that downloads `file` again even when the cache has a file from its
+    /// URL (unless `--offline`): for a URL whose content may move (`.../archive/main.zip`) and
+    /// that no digest pins.
+    pub(crate) fn download_again<Name: Artifact>(
+        &self,
+        file: &IndexFile<Name>,
+        pins: &[Sha256Digest],
+    ) -> Result<Downloaded, Error> {
+        self.fetch_file(file, pins, !self.offline && file.url.scheme() != "file")
+    }
+
+    fn fetch_file<Name: Artifact>(
+        &self,
+        file: &IndexFile<Name>,
+        pins: &[Sha256Digest],
+        again: bool,
+    ) -> Result<Downloaded, Error> {
+        if let Some(path) = self.local_or_cached(file).filter(|_| !again) {
             let cached = file.url.scheme() != "file";
             if cached {
                 crate::cache::touch(&path);

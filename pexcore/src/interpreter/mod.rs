@@ -151,6 +151,40 @@ impl Interpreter {
         &self.markers.python_full_version().version
     }
 
+    /// `cp311`, `pp310`, `cp313t`: the implementation, the version and the threading of the
+    /// interpreter, which separate the wheels built from one sdist as pip's wheel cache does
+    /// (pypa/pip#7296: a `setup.py` may build different wheels on different Pythons without
+    /// saying so in their tags).
+    pub(crate) fn python_tag(&self) -> String {
+        let short = match self.markers.implementation_name() {
+            "cpython" => "cp",
+            "pypy" => "pp",
+            other => other,
+        };
+        let release = self.python_version().release();
+        let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
+        let threading = if self.is_free_threaded() { "t" } else { "" };
+        format!("{short}{major}{minor}{threading}")
+    }
+
+    /// The site-packages directory of a virtual environment for this interpreter, relative to
+    /// the environment: `lib/python3.11/site-packages` (`python3.13t` free-threaded, `pypy3.10`).
+    pub(crate) fn venv_site_packages(&self) -> String {
+        let release = self.python_version().release();
+        let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
+        let name = if self.markers.implementation_name() == "pypy" { "pypy" } else { "python" };
+        let threading = if self.is_free_threaded() { "t" } else { "" };
+        format!("lib/{name}{major}.{minor}{threading}/site-packages")
+    }
+
+    /// A free-threaded build (its best tag's ABI ends in `t`, as `cp313t`).
+    fn is_free_threaded(&self) -> bool {
+        self.tags
+            .iter()
+            .next()
+            .is_some_and(|tag| tag.to_string().split('-').nth(1).is_some_and(|abi| abi.ends_with('t')))
+    }
+
     /// The index the interpreter's pip uses by default (the last choice of `index::config`).
     pub(crate) fn pip_index_url(&self) -> Option<&str> {
         self.pip_index_url.as_deref()

@@ -17,7 +17,7 @@ use crate::interpreter::Interpreter;
 use crate::pexinfo::TargetWheels;
 use crate::progress::Reporter;
 use crate::requirement::Requirement;
-use crate::requirements_file::{RequirementsFile, parse_entry};
+use crate::requirements_file::{BinaryOption, RequirementsFile, parse_entry};
 use crate::resolve::{self, Candidate, Pinned};
 use crate::target::Target;
 use crate::wheel::Wheel;
@@ -53,11 +53,10 @@ pub struct ResolveOptions {
     /// Revalidate every cached index page (`--refresh`).
     pub refresh: bool,
     pub network: NetworkOptions,
-    /// Projects never taken as wheels but built from source (`--no-binary`): comma-separated
-    /// names, `:all:` or `:none:`, in order.
-    pub no_binary: Vec<String>,
-    /// Projects never built from source (`--only-binary`), the same way.
-    pub only_binary: Vec<String>,
+    /// `--no-binary` and `--only-binary` values (comma-separated names, `:all:` or `:none:`),
+    /// in the order given: which projects are built from source rather than taken as wheels,
+    /// and which never are.
+    pub binary_options: Vec<BinaryOption>,
     /// Prefer an older version that has a wheel to a newer one to build (`--prefer-binary`).
     pub prefer_binary: bool,
     /// Build nothing from source, not even local projects (`--no-build`).
@@ -109,17 +108,11 @@ pub(crate) fn resolve<'a>(
     let lock = cache.lock_shared()?;
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
     let mut gathered = RequirementsFile::default();
-    for value in &options.no_binary {
+    for option in &options.binary_options {
         gathered
             .format_control
-            .no_binary(value)
-            .map_err(|reason| Error::FormatControl { value: value.clone(), reason })?;
-    }
-    for value in &options.only_binary {
-        gathered
-            .format_control
-            .only_binary(value)
-            .map_err(|reason| Error::FormatControl { value: value.clone(), reason })?;
+            .apply(option)
+            .map_err(|reason| Error::FormatControl { option: option.clone(), reason })?;
     }
     for text in &options.requirements {
         gathered.requirements.push(parse_entry(text, &working_directory, "the command line")?);
@@ -140,6 +133,17 @@ pub(crate) fn resolve<'a>(
     }
 
     let index = open_index(options, &gathered, targets, fallback, cache, reporter)?;
+    // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
+    // `--require-hashes`), every file must be pinned by one, dependencies included; a project
+    // directory or a checkout (pinned by its commit) has no file to hash.
+    let hash_checking = gathered.require_hashes || gathered.requirements.iter().any(|entry| !entry.hashes.is_empty());
+    let mut pins: HashMap<_, Vec<_>> = HashMap::new();
+    for entry in &gathered.requirements {
+        if let crate::requirements_file::EntryKind::Requirement(requirement) = &entry.kind {
+            pins.entry(requirement.name.clone()).or_default().extend(entry.hashes.iter().copied());
+        }
+    }
+    pins.retain(|_, digests| !digests.is_empty());
     let mut format_control = gathered.format_control.clone();
     if options.no_build {
         format_control.only_binary(":all:").expect("`:all:` is valid");
@@ -170,6 +174,7 @@ pub(crate) fn resolve<'a>(
         options.prefer_binary || gathered.prefer_binary,
         options.no_build,
         build_constraints,
+        (pins, hash_checking),
         targets.iter().find_map(Target::interpreter).cloned(),
         fallback,
     );
@@ -211,10 +216,6 @@ pub(crate) fn resolve<'a>(
     let count = per_target.iter().map(|(_, pinned)| pinned.len()).max().unwrap_or(0);
     reporter.resolve_finished(count);
     tracing::info!("resolved {count} distributions");
-    // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
-    // `--require-hashes`), every file must be pinned by one, dependencies included; a project
-    // directory or a checkout (pinned by its commit) has no file to hash.
-    let hash_checking = gathered.require_hashes || requirements.iter().any(|user| !user.hashes.is_empty());
     let mut unpinned: Vec<String> = per_target
         .iter()
         .flat_map(|(_, pinned)| pinned)
@@ -289,28 +290,29 @@ pub(crate) fn download(resolution: &Resolution<'_>) -> Result<Fetched, Error> {
             }
         }
     }
-    let sources = context.sources();
-    let (downloaded, built) = pool.install(|| {
-        let downloaded: Result<Vec<Wheel>, Error> =
-            downloads.par_iter().map(|pinned| download_and_open(&context.index, pinned, &context.cache)).collect();
-        let built: Result<Vec<Vec<Wheel>>, Error> = builds
+    let mut wheels: Vec<Wheel> = pool.install(|| {
+        downloads
             .par_iter()
-            .map(|(pinned, positions)| {
-                positions
-                    .iter()
-                    .map(|&position| {
-                        let target = &resolution.per_target[position].0;
-                        sources
-                            .build(pinned, target)
-                            .map_err(|error| target_error(target, resolution.per_target.len(), error))
-                    })
-                    .collect()
-            })
-            .collect();
-        (downloaded, built)
-    });
-    let mut wheels = downloaded?;
-    let built = built?;
+            .map(|pinned| download_and_open(&context.index, pinned, &context.cache))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    // Builds run one at a time (`sdist`), here on this thread rather than in the download pool:
+    // a build waits for the builds it needs, which must not be queued behind it.
+    let sources = context.sources();
+    let built: Vec<Vec<Wheel>> = builds
+        .iter()
+        .map(|(pinned, positions)| {
+            positions
+                .iter()
+                .map(|&position| {
+                    let target = &resolution.per_target[position].0;
+                    sources
+                        .build(pinned, target)
+                        .map_err(|error| target_error(target, resolution.per_target.len(), error))
+                })
+                .collect()
+        })
+        .collect::<Result<_, _>>()?;
     let mut sets: Vec<Vec<String>> = resolution
         .per_target
         .iter()

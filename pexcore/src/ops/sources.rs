@@ -13,7 +13,7 @@
 //! pure-Python project builds the same everywhere; anything else is one clear error.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use url::Url;
 
@@ -42,6 +42,13 @@ pub(crate) struct Context<'a> {
     pub(crate) no_build: bool,
     /// `--build-constraint`: constraints of every build requirement resolution.
     pub(crate) build_constraints: Vec<Requirement>,
+    /// The `--hash` pins of each named requirement.
+    pins: HashMap<PackageName, Vec<Sha256Digest>>,
+    /// pip's hash-checking mode: no source is built unless a `--hash` pins it.
+    hash_checking: bool,
+    /// Direct references to archives without a digest (`.../archive/main.zip`): downloaded
+    /// again once per run, since their content may move; then `true` here.
+    moving: Mutex<HashMap<Url, bool>>,
     /// The first target that is an interpreter: it builds for targets that are not.
     first_interpreter: Option<Interpreter>,
     /// Else `python3`, found on first need.
@@ -63,6 +70,7 @@ impl<'a> Context<'a> {
         prefer_binary: bool,
         no_build: bool,
         build_constraints: Vec<Requirement>,
+        (pins, hash_checking): (HashMap<PackageName, Vec<Sha256Digest>>, bool),
         first_interpreter: Option<Interpreter>,
         fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
     ) -> Self {
@@ -74,6 +82,9 @@ impl<'a> Context<'a> {
             prefer_binary,
             no_build,
             build_constraints,
+            pins,
+            hash_checking,
+            moving: Mutex::new(HashMap::new()),
             first_interpreter,
             fallback,
             found_fallback: OnceLock::new(),
@@ -107,7 +118,12 @@ impl<'a> Context<'a> {
         format: crate::dist::SdistFormat,
         pins: &[Sha256Digest],
     ) -> Result<sdist::Source, resolve::Error> {
-        let downloaded = self.index.download(file, pins)?;
+        let again = {
+            let mut moving = self.moving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            moving.get_mut(&file.url).is_some_and(|fetched| !std::mem::replace(fetched, true))
+        };
+        let downloaded =
+            if again { self.index.download_again(file, pins)? } else { self.index.download(file, pins)? };
         let sha256 = if let Some(sha256) = downloaded.sha256.or(file.sha256) {
             sha256
         } else {
@@ -134,8 +150,9 @@ impl<'a> Context<'a> {
         self.pkg_info
             .get_or_init(&file.url, || {
                 let read = || -> Result<Option<Arc<CoreMetadata>>, resolve::Error> {
+                    let pins = self.pins.get(file.filename.package_name()).map_or(&[][..], Vec::as_slice);
                     let sdist::Source::Archive { path, format, .. } =
-                        self.archive(file, file.filename.format(), &[])?
+                        self.archive(file, file.filename.format(), pins)?
                     else {
                         unreachable!("an archive is an archive")
                     };
@@ -179,9 +196,17 @@ fn describe(name: &PackageName, candidate: &Candidate) -> String {
 }
 
 impl Sources<'_, '_> {
-    /// The build source of a source candidate.
+    /// The build source of a source candidate; an sdist's file must match `pins`, and in
+    /// hash-checking mode have some, before any of its code runs.
     fn source_of(&self, candidate: &Candidate, pins: &[Sha256Digest]) -> Result<sdist::Source, resolve::Error> {
         match candidate {
+            Candidate::Sdist(file) if self.context.hash_checking && pins.is_empty() => {
+                Err(resolve::Error::UnpinnedSource {
+                    project: format!("{} {}", file.filename.package_name(), file.filename.version()),
+                    file: file.filename.to_string(),
+                    digest: file.sha256.map_or_else(|| "<its sha256>".to_owned(), |digest| digest.to_string()),
+                })
+            }
             Candidate::Sdist(file) => self.context.archive(file, file.filename.format(), pins),
             Candidate::Tree(tree) => Ok(sdist::Source::Tree { root: tree.root.clone() }),
             Candidate::Wheel(_) => unreachable!("a wheel is not built"),
@@ -346,6 +371,10 @@ impl Sources<'_, '_> {
         if !SdistFilename::is_archive_name(&filename) {
             return Err(Error::NotASource { origin: origin.to_owned(), path: crate::index::redact(url) });
         }
+        if sha256.is_none() && plain.scheme() != "file" {
+            let mut moving = self.context.moving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            moving.entry(plain.clone()).or_insert(false);
+        }
         let raw = IndexFile {
             filename: filename.clone(),
             url: plain,
@@ -395,14 +424,6 @@ impl Sources<'_, '_> {
         let path = self.context.builder.wheel(&source, &origin, expected, &interpreter, self, &self.chain)?;
         let wheel =
             Wheel::open(&path, None).map_err(|source| sdist::Error::BuiltWheel { project: origin.clone(), source })?;
-        if let Some(expected) = expected
-            && expected != wheel.filename.package_name()
-        {
-            return Err(Error::DirectNameMismatch {
-                requirement: format!("{expected} @ {origin}"),
-                found: wheel.filename.name().to_owned(),
-            });
-        }
         Ok(Arc::new(SourceTree {
             name: wheel.filename.package_name().clone(),
             version: wheel.filename.version().clone(),
@@ -447,7 +468,7 @@ impl resolve::Source for Sources<'_, '_> {
         };
         let project = describe(name, candidate);
         let chain = self.enter(name, &project)?;
-        let source = self.source_of(candidate, &[])?;
+        let source = self.source_of(candidate, self.context.pins.get(name).map_or(&[][..], Vec::as_slice))?;
         let interpreter = self.context.builder_for(target, &project)?;
         let metadata = self.context.builder.metadata(&source, &project, Some(name), &interpreter, self, &chain)?;
         if metadata.version() != expected_version {

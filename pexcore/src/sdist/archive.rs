@@ -31,11 +31,10 @@ const MAX_PKG_INFO_BYTES: u64 = 1 << 20;
 pub(crate) fn unpack(archive: &Utf8Path, format: SdistFormat, destination: &Utf8Path) -> Result<Utf8PathBuf, Error> {
     let name = archive.file_name().unwrap_or(archive.as_str());
     let mut unpacked = Unpacked::new(name, destination);
-    let open = || fs_err::File::open(archive).map_err(|source| unpacked_error(name, source));
+    let file = fs_err::File::open(archive).map_err(|source| unpacked_error(name, source))?;
     match format {
-        SdistFormat::TarGz => unpack_tar(flate2::read::GzDecoder::new(io::BufReader::new(open()?)), &mut unpacked)?,
-        SdistFormat::Tar => unpack_tar(io::BufReader::new(open()?), &mut unpacked)?,
-        SdistFormat::Zip => unpack_zip(open()?, &mut unpacked)?,
+        SdistFormat::TarGz | SdistFormat::Tar => unpack_tar(tar_stream(file, format), &mut unpacked)?,
+        SdistFormat::Zip => unpack_zip(file, &mut unpacked)?,
     }
     unpacked.check_links()?;
     let mut children = fs_err::read_dir(destination).map_err(|source| unpacked_error(name, source))?;
@@ -67,82 +66,207 @@ pub(crate) fn read_pkg_info(archive: &Utf8Path, format: SdistFormat) -> Result<O
         reader.take(MAX_PKG_INFO_BYTES).read_to_end(&mut bytes).map_err(|source| unpacked_error(name, source))?;
         Ok(bytes)
     };
-    match format {
-        SdistFormat::Zip => {
-            let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
-                .map_err(|source| unpacked_error(name, io::Error::other(source)))?;
-            let found = zip
-                .file_names()
-                .filter_map(Result::ok)
-                .find(|member| is_pkg_info(member))
-                .map(std::borrow::Cow::into_owned);
-            let Some(found) = found else { return Ok(None) };
-            let mut entry = zip.by_name(&found).map_err(|source| unpacked_error(name, io::Error::other(source)))?;
-            Ok(Some(read_limited(&mut entry)?))
+    if format == SdistFormat::Zip {
+        let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
+            .map_err(|source| unpacked_error(name, io::Error::other(source)))?;
+        let found = zip
+            .file_names()
+            .filter_map(Result::ok)
+            .find(|member| is_pkg_info(member))
+            .map(std::borrow::Cow::into_owned);
+        let Some(found) = found else { return Ok(None) };
+        let mut entry = zip.by_name(&found).map_err(|source| unpacked_error(name, io::Error::other(source)))?;
+        return Ok(Some(read_limited(&mut entry)?));
+    }
+    let mut found = None;
+    each_tar_member(name, tar_stream(file, format), |member| {
+        if member.kind.is_file() && is_pkg_info(&member.path) {
+            found = Some(read_limited(member.data)?);
+            return Ok(false);
         }
-        SdistFormat::TarGz | SdistFormat::Tar => {
-            let reader: Box<dyn Read> = if format == SdistFormat::TarGz {
-                Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
-            } else {
-                Box::new(io::BufReader::new(file))
-            };
-            let mut tar = tar::Archive::new(reader);
-            for entry in tar.entries().map_err(|source| unpacked_error(name, source))? {
-                let mut entry = entry.map_err(|source| unpacked_error(name, source))?;
-                let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                if entry.header().entry_type().is_file() && is_pkg_info(&path) {
-                    return Ok(Some(read_limited(&mut entry)?));
-                }
-            }
-            Ok(None)
-        }
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
+/// The decompressed stream of a tar archive, capped (see [`Capped`]). `MultiGzDecoder`: a gzip
+/// file may hold several members, which `gzip` and Python's `tarfile` read as one stream.
+fn tar_stream(file: fs_err::File, format: SdistFormat) -> Capped<Box<dyn Read>> {
+    let reader: Box<dyn Read> = if format == SdistFormat::TarGz {
+        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+    } else {
+        Box::new(io::BufReader::new(file))
+    };
+    // Every member's content, and one header per member.
+    Capped { inner: reader, left: MAX_UNPACKED_BYTES + 1024 * MAX_MEMBERS as u64 }
+}
+
+/// A reader that fails once more than its allowance was read: a decompression bomb stops
+/// after at most that much work, whatever the archive claims its members hold.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+/// The error [`Capped`] fails with.
+#[derive(Debug)]
+struct Exhausted;
+
+impl std::fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the archive is larger than allowed")
     }
 }
 
+impl std::error::Error for Exhausted {}
+
+fn is_exhausted(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<Exhausted>)
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(Exhausted)),
+            };
+        }
+        let wanted = buffer.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let count = self.inner.read(&mut buffer[..wanted])?;
+        self.left -= count as u64;
+        Ok(count)
+    }
+}
+
+/// The largest GNU long name or pax header read: real ones are a few hundred bytes.
+const MAX_EXTENSION_BYTES: u64 = 64 * 1024;
+
+/// One member of a tar archive, with the names its extension records gave it.
+struct TarMember<'a> {
+    path: String,
+    link: Option<String>,
+    kind: tar::EntryType,
+    mode: u32,
+    data: &'a mut dyn Read,
+}
+
+/// Calls `visit` with each member of the tar stream `reader` until it returns `false`. The
+/// stream is read raw: GNU long names and pax `path`/`linkpath` records are applied here, each
+/// read with a cap, where the tar crate would read one of any claimed size into memory.
+fn each_tar_member(
+    archive: &str,
+    reader: impl Read,
+    mut visit: impl FnMut(TarMember<'_>) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    use tar::EntryType;
+    let refuse = |member: &str, reason| Error::UnsafeMember {
+        archive: archive.to_owned(),
+        member: member.escape_debug().to_string(),
+        reason,
+    };
+    let error = |source: io::Error| unpacked_error(archive, source);
+    let mut tar = tar::Archive::new(reader);
+    let (mut long_path, mut long_link): (Option<String>, Option<String>) = (None, None);
+    for entry in tar.entries().map_err(error)?.raw(true) {
+        let mut entry = entry.map_err(error)?;
+        let kind = entry.header().entry_type();
+        let header_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if matches!(
+            kind,
+            EntryType::GNULongName | EntryType::GNULongLink | EntryType::XHeader | EntryType::XGlobalHeader
+        ) {
+            let mut data = Vec::new();
+            entry.by_ref().take(MAX_EXTENSION_BYTES + 1).read_to_end(&mut data).map_err(error)?;
+            if data.len() as u64 > MAX_EXTENSION_BYTES {
+                return Err(refuse(&header_path, "is a name or pax record larger than 64 KiB"));
+            }
+            let text = || String::from_utf8(data.clone()).map(|text| text.trim_end_matches('\0').to_owned());
+            match kind {
+                EntryType::GNULongName => long_path = Some(text().map_err(|_| refuse(&header_path, NOT_UTF8))?),
+                EntryType::GNULongLink => long_link = Some(text().map_err(|_| refuse(&header_path, NOT_UTF8))?),
+                EntryType::XHeader => {
+                    for (key, value) in
+                        pax_records(&data).ok_or_else(|| refuse(&header_path, "is a malformed pax header"))?
+                    {
+                        match key {
+                            "path" => long_path = Some(value.to_owned()),
+                            "linkpath" => long_link = Some(value.to_owned()),
+                            // Sizes past the header's 8 GiB are past every limit here, and
+                            // would be applied to the next member's data by the tar reader
+                            // only when not reading raw.
+                            "size" => return Err(Error::TooLarge { archive: archive.to_owned() }),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let path = match long_path.take() {
+            Some(path) => path,
+            None => String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| refuse(&header_path, NOT_UTF8))?,
+        };
+        let link = long_link
+            .take()
+            .or_else(|| entry.header().link_name_bytes().map(|target| String::from_utf8_lossy(&target).into_owned()));
+        let mode = entry.header().mode().unwrap_or(0o644);
+        if !visit(TarMember { path, link, kind, mode, data: &mut entry })? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+const NOT_UTF8: &str = "has a name that is not UTF-8";
+
+/// The `key=value` records of a pax header (`LENGTH key=value\n` each).
+fn pax_records(data: &[u8]) -> Option<Vec<(&str, &str)>> {
+    let mut records = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let space = rest.iter().position(|byte| *byte == b' ')?;
+        let length: usize = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
+        let record = rest.get(space + 1..length)?;
+        let record = std::str::from_utf8(record.strip_suffix(b"\n")?).ok()?;
+        let (key, value) = record.split_once('=')?;
+        records.push((key, value));
+        rest = &rest[length..];
+    }
+    Some(records)
+}
+
+/// The error of a failed read of `archive`: a decompression bomb (see [`Capped`]), or a
+/// truncated or corrupt archive.
 fn unpacked_error(archive: &str, source: io::Error) -> Error {
+    if is_exhausted(&source) {
+        return Error::TooLarge { archive: archive.to_owned() };
+    }
     Error::Unpack { archive: archive.to_owned(), source }
 }
 
 fn unpack_tar(reader: impl Read, unpacked: &mut Unpacked<'_>) -> Result<(), Error> {
     use tar::EntryType;
-    let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().map_err(|source| unpacked.error(source))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|source| unpacked.error(source))?;
-        let kind = entry.header().entry_type();
-        // Metadata records of the pax and GNU formats, not members.
-        if matches!(
-            kind,
-            EntryType::XGlobalHeader | EntryType::XHeader | EntryType::GNULongName | EntryType::GNULongLink
-        ) {
-            continue;
+    let archive = unpacked.archive;
+    each_tar_member(archive, reader, |member| {
+        let name = member.path.trim_start_matches("./").to_owned();
+        if name.is_empty() {
+            return Ok(true); // `./` itself
         }
-        let member = String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| {
-            unpacked.refuse(&String::from_utf8_lossy(&entry.path_bytes()), "has a name that is not UTF-8")
-        })?;
-        let member = member.trim_start_matches("./").to_owned();
-        if member.is_empty() {
-            continue; // `./` itself
-        }
-        let relative = unpacked.member_path(&member)?;
-        match kind {
+        let relative = unpacked.member_path(&name)?;
+        match member.kind {
             EntryType::Regular | EntryType::Continuous => {
-                let mode = entry.header().mode().unwrap_or(0o644);
-                unpacked.file(&member, &relative, &mut entry, mode & 0o111 != 0)?;
+                unpacked.file(&name, &relative, member.data, member.mode & 0o111 != 0)?;
             }
-            EntryType::Directory => unpacked.directory(&member, &relative)?,
-            EntryType::Symlink => {
-                let target = entry.link_name_bytes().map(|target| String::from_utf8_lossy(&target).into_owned());
-                unpacked.symlink(&member, &relative, &target.unwrap_or_default())?;
-            }
-            EntryType::Link => {
-                let target = entry.link_name_bytes().map(|target| String::from_utf8_lossy(&target).into_owned());
-                unpacked.hard_link(&member, &relative, target.as_deref().unwrap_or_default())?;
-            }
-            _ => return Err(unpacked.refuse(&member, "is a device file, a FIFO or another special file")),
+            EntryType::Directory => unpacked.directory(&name, &relative)?,
+            EntryType::Symlink => unpacked.symlink(&name, &relative, member.link.as_deref().unwrap_or_default())?,
+            EntryType::Link => unpacked.hard_link(&name, &relative, member.link.as_deref().unwrap_or_default())?,
+            _ => return Err(unpacked.refuse(&name, "is a device file, a FIFO or another special file")),
         }
-    }
-    Ok(())
+        Ok(true)
+    })
 }
 
 fn unpack_zip(file: fs_err::File, unpacked: &mut Unpacked<'_>) -> Result<(), Error> {
@@ -204,8 +328,19 @@ impl<'a> Unpacked<'a> {
         Ok(relative)
     }
 
+    /// Creates the directories above `path`, none of which may be a link: checked on the disk,
+    /// not only by name, since a case-insensitive file system makes `C/x` go through a link
+    /// named `c`.
     fn create_parent(&self, member: &str, path: &Utf8Path) -> Result<(), Error> {
         let Some(parent) = path.parent() else { return Ok(()) };
+        let relative = parent.strip_prefix(self.destination).unwrap_or(Utf8Path::new(""));
+        let mut current = self.destination.to_owned();
+        for component in relative.components() {
+            current.push(component);
+            if fs_err::symlink_metadata(&current).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+                return Err(self.refuse(member, "would be written through a symbolic link of the archive"));
+            }
+        }
         fs_err::create_dir_all(parent).map_err(|source| match source.kind() {
             io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
                 self.refuse(member, "is inside a path that is also a file")
@@ -241,7 +376,10 @@ impl<'a> Unpacked<'a> {
         })?;
         let allowed = MAX_UNPACKED_BYTES - self.bytes;
         let copied = io::copy(&mut reader.take(allowed + 1), &mut file).map_err(|source| {
-            if source.kind() == io::ErrorKind::InvalidData { self.error(source) } else { write_error(source) }
+            let is_read_error = source.kind() == io::ErrorKind::InvalidData
+                || source.kind() == io::ErrorKind::UnexpectedEof
+                || is_exhausted(&source);
+            if is_read_error { self.error(source) } else { write_error(source) }
         })?;
         if copied > allowed {
             return Err(Error::TooLarge { archive: self.archive.to_owned() });
@@ -288,13 +426,14 @@ impl<'a> Unpacked<'a> {
             .filter(|target| self.files.contains(target) && !self.links.contains(target))
             .ok_or_else(|| self.refuse(member, "is a hard link to something other than a file before it"))?;
         let source = self.destination.join(&target);
-        let path = self.claim(member, relative)?;
-        let copied =
-            fs_err::copy(&source, &path).map_err(|error| Error::Write { path: path.clone(), source: error })?;
-        self.bytes += copied;
-        if self.bytes > MAX_UNPACKED_BYTES {
+        let size =
+            fs_err::metadata(&source).map_err(|error| Error::Write { path: source.clone(), source: error })?.len();
+        if self.bytes + size > MAX_UNPACKED_BYTES {
             return Err(Error::TooLarge { archive: self.archive.to_owned() });
         }
+        let path = self.claim(member, relative)?;
+        fs_err::copy(&source, &path).map_err(|error| Error::Write { path: path.clone(), source: error })?;
+        self.bytes += size;
         Ok(())
     }
 

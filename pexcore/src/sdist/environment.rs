@@ -100,7 +100,7 @@ fn lay_out(
     let version = interpreter.python_version();
     let release = version.release();
     let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
-    let site_packages = temp.join(format!("lib/python{major}.{minor}/site-packages"));
+    let site_packages = temp.join(interpreter.venv_site_packages());
     let bin = temp.join("bin");
     fs_err::create_dir_all(&site_packages).map_err(|source| write_error(&site_packages, source))?;
     fs_err::create_dir_all(&bin).map_err(|source| write_error(&bin, source))?;

@@ -2,7 +2,8 @@
 # supports (3.8+), in the build environment, with the project directory as working directory.
 #
 # Started as `python -c THIS BACKEND BACKEND_PATH_JSON`, it imports the backend once and then
-# serves hook calls, one per line of stdin, each a JSON object {"hook": NAME, "arguments": {...}},
+# serves hook calls, one per line of stdin, each a JSON object {"hook": NAME, "arguments": [...]}
+# (positional, as pyproject-hooks passes them: backends name their parameters differently),
 # and answers each on its own channel with one JSON line:
 #   {"result": VALUE}       the hook returned VALUE
 #   {"missing": true}       the backend does not define the (optional) hook
@@ -70,7 +71,7 @@ def main():
             _send(channel, {"missing": True})
             continue
         try:
-            result = hook(**request["arguments"])
+            result = hook(*request["arguments"])
         except BaseException as error:  # noqa: BLE001 - a backend may even sys.exit()
             traceback.print_exc()
             _send(channel, {"failed": "%s: %s" % (type(error).__name__, error)})

@@ -39,11 +39,10 @@ pub(crate) struct Runner {
     project: String,
 }
 
-/// What a build printed: the last lines, and what a missing tool left as a trace.
+/// What a build printed: its last lines.
 #[derive(Default)]
 struct Output {
     tail: VecDeque<String>,
-    missing: Option<String>,
 }
 
 impl Runner {
@@ -85,9 +84,6 @@ impl Runner {
                     let line = String::from_utf8_lossy(&line).trim_end().to_owned();
                     reporter.build_output(&line);
                     let mut output = output.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if output.missing.is_none() {
-                        output.missing = missing_tool(&line);
-                    }
                     if output.tail.len() == TAIL_LINES {
                         output.tail.pop_front();
                     }
@@ -102,7 +98,7 @@ impl Runner {
         }
     }
 
-    /// Calls `hook` with `arguments` (keyword arguments, as JSON).
+    /// Calls `hook` with `arguments` (positional, as a JSON list).
     pub(crate) fn call(&mut self, hook: &str, arguments: &serde_json::Value) -> Result<Answer, Error> {
         let request = serde_json::json!({"hook": hook, "arguments": arguments});
         let sent = self.stdin.as_mut().map(|stdin| writeln!(stdin, "{request}").and_then(|()| stdin.flush()));
@@ -147,15 +143,16 @@ impl Runner {
     }
 
     /// The error of a failed hook, with the build's last lines, or the one line naming a
-    /// missing compiler or header when the output shows one.
+    /// missing compiler or header when the last of them say so (a probe early in a build may
+    /// look for a header it can do without: only the end of the output tells why it failed).
     fn failure(&mut self, hook: &str, reason: String) -> Error {
         // The output thread has all of it once the process has closed stderr (waited for a
         // little: what the process started may hold it).
         self.wait();
         let _ = self.output_done.recv_timeout(std::time::Duration::from_secs(2));
         let output = self.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(missing) = &output.missing {
-            return Error::MissingTool { project: self.project.clone(), missing: missing.clone() };
+        if let Some(missing) = output.tail.iter().rev().find_map(|line| missing_tool(line)) {
+            return Error::MissingTool { project: self.project.clone(), missing };
         }
         let tail: Vec<String> = output.tail.iter().map(|line| format!("    {line}")).collect();
         let output = if tail.is_empty() { "(it printed nothing)".to_owned() } else { tail.join("\n") };

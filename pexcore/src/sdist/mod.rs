@@ -10,15 +10,20 @@
 //! `PYTHONHASHSEED=0`, so reproducible backends give the same bytes everywhere.
 //!
 //! ```text
-//! source_builds/v1/<key>/<name>-<version>-<tags>.whl   wheels built from one source
-//! source_builds/v1/<key>/<interpreter>.metadata         METADATA a backend prepared
+//! source_builds/v1/<key>/<python>/<name>-<version>-<tags>.whl   the wheel built by one Python
+//! source_builds/v1/<key>/<python>/METADATA                      METADATA a backend prepared
 //! ```
 //!
 //! The key is the sha256 of the source (the sdist's digest, or the digest of a project's files)
 //! and of everything that can change the result: build isolation, config settings,
-//! `SOURCE_DATE_EPOCH`, build constraints. A wheel in the entry serves every interpreter whose
-//! tags it fits (a pure-Python wheel serves them all), as pip's wheel cache does; one that fits
-//! none of them is built again with the interpreter at hand, and joins the entry.
+//! `SOURCE_DATE_EPOCH`, build constraints. `<python>` is the building interpreter's
+//! implementation, version and threading (`cp311`, `cp313t`, `pp310`): as in pip's wheel cache
+//! (pypa/pip#7296), a wheel built by one Python is not used for another, because a `setup.py`
+//! may compute other files or dependencies on another Python without saying so in the tags.
+//!
+//! Builds run one at a time per process (a backend, like the compilers it starts, uses the
+//! machine's cores by itself); a build's own requirements are built on the same thread, inside
+//! it, which is how a project whose build needs itself is found (see `ops::sources`).
 
 mod archive;
 mod environment;
@@ -157,9 +162,52 @@ pub(crate) struct Builder {
     cache: Cache,
     settings: BuildSettings,
     reporter: Arc<dyn Reporter>,
+    /// Held by the thread that builds (again by the same thread for nested builds): taken
+    /// before any of the maps below, so that two threads never wait on each other's entries.
+    gate: ReentrantGate,
     trees: OnceMap<Utf8PathBuf, Result<Arc<tree::TreeFiles>, Arc<Error>>>,
-    wheels: OnceMap<(Sha256Digest, Utf8PathBuf), Result<Utf8PathBuf, Arc<Error>>>,
-    metadata: OnceMap<(Sha256Digest, Utf8PathBuf), Result<Arc<CoreMetadata>, Arc<Error>>>,
+    wheels: OnceMap<(Sha256Digest, String), Result<Utf8PathBuf, Arc<Error>>>,
+    metadata: OnceMap<(Sha256Digest, String), Result<Arc<CoreMetadata>, Arc<Error>>>,
+}
+
+/// A lock the thread holding it can take again: one build at a time, with nested builds.
+#[derive(Default)]
+struct ReentrantGate {
+    holder: std::sync::Mutex<Option<(std::thread::ThreadId, usize)>>,
+    released: std::sync::Condvar,
+}
+
+impl ReentrantGate {
+    fn enter(&self) -> GateGuard<'_> {
+        let me = std::thread::current().id();
+        let mut holder = self.holder.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            match holder.as_mut() {
+                None => *holder = Some((me, 1)),
+                Some((thread, depth)) if *thread == me => *depth += 1,
+                Some(_) => {
+                    holder = self.released.wait(holder).unwrap_or_else(std::sync::PoisonError::into_inner);
+                    continue;
+                }
+            }
+            return GateGuard(self);
+        }
+    }
+}
+
+struct GateGuard<'a>(&'a ReentrantGate);
+
+impl Drop for GateGuard<'_> {
+    fn drop(&mut self) {
+        let mut holder = self.0.holder.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, depth)) = holder.as_mut() {
+            *depth -= 1;
+            if *depth == 0 {
+                *holder = None;
+                self.0.released.notify_one();
+            }
+        }
+    }
 }
 
 /// What a build is asked for.
@@ -181,15 +229,17 @@ impl Builder {
             cache,
             settings,
             reporter,
+            gate: ReentrantGate::default(),
             trees: OnceMap::default(),
             wheels: OnceMap::default(),
             metadata: OnceMap::default(),
         }
     }
 
-    /// The wheel built from `source` for `interpreter`: from the cache when an earlier build
-    /// fits the interpreter, else built now. `project` names the source in messages
-    /// (`docopt 0.6.2 (sdist docopt-0.6.2.tar.gz)`); `expected` is the project it must be.
+    /// The wheel built from `source` for `interpreter`: from the cache when an earlier build by
+    /// the same Python fits it, else built now. `project` names the source in messages
+    /// (`docopt 0.6.2 (sdist docopt-0.6.2.tar.gz)`); `expected` is the project it must be, also
+    /// for a wheel found in the cache.
     pub(crate) fn wheel(
         &self,
         source: &Source,
@@ -199,9 +249,15 @@ impl Builder {
         requirements: &dyn Requirements,
         chain: &[PackageName],
     ) -> Result<Utf8PathBuf, Error> {
+        let _gate = self.gate.enter();
         let key = self.key(source)?;
         let build = || -> Result<Utf8PathBuf, Error> {
             if let Some(path) = self.cached_wheel(key, interpreter)? {
+                let filename: WheelFilename =
+                    path.file_name().unwrap_or_default().parse().map_err(|error: crate::dist::Error| {
+                        Error::BadResult { project: project.to_owned(), reason: error.to_string() }
+                    })?;
+                check_name(expected, filename.package_name(), project)?;
                 return Ok(path);
             }
             match self.run(key, source, project, expected, interpreter, requirements, chain, Goal::Wheel)? {
@@ -209,9 +265,7 @@ impl Builder {
                 Built::Metadata(_) => unreachable!("a wheel build gives a wheel"),
             }
         };
-        self.wheels
-            .get_or_init(&(key, interpreter.path().to_owned()), || build().map_err(Arc::new))
-            .map_err(Error::Shared)
+        self.wheels.get_or_init(&(key, interpreter.python_tag()), || build().map_err(Arc::new)).map_err(Error::Shared)
     }
 
     /// The metadata of the wheel `source` would build for `interpreter`: from a cached wheel
@@ -226,26 +280,32 @@ impl Builder {
         requirements: &dyn Requirements,
         chain: &[PackageName],
     ) -> Result<Arc<CoreMetadata>, Error> {
+        let _gate = self.gate.enter();
         let key = self.key(source)?;
         let build = || -> Result<Arc<CoreMetadata>, Error> {
-            if let Some(path) = self.cached_wheel(key, interpreter)? {
-                return read_wheel_metadata(&path, project).map(Arc::new);
-            }
-            let prepared = self.entry(key)?.join(format!("{}.metadata", interpreter_key(interpreter)));
-            if let Ok(bytes) = fs_err::read(&prepared)
-                && let Ok(metadata) = CoreMetadata::parse(&bytes)
-            {
-                crate::cache::touch(&prepared);
-                return Ok(Arc::new(metadata));
-            }
-            match self.run(key, source, project, expected, interpreter, requirements, chain, Goal::Metadata)? {
-                Built::Metadata(metadata) => Ok(Arc::new(metadata)),
-                Built::Wheel(path) => read_wheel_metadata(&path, project).map(Arc::new),
-            }
+            let metadata = if let Some(path) = self.cached_wheel(key, interpreter)? {
+                read_wheel_metadata(&path, project)?
+            } else if let Some(metadata) = self.prepared_metadata(key, interpreter)? {
+                metadata
+            } else {
+                match self.run(key, source, project, expected, interpreter, requirements, chain, Goal::Metadata)? {
+                    Built::Metadata(metadata) => metadata,
+                    Built::Wheel(path) => read_wheel_metadata(&path, project)?,
+                }
+            };
+            check_name(expected, metadata.package_name(), project)?;
+            Ok(Arc::new(metadata))
         };
-        self.metadata
-            .get_or_init(&(key, interpreter.path().to_owned()), || build().map_err(Arc::new))
-            .map_err(Error::Shared)
+        self.metadata.get_or_init(&(key, interpreter.python_tag()), || build().map_err(Arc::new)).map_err(Error::Shared)
+    }
+
+    /// The METADATA a backend prepared for `interpreter`'s Python, if the cache has it.
+    fn prepared_metadata(&self, key: Sha256Digest, interpreter: &Interpreter) -> Result<Option<CoreMetadata>, Error> {
+        let prepared = self.builds(key, interpreter)?.join("METADATA");
+        let Ok(bytes) = fs_err::read(&prepared) else { return Ok(None) };
+        let Ok(metadata) = CoreMetadata::parse(&bytes) else { return Ok(None) };
+        crate::cache::touch(&prepared);
+        Ok(Some(metadata))
     }
 
     /// The cache key of `source` with this run's settings.
@@ -275,13 +335,14 @@ impl Builder {
             .map_err(Error::Shared)
     }
 
-    fn entry(&self, key: Sha256Digest) -> Result<Utf8PathBuf, Error> {
-        Ok(self.cache.bucket(Bucket::SourceBuilds)?.join(key.to_string()))
+    /// Where the builds of the source `key` by `interpreter`'s Python go.
+    fn builds(&self, key: Sha256Digest, interpreter: &Interpreter) -> Result<Utf8PathBuf, Error> {
+        Ok(self.cache.bucket(Bucket::SourceBuilds)?.join(key.to_string()).join(interpreter.python_tag()))
     }
 
     /// The best cached wheel of the entry `key` for `interpreter`, if one fits.
     fn cached_wheel(&self, key: Sha256Digest, interpreter: &Interpreter) -> Result<Option<Utf8PathBuf>, Error> {
-        let entry = self.entry(key)?;
+        let entry = self.builds(key, interpreter)?;
         let Ok(listing) = fs_err::read_dir(&entry) else { return Ok(None) };
         let best = listing
             .filter_map(Result::ok)
@@ -334,8 +395,7 @@ impl Builder {
         let result = (|| {
             let mut runner = self.start(&installed, &root, &system, interpreter, project)?;
             let config_settings = self.config_settings();
-            let answer = runner
-                .call("get_requires_for_build_wheel", &serde_json::json!({"config_settings": config_settings}))?;
+            let answer = runner.call("get_requires_for_build_wheel", &serde_json::json!([config_settings]))?;
             let extra = requirement_list(answer, project)?;
             let missing: Vec<Requirement> = extra
                 .into_iter()
@@ -355,8 +415,7 @@ impl Builder {
             if goal == Goal::Metadata {
                 let directory = work.join("metadata");
                 fs_err::create_dir(&directory).map_err(|source| Error::Write { path: directory.clone(), source })?;
-                let arguments =
-                    serde_json::json!({"metadata_directory": directory, "config_settings": config_settings});
+                let arguments = serde_json::json!([directory, config_settings]);
                 if let hooks::Answer::Returned(name) = runner.call("prepare_metadata_for_build_wheel", &arguments)? {
                     let bytes = read_prepared_metadata(&directory, &name, project)?;
                     let metadata = CoreMetadata::parse(&bytes).map_err(|error| Error::BadResult {
@@ -364,16 +423,16 @@ impl Builder {
                         reason: format!("invalid metadata: {error}"),
                     })?;
                     check_name(expected, metadata.package_name(), project)?;
-                    let entry = self.entry(key)?;
+                    let entry = self.builds(key, interpreter)?;
                     fs_err::create_dir_all(&entry).map_err(|source| Error::Write { path: entry.clone(), source })?;
-                    let path = entry.join(format!("{}.metadata", interpreter_key(interpreter)));
+                    let path = entry.join("METADATA");
                     crate::fs::write_atomic(&path, &bytes).map_err(|source| Error::Write { path, source })?;
                     return Ok(Built::Metadata(metadata));
                 }
             }
             let directory = work.join("dist");
             fs_err::create_dir(&directory).map_err(|source| Error::Write { path: directory.clone(), source })?;
-            let arguments = serde_json::json!({"wheel_directory": directory, "config_settings": config_settings});
+            let arguments = serde_json::json!([directory, config_settings]);
             let hooks::Answer::Returned(name) = runner.call("build_wheel", &arguments)? else {
                 return Err(Error::BadResult {
                     project: project.to_owned(),
@@ -381,7 +440,7 @@ impl Builder {
                 });
             };
             drop(runner);
-            self.keep_wheel(key, &directory, &name, project, expected).map(Built::Wheel)
+            self.keep_wheel(&self.builds(key, interpreter)?, &directory, &name, project, expected).map(Built::Wheel)
         })();
         self.reporter.build_finished(project);
         result
@@ -459,10 +518,10 @@ impl Builder {
         serde_json::Value::Object(settings)
     }
 
-    /// Verifies the wheel a backend wrote and moves it into the cache entry.
+    /// Verifies the wheel a backend wrote and moves it into the cache `entry`.
     fn keep_wheel(
         &self,
-        key: Sha256Digest,
+        entry: &Utf8Path,
         directory: &Utf8Path,
         name: &serde_json::Value,
         project: &str,
@@ -478,8 +537,7 @@ impl Builder {
         let wheel = Wheel::open(&built, Some(&self.cache))
             .map_err(|source| Error::BuiltWheel { project: project.to_owned(), source })?;
         check_name(expected, wheel.filename.package_name(), project)?;
-        let entry = self.entry(key)?;
-        fs_err::create_dir_all(&entry).map_err(|source| Error::Write { path: entry.clone(), source })?;
+        fs_err::create_dir_all(entry).map_err(|source| Error::Write { path: entry.to_owned(), source })?;
         let path = entry.join(filename.as_str());
         fs_err::rename(&built, &path).map_err(|source| Error::Write { path: path.clone(), source })?;
         tracing::debug!("built `{path}`");
@@ -509,12 +567,6 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = fs_err::remove_dir_all(&self.0);
     }
-}
-
-/// A short name for `interpreter` in file names: a digest of its path and version.
-fn interpreter_key(interpreter: &Interpreter) -> String {
-    let identity = format!("{}\0{}", interpreter.path(), interpreter.describe());
-    Sha256Digest::of(identity.as_bytes()).to_string()[..16].to_owned()
 }
 
 /// `get_requires_for_build_wheel`'s answer: a list of requirement strings.
