@@ -143,13 +143,7 @@ impl Target {
     /// The implementation and version as a PEP 425 interpreter tag (`cp311`, `pp310`), which
     /// the runtime compares with its own to find the wheel set built for it.
     pub(crate) fn interpreter_tag(&self) -> String {
-        let short = match self.markers.implementation_name() {
-            "cpython" => "cp",
-            "pypy" => "pp",
-            other => other,
-        };
-        let release = self.python_version().release();
-        format!("{short}{}{}", release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0))
+        crate::interpreter::interpreter_tag(&self.markers)
     }
 
     pub(crate) fn python_version(&self) -> &Version {

@@ -156,15 +156,8 @@ impl Interpreter {
     /// (pypa/pip#7296: a `setup.py` may build different wheels on different Pythons without
     /// saying so in their tags).
     pub(crate) fn python_tag(&self) -> String {
-        let short = match self.markers.implementation_name() {
-            "cpython" => "cp",
-            "pypy" => "pp",
-            other => other,
-        };
-        let release = self.python_version().release();
-        let (major, minor) = (release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0));
         let threading = if self.is_free_threaded() { "t" } else { "" };
-        format!("{short}{major}{minor}{threading}")
+        format!("{}{threading}", interpreter_tag(&self.markers))
     }
 
     /// The site-packages directory of a virtual environment for this interpreter, relative to
@@ -205,6 +198,17 @@ impl Interpreter {
     pub(crate) fn tags(&self) -> &Tags {
         &self.tags
     }
+}
+
+/// The PEP 425 interpreter tag of a marker environment's Python: `cp311`, `pp310`.
+pub(crate) fn interpreter_tag(markers: &MarkerEnvironment) -> String {
+    let short = match markers.implementation_name() {
+        "cpython" => "cp",
+        "pypy" => "pp",
+        other => other,
+    };
+    let release = markers.python_full_version().version.release();
+    format!("{short}{}{}", release.first().copied().unwrap_or(3), release.get(1).copied().unwrap_or(0))
 }
 
 /// A command that runs `python` without this process's `PYTHON*` variables, nor the ones

@@ -233,7 +233,14 @@ impl Sources<'_, '_> {
         let chain = self.enter(&pinned.name, &project)?;
         let source = self.source_of(&pinned.candidate, &pinned.hashes)?;
         let interpreter = self.context.builder_for(target, &project)?;
-        let path = self.context.builder.wheel(&source, &project, Some(&pinned.name), &interpreter, self, &chain)?;
+        let path = self.context.builder.wheel(&sdist::Request {
+            source: &source,
+            project: &project,
+            expected: Some(&pinned.name),
+            interpreter: &interpreter,
+            requirements: self,
+            chain: &chain,
+        })?;
         let wheel =
             Wheel::open(&path, None).map_err(|source| sdist::Error::BuiltWheel { project: project.clone(), source })?;
         if wheel.filename.version() != &pinned.version {
@@ -397,7 +404,14 @@ impl Sources<'_, '_> {
         } else {
             let project = format!("`{filename}`");
             let interpreter = self.context.builder_for(&targets[0], &project)?;
-            self.context.builder.metadata(&source, &project, expected, &interpreter, self, &self.chain)?
+            self.context.builder.metadata(&sdist::Request {
+                source: &source,
+                project: &project,
+                expected,
+                interpreter: &interpreter,
+                requirements: self,
+                chain: &self.chain,
+            })?
         };
         if expected.is_some_and(|name| name != metadata.package_name()) {
             return Err(mismatch(metadata.package_name()));
@@ -421,7 +435,14 @@ impl Sources<'_, '_> {
         }
         let interpreter = self.context.builder_for(&targets[0], &origin)?;
         let source = sdist::Source::Tree { root: root.to_owned() };
-        let path = self.context.builder.wheel(&source, &origin, expected, &interpreter, self, &self.chain)?;
+        let path = self.context.builder.wheel(&sdist::Request {
+            source: &source,
+            project: &origin,
+            expected,
+            interpreter: &interpreter,
+            requirements: self,
+            chain: &self.chain,
+        })?;
         let wheel =
             Wheel::open(&path, None).map_err(|source| sdist::Error::BuiltWheel { project: origin.clone(), source })?;
         Ok(Arc::new(SourceTree {
@@ -470,7 +491,14 @@ impl resolve::Source for Sources<'_, '_> {
         let chain = self.enter(name, &project)?;
         let source = self.source_of(candidate, self.context.pins.get(name).map_or(&[][..], Vec::as_slice))?;
         let interpreter = self.context.builder_for(target, &project)?;
-        let metadata = self.context.builder.metadata(&source, &project, Some(name), &interpreter, self, &chain)?;
+        let metadata = self.context.builder.metadata(&sdist::Request {
+            source: &source,
+            project: &project,
+            expected: Some(name),
+            interpreter: &interpreter,
+            requirements: self,
+            chain: &chain,
+        })?;
         if metadata.version() != expected_version {
             return Err(sdist::Error::BadResult {
                 project,

@@ -137,6 +137,20 @@ pub(crate) enum Source {
     Tree { root: Utf8PathBuf },
 }
 
+/// One source to build, for one interpreter.
+pub(crate) struct Request<'a> {
+    pub(crate) source: &'a Source,
+    /// How messages name it: `` `docopt 0.6.2` (sdist `docopt-0.6.2.tar.gz`) ``.
+    pub(crate) project: &'a str,
+    /// The project it must turn out to be, when known (also checked for a cached wheel).
+    pub(crate) expected: Option<&'a PackageName>,
+    pub(crate) interpreter: &'a Interpreter,
+    /// Resolves what the build requires.
+    pub(crate) requirements: &'a dyn Requirements,
+    /// The projects being built around this build, outermost first (see [`Requirements`]).
+    pub(crate) chain: &'a [PackageName],
+}
+
 /// What every build of one pex-rs run shares.
 #[derive(Clone, Debug)]
 pub(crate) struct BuildSettings {
@@ -236,67 +250,53 @@ impl Builder {
         }
     }
 
-    /// The wheel built from `source` for `interpreter`: from the cache when an earlier build by
-    /// the same Python fits it, else built now. `project` names the source in messages
-    /// (`docopt 0.6.2 (sdist docopt-0.6.2.tar.gz)`); `expected` is the project it must be, also
-    /// for a wheel found in the cache.
-    pub(crate) fn wheel(
-        &self,
-        source: &Source,
-        project: &str,
-        expected: Option<&PackageName>,
-        interpreter: &Interpreter,
-        requirements: &dyn Requirements,
-        chain: &[PackageName],
-    ) -> Result<Utf8PathBuf, Error> {
+    /// The wheel built from the request's source for its interpreter: from the cache when an
+    /// earlier build by the same Python fits it, else built now.
+    pub(crate) fn wheel(&self, request: &Request<'_>) -> Result<Utf8PathBuf, Error> {
         let _gate = self.gate.enter();
-        let key = self.key(source)?;
+        let key = self.key(request.source)?;
         let build = || -> Result<Utf8PathBuf, Error> {
-            if let Some(path) = self.cached_wheel(key, interpreter)? {
+            if let Some(path) = self.cached_wheel(key, request.interpreter)? {
                 let filename: WheelFilename =
                     path.file_name().unwrap_or_default().parse().map_err(|error: crate::dist::Error| {
-                        Error::BadResult { project: project.to_owned(), reason: error.to_string() }
+                        Error::BadResult { project: request.project.to_owned(), reason: error.to_string() }
                     })?;
-                check_name(expected, filename.package_name(), project)?;
+                check_name(request.expected, filename.package_name(), request.project)?;
                 return Ok(path);
             }
-            match self.run(key, source, project, expected, interpreter, requirements, chain, Goal::Wheel)? {
+            match self.run(key, request, Goal::Wheel)? {
                 Built::Wheel(path) => Ok(path),
                 Built::Metadata(_) => unreachable!("a wheel build gives a wheel"),
             }
         };
-        self.wheels.get_or_init(&(key, interpreter.python_tag()), || build().map_err(Arc::new)).map_err(Error::Shared)
+        self.wheels
+            .get_or_init(&(key, request.interpreter.python_tag()), || build().map_err(Arc::new))
+            .map_err(Error::Shared)
     }
 
-    /// The metadata of the wheel `source` would build for `interpreter`: from a cached wheel
-    /// or cached prepared metadata, else from the backend's `prepare_metadata_for_build_wheel`
+    /// The metadata of the wheel the request's source would build: from a cached wheel or
+    /// cached prepared metadata, else from the backend's `prepare_metadata_for_build_wheel`
     /// (else a whole build).
-    pub(crate) fn metadata(
-        &self,
-        source: &Source,
-        project: &str,
-        expected: Option<&PackageName>,
-        interpreter: &Interpreter,
-        requirements: &dyn Requirements,
-        chain: &[PackageName],
-    ) -> Result<Arc<CoreMetadata>, Error> {
+    pub(crate) fn metadata(&self, request: &Request<'_>) -> Result<Arc<CoreMetadata>, Error> {
         let _gate = self.gate.enter();
-        let key = self.key(source)?;
+        let key = self.key(request.source)?;
         let build = || -> Result<Arc<CoreMetadata>, Error> {
-            let metadata = if let Some(path) = self.cached_wheel(key, interpreter)? {
-                read_wheel_metadata(&path, project)?
-            } else if let Some(metadata) = self.prepared_metadata(key, interpreter)? {
+            let metadata = if let Some(path) = self.cached_wheel(key, request.interpreter)? {
+                read_wheel_metadata(&path, request.project)?
+            } else if let Some(metadata) = self.prepared_metadata(key, request.interpreter)? {
                 metadata
             } else {
-                match self.run(key, source, project, expected, interpreter, requirements, chain, Goal::Metadata)? {
+                match self.run(key, request, Goal::Metadata)? {
                     Built::Metadata(metadata) => metadata,
-                    Built::Wheel(path) => read_wheel_metadata(&path, project)?,
+                    Built::Wheel(path) => read_wheel_metadata(&path, request.project)?,
                 }
             };
-            check_name(expected, metadata.package_name(), project)?;
+            check_name(request.expected, metadata.package_name(), request.project)?;
             Ok(Arc::new(metadata))
         };
-        self.metadata.get_or_init(&(key, interpreter.python_tag()), || build().map_err(Arc::new)).map_err(Error::Shared)
+        self.metadata
+            .get_or_init(&(key, request.interpreter.python_tag()), || build().map_err(Arc::new))
+            .map_err(Error::Shared)
     }
 
     /// The METADATA a backend prepared for `interpreter`'s Python, if the cache has it.
@@ -360,26 +360,16 @@ impl Builder {
         Ok(best.map(|(_, path)| path))
     }
 
-    /// Builds `source` in a fresh directory (see the module docs) for `goal`.
-    #[expect(clippy::too_many_arguments, reason = "one build's inputs, passed through from two entry points")]
-    fn run(
-        &self,
-        key: Sha256Digest,
-        source: &Source,
-        project: &str,
-        expected: Option<&PackageName>,
-        interpreter: &Interpreter,
-        requirements: &dyn Requirements,
-        chain: &[PackageName],
-        goal: Goal,
-    ) -> Result<Built, Error> {
+    /// Builds the request's source in a fresh directory (see the module docs) for `goal`.
+    fn run(&self, key: Sha256Digest, request: &Request<'_>, goal: Goal) -> Result<Built, Error> {
+        let Request { source, project, expected, interpreter, requirements, chain } = *request;
         let bucket = self.cache.bucket(Bucket::SourceBuilds)?;
-        let work = tempfile::Builder::new()
+        // Removed when the build ends, whatever happens.
+        let work_directory = tempfile::Builder::new()
             .prefix(".build.")
             .tempdir_in(&bucket)
             .map_err(|source| Error::Write { path: bucket.clone(), source })?;
-        let work = Utf8Path::from_path(work.path()).expect("a UTF-8 bucket gives UTF-8 temp dirs").to_owned();
-        let _remove = RemoveOnDrop(work.clone());
+        let work = Utf8Path::from_path(work_directory.path()).expect("a UTF-8 bucket gives UTF-8 temp dirs");
         let unpacked = work.join("source");
         fs_err::create_dir(&unpacked).map_err(|source| Error::Write { path: unpacked.clone(), source })?;
         let root = match source {
@@ -557,15 +547,6 @@ impl Installed {
         self.wheels.iter().any(|(name, version)| {
             *name == requirement.name && crate::requirement::is_satisfied_by(requirement, version)
         })
-    }
-}
-
-/// Deletes a build's directory, whatever happens to the build.
-struct RemoveOnDrop(Utf8PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = fs_err::remove_dir_all(&self.0);
     }
 }
 
