@@ -153,12 +153,14 @@ pub(crate) struct SdistFilename {
 }
 
 impl SdistFilename {
-    /// Parses `filename` as a source distribution of `name`.
+    /// Parses `filename` as a source distribution of `name` (run on every sdist of an index
+    /// page, so the name is compared as it is normalized rather than parsed at each `-`).
     pub(crate) fn parse(filename: &str, name: &PackageName) -> Result<Self, Error> {
         let (stem, format) = Self::split_extension(filename)?;
-        Self::splits(stem)
-            .find(|(candidate, _)| candidate == name)
-            .map(|(name, version)| Self { filename: filename.to_owned(), name, version, format })
+        stem.match_indices('-')
+            .filter(|(index, _)| normalizes_to(&stem[..*index], name.as_str()))
+            .find_map(|(index, _)| Version::from_str(&stem[index + 1..]).ok())
+            .map(|version| Self { filename: filename.to_owned(), name: name.clone(), version, format })
             .ok_or_else(|| Error::InvalidSdistFilename {
                 filename: filename.to_owned(),
                 reason: "it is not `{name}-{version}` of the project it is listed for",
@@ -196,15 +198,6 @@ impl SdistFilename {
         Ok((&filename[..filename.len() - extension.len()], format))
     }
 
-    /// Every way to read `stem` as `{name}-{version}`, the shortest name first.
-    fn splits(stem: &str) -> impl Iterator<Item = (PackageName, Version)> + '_ {
-        stem.match_indices('-').filter_map(move |(index, _)| {
-            let name = PackageName::from_str(&stem[..index]).ok()?;
-            let version = Version::from_str(&stem[index + 1..]).ok()?;
-            Some((name, version))
-        })
-    }
-
     pub(crate) fn package_name(&self) -> &PackageName {
         &self.name
     }
@@ -226,6 +219,26 @@ impl fmt::Display for SdistFilename {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.filename)
     }
+}
+
+/// Whether `text` normalizes (PEP 503: lowercase, runs of `-`, `_`, `.` as one `-`) to the
+/// normalized project name `name`.
+fn normalizes_to(text: &str, name: &str) -> bool {
+    let is_separator = |byte: &u8| matches!(byte, b'-' | b'_' | b'.');
+    let mut expected = name.bytes();
+    let mut bytes = text.bytes().peekable();
+    while let Some(byte) = bytes.next() {
+        let wanted = if is_separator(&byte) {
+            while bytes.next_if(is_separator).is_some() {}
+            b'-'
+        } else {
+            byte.to_ascii_lowercase()
+        };
+        if expected.next() != Some(wanted) {
+            return false;
+        }
+    }
+    expected.next().is_none()
 }
 
 /// Whether `text` ends with `suffix`, ignoring ASCII case (`X.ZIP` is an archive too).
@@ -345,7 +358,7 @@ impl CoreMetadata {
 
 #[cfg(test)]
 mod tests {
-    use super::{CoreMetadata, WheelFilename};
+    use super::{CoreMetadata, SdistFilename, SdistFormat, WheelFilename};
 
     #[test]
     fn ok_wheel_filename_round_trip() {
@@ -386,6 +399,73 @@ mod tests {
         ] {
             let error = filename.parse::<WheelFilename>().unwrap_err();
             assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn ok_sdist_filenames() {
+        let name = |text: &str| -> crate::requirement::PackageName { text.parse().unwrap() };
+        for (filename, project, version) in [
+            ("docopt-0.6.2.tar.gz", "docopt", "0.6.2"),
+            ("python-dateutil-2.8.2.tar.gz", "python-dateutil", "2.8.2"),
+            ("Python_Dateutil-2.8.2.zip", "python-dateutil", "2.8.2"),
+            ("zope.interface-6.0.tgz", "zope-interface", "6.0"),
+            ("foo-2-1.0.tar", "foo-2", "1.0"),
+            ("FOO-1.0-post1.TAR.GZ", "foo", "1.0.post1"),
+        ] {
+            let parsed = SdistFilename::parse(filename, &name(project)).unwrap();
+            assert_eq!((parsed.package_name().as_str(), parsed.version().to_string()), (project, version.to_owned()));
+            assert_eq!(parsed.to_string(), filename);
+        }
+        assert_eq!(SdistFilename::format_of("x-1.zip").unwrap(), SdistFormat::Zip);
+        assert!(SdistFilename::is_archive_name("x-1.tar.bz2"));
+    }
+
+    #[test]
+    fn err_sdist_filenames() {
+        let name = |text: &str| -> crate::requirement::PackageName { text.parse().unwrap() };
+        for (filename, project, message) in [
+            (
+                "other-1.0.tar.gz",
+                "docopt",
+                "`other-1.0.tar.gz` is not a source distribution file name: it is not `{name}-{version}` of the project it is listed for",
+            ),
+            (
+                "docopt-one.tar.gz",
+                "docopt",
+                "`docopt-one.tar.gz` is not a source distribution file name: it is not `{name}-{version}` of the project it is listed for",
+            ),
+            (
+                "docopt-1.0.whl",
+                "docopt",
+                "`docopt-1.0.whl` is not a source distribution file name: it does not end in `.tar.gz` or `.zip`",
+            ),
+            (
+                "../docopt-1.0.tar.gz",
+                "docopt",
+                "`../docopt-1.0.tar.gz` is not a source distribution file name: it contains a path separator, `..`, `:` or a control character",
+            ),
+            (
+                "docopt-1.0.tar.bz2",
+                "docopt",
+                "`docopt-1.0.tar.bz2` is a source archive pex-rs cannot unpack (`.tar.bz2`, `.tar.xz`); give a `.tar.gz` or `.zip` sdist or a wheel",
+            ),
+        ] {
+            assert_eq!(SdistFilename::parse(filename, &name(project)).unwrap_err().to_string(), message, "{filename}");
+        }
+    }
+
+    #[test]
+    fn ok_static_metadata_follows_pep_643() {
+        for (text, trusted) in [
+            ("Metadata-Version: 2.2\nName: a\nVersion: 1\n", true),
+            ("Metadata-Version: 2.4\nName: a\nVersion: 1\nDynamic: Description\n", true),
+            ("Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Requires-Dist\n", false),
+            ("Metadata-Version: 2.3\nName: a\nVersion: 1\nDynamic: provides-extra\n", false),
+            ("Metadata-Version: 2.1\nName: a\nVersion: 1\n", false),
+            ("Name: a\nVersion: 1\n", false),
+        ] {
+            assert_eq!(CoreMetadata::parse(text.as_bytes()).unwrap().is_static_for_resolution(), trusted, "{text}");
         }
     }
 

@@ -286,7 +286,8 @@ impl Index {
                 // A page may list only its own project's files (pip drops the others too): a
                 // hostile page must not hand out another project's wheels.
                 let listed = files.wheels.len() + files.sdists.len();
-                let page = project_files(&files, name);
+                let other_files = files.other_files;
+                let page = project_files(files, name);
                 let foreign = listed - page.wheels.len() - page.sdists.len();
                 if foreign > 0 {
                     tracing::warn!("{} lists {foreign} files of other projects; ignoring them", http::redact(&url));
@@ -298,7 +299,7 @@ impl Index {
                     http::redact(index)
                 );
                 project = page;
-                project.other_files = files.other_files;
+                project.other_files = other_files;
                 break;
             }
         }
@@ -307,9 +308,13 @@ impl Index {
             .get_or_init(|| self.fetch_find_links().map_err(Arc::new))
             .as_ref()
             .map_err(|error| Error::Shared(Arc::clone(error)))?;
-        let linked = project_files(linked, name);
-        project.wheels.extend(linked.wheels);
-        project.sdists.extend(linked.sdists);
+        project.wheels.extend(linked.wheels.iter().filter(|file| file.filename.package_name() == name).cloned());
+        project.sdists.extend(
+            linked
+                .sdists
+                .iter()
+                .filter_map(|file| Some(file.renamed(SdistFilename::parse(&file.filename, name).ok()?))),
+        );
         Ok(project)
     }
 
@@ -711,18 +716,19 @@ fn url_key(url: &Url) -> Sha256Digest {
     Sha256Digest::of(http::without_credentials(url).as_str().as_bytes())
 }
 
-/// The files of `files` that belong to `name`: its wheels, and the archives whose names read as
+/// The files of a page that belong to `name`: its wheels, and the archives whose names read as
 /// `name`'s sdists.
-fn project_files(files: &simple::ProjectFiles, name: &PackageName) -> Project {
-    Project {
-        wheels: files.wheels.iter().filter(|file| file.filename.package_name() == name).cloned().collect(),
-        sdists: files
-            .sdists
-            .iter()
-            .filter_map(|file| Some(file.renamed(SdistFilename::parse(&file.filename, name).ok()?)))
-            .collect(),
-        other_files: 0,
-    }
+fn project_files(mut files: simple::ProjectFiles, name: &PackageName) -> Project {
+    files.wheels.retain(|file| file.filename.package_name() == name);
+    let sdists = files
+        .sdists
+        .into_iter()
+        .filter_map(|file| {
+            let filename = SdistFilename::parse(&file.filename, name).ok()?;
+            Some(file.named(filename))
+        })
+        .collect();
+    Project { wheels: files.wheels, sdists, other_files: 0 }
 }
 
 /// Reads a wheel file name out of a URL's last path segment.

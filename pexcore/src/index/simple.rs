@@ -37,6 +37,18 @@ pub(crate) type SdistFile = IndexFile<SdistFilename>;
 pub(crate) type RawSdist = IndexFile<String>;
 
 impl<Name> IndexFile<Name> {
+    /// The file under another (parsed) name.
+    pub(crate) fn named<Other>(self, filename: Other) -> IndexFile<Other> {
+        IndexFile {
+            filename,
+            url: self.url,
+            sha256: self.sha256,
+            requires_python: self.requires_python,
+            yanked: self.yanked,
+            metadata: self.metadata,
+        }
+    }
+
     /// The same file under another (parsed) name.
     pub(crate) fn renamed<Other>(&self, filename: Other) -> IndexFile<Other> {
         IndexFile {
@@ -66,15 +78,19 @@ pub(crate) struct ProjectFiles {
 }
 
 impl ProjectFiles {
+    /// Adds the file `filename`, which `make` reads the rest of, if it is a wheel or an sdist:
+    /// what a page says of other files (eggs, installers) is not even parsed.
     fn push(&mut self, filename: &str, make: impl FnOnce(String) -> Option<RawSdist>) {
-        let Some(file) = make(filename.to_owned()) else {
-            self.other_files += 1;
-            return;
-        };
         if let Ok(wheel) = WheelFilename::from_str(filename) {
-            self.wheels.push(file.renamed(wheel));
+            match make(String::new()) {
+                Some(file) => self.wheels.push(file.named(wheel)),
+                None => self.other_files += 1,
+            }
         } else if SdistFilename::format_of(filename).is_ok() {
-            self.sdists.push(file);
+            match make(filename.to_owned()) {
+                Some(file) => self.sdists.push(file),
+                None => self.other_files += 1,
+            }
         } else {
             self.other_files += 1;
         }

@@ -84,7 +84,7 @@ pub(crate) struct Resolution<'a> {
     _lock: crate::cache::CacheLock,
     context: Context<'a>,
     /// What each target resolved to, in the order of the targets.
-    pub(crate) per_target: Vec<(Target, Vec<Pinned>)>,
+    pub(crate) per_target: Vec<(&'a Target, Vec<Pinned>)>,
     /// The top-level requirements, as PEX-INFO records them.
     pub(crate) requirements: Vec<String>,
 }
@@ -98,7 +98,7 @@ pub(crate) struct Resolution<'a> {
 pub(crate) fn resolve<'a>(
     options: &ResolveOptions,
     local_wheels: &[Utf8PathBuf],
-    targets: &[Target],
+    targets: &'a [Target],
     fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
     source_date_epoch: Option<u64>,
     output: Option<&Utf8Path>,
@@ -175,7 +175,7 @@ pub(crate) fn resolve<'a>(
         options.no_build,
         build_constraints,
         (pins, hash_checking),
-        targets.iter().find_map(Target::interpreter).cloned(),
+        targets.iter().find_map(Target::interpreter),
         fallback,
     );
     let sources = context.sources();
@@ -211,7 +211,7 @@ pub(crate) fn resolve<'a>(
     let mut per_target = Vec::new();
     for (target, resolution) in targets.iter().zip(resolutions) {
         let resolution = resolution.map_err(|error| target_error(target, targets.len(), error))?;
-        per_target.push((target.clone(), resolution));
+        per_target.push((target, resolution));
     }
     let count = per_target.iter().map(|(_, pinned)| pinned.len()).max().unwrap_or(0);
     reporter.resolve_finished(count);
@@ -305,7 +305,7 @@ pub(crate) fn download(resolution: &Resolution<'_>) -> Result<Fetched, Error> {
             positions
                 .iter()
                 .map(|&position| {
-                    let target = &resolution.per_target[position].0;
+                    let target = resolution.per_target[position].0;
                     sources
                         .build(pinned, target)
                         .map_err(|error| target_error(target, resolution.per_target.len(), error))

@@ -50,7 +50,7 @@ pub(crate) struct Context<'a> {
     /// again once per run, since their content may move; then `true` here.
     moving: Mutex<HashMap<Url, bool>>,
     /// The first target that is an interpreter: it builds for targets that are not.
-    first_interpreter: Option<Interpreter>,
+    first_interpreter: Option<&'a Interpreter>,
     /// Else `python3`, found on first need.
     fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
     found_fallback: OnceLock<Option<Interpreter>>,
@@ -71,7 +71,7 @@ impl<'a> Context<'a> {
         no_build: bool,
         build_constraints: Vec<Requirement>,
         (pins, hash_checking): (HashMap<PackageName, Vec<Sha256Digest>>, bool),
-        first_interpreter: Option<Interpreter>,
+        first_interpreter: Option<&'a Interpreter>,
         fallback: &'a (dyn Fn() -> Option<Interpreter> + Send + Sync),
     ) -> Self {
         Self {
@@ -100,11 +100,11 @@ impl<'a> Context<'a> {
 
     /// The interpreter that builds for `target`: its own, else the first target's, else
     /// `python3`.
-    fn builder_for(&self, target: &Target, project: &str) -> Result<Interpreter, resolve::Error> {
-        if let Some(interpreter) = target.interpreter().or(self.first_interpreter.as_ref()) {
-            return Ok(interpreter.clone());
+    fn builder_for<'x>(&'x self, target: &'x Target, project: &str) -> Result<&'x Interpreter, resolve::Error> {
+        if let Some(interpreter) = target.interpreter().or(self.first_interpreter) {
+            return Ok(interpreter);
         }
-        self.found_fallback.get_or_init(|| (self.fallback)()).clone().ok_or_else(|| resolve::Error::NoBuilder {
+        self.found_fallback.get_or_init(|| (self.fallback)()).as_ref().ok_or_else(|| resolve::Error::NoBuilder {
             project: project.to_owned(),
             target: target.description().to_owned(),
         })
@@ -237,7 +237,7 @@ impl Sources<'_, '_> {
             source: &source,
             project: &project,
             expected: Some(&pinned.name),
-            interpreter: &interpreter,
+            interpreter,
             requirements: self,
             chain: &chain,
         })?;
@@ -408,7 +408,7 @@ impl Sources<'_, '_> {
                 source: &source,
                 project: &project,
                 expected,
-                interpreter: &interpreter,
+                interpreter,
                 requirements: self,
                 chain: &self.chain,
             })?
@@ -439,7 +439,7 @@ impl Sources<'_, '_> {
             source: &source,
             project: &origin,
             expected,
-            interpreter: &interpreter,
+            interpreter,
             requirements: self,
             chain: &self.chain,
         })?;
@@ -495,7 +495,7 @@ impl resolve::Source for Sources<'_, '_> {
             source: &source,
             project: &project,
             expected: Some(name),
-            interpreter: &interpreter,
+            interpreter,
             requirements: self,
             chain: &chain,
         })?;
