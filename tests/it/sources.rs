@@ -77,6 +77,11 @@ fn ok_local_project_runs_under_every_python() {
     assert_eq!(info["pex_rs_built"], serde_json::json!({"app-1.0-py3-none-any.whl": "local project"}));
     let text = stdout_of(&context.pex_rs().args(["info", "app.pex"]).output().unwrap());
     assert!(text.contains("built from source (1):\n  app-1.0-py3-none-any.whl  from local project"), "{text}");
+    // With an extra, its requirements come too.
+    let extra = app("tool", "2.0", Backend::Test).requires("lib>=2 ; extra == \"cli\"").write(&context.dir);
+    stdout_of(&build(&context, &server, &[&format!("{extra}[cli]")]));
+    assert_eq!(run_code(&context, python3(), "import tool, lib; print(lib.VERSION)").trim(), "2.0");
+    assert_eq!(pex_info(&context)["requirements"], serde_json::json!(["tool[cli]==2.0"]));
     // The project directory is left as it was: the build ran in a copy.
     let listing: Vec<String> = fs_err::read_dir(&project)
         .unwrap()
