@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORKLOAD_DIR = HERE / "workloads"
 
-# The tool versions that docs/benchmarks.md and shared/reference/anchor-figures.md refer to.
+# The tool versions that docs/benchmarks.md refers to.
 # pip is pinned too: shiv installs with the pip of the interpreter it runs under. build and
 # setuptools are the `python -m build --no-isolation` baseline of source-edit.
 PINS = {"pip": "26.3", "pex": "2.105.2", "shiv": "1.0.8", "uv": "0.13.9", "build": "1.6.1",

@@ -11,7 +11,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 ///
 /// Refused: an empty name, an absolute path or a Windows drive or UNC prefix, a backslash, an
 /// empty, `.` or `..` component, and NUL or any other control character. Wheels, sdists and PEX
-/// files are all untrusted; every member name goes through here (DESIGN.md, reliability rules).
+/// files are all untrusted; every member name goes through here.
 /// A trailing `/` (a directory entry) is accepted and dropped.
 pub fn enclosed(name: &str) -> Option<Utf8PathBuf> {
     let name = name.strip_suffix('/').unwrap_or(name);

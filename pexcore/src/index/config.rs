@@ -1,4 +1,4 @@
-//! Which indexes to ask, in the order DESIGN.md fixes: `--index-url`, `PEX_RS_INDEX_URL`,
+//! Which indexes to ask, in the order `docs/resolve.md` gives: `--index-url`, `PEX_RS_INDEX_URL`,
 //! `PIP_INDEX_URL`, `index-url` from pip's configuration files, the default that the target
 //! interpreter's own pip reports, else an error that says how to set one. No index host name
 //! is written into pex-rs itself.

@@ -256,7 +256,7 @@ def tag_environment():
 
 def pip_index_url():
     # The index this interpreter's pip uses when nothing configures one: pex-rs falls back to it
-    # (DESIGN.md, "The package index") and never writes an index host itself.
+    # (docs/resolve.md, "Which index") and never writes an index host itself.
     try:
         from pip._internal.models.index import PyPI
 

@@ -415,7 +415,7 @@ fn constraint_of(entry: &crate::requirements_file::Entry) -> Requirement {
     }
 }
 
-/// Opens the indexes in the order DESIGN.md fixes (see `index::config`).
+/// Opens the indexes in the order `docs/resolve.md` gives (see `index::config`).
 fn open_index(
     options: &ResolveOptions,
     gathered: &RequirementsFile,

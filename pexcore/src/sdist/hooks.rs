@@ -198,7 +198,7 @@ fn missing_tool(line: &str) -> Option<String> {
         }
     }
     if line.contains("can't find Rust compiler") || line.contains("Cargo, the Rust package manager, is not installed") {
-        return Some("a Rust compiler (`cargo`) is missing; install Rust (https://rustup.rs)".to_owned());
+        return Some("a Rust compiler (`cargo`) is missing; install Rust (with rustup, for example)".to_owned());
     }
     None
 }
