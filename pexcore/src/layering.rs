@@ -1,5 +1,5 @@
 //! Keeps the module layering of `lib.rs` true: a module may use only the modules listed
-//! before it (STYLE.md, "Proposed pexcore module layout").
+//! before it (the table in `lib.rs`).
 
 /// The modules in layering order; `error` sits just above `ops`, which returns it.
 const ORDER: &[&str] = &[

@@ -49,7 +49,7 @@ impl From<pexcore::Error> for Failure {
 
 /// Renders an error and its sources as "top: cause: cause".
 ///
-/// pexcore's messages describe only their own level (STYLE.md (c) 7), so joining the levels
+/// pexcore's messages describe only their own level (the cause is a `source()`), so joining the levels
 /// repeats nothing.
 pub(crate) fn render_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();

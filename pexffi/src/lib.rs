@@ -2,7 +2,7 @@
 //!
 //! The header `pexffi/include/pex.h` is generated from this crate by cbindgen and committed; it
 //! is the primary documentation for C users, so the `///` docs here are written for them
-//! (C names, `NULL`, who frees what). The rules are in STYLE.md (d); in short:
+//! (C names, `NULL`, who frees what). The rules (`docs/ffi.md` for users), in short:
 //!
 //! - Every symbol starts with `pex_`. Handles are opaque `pex_<noun>` types made by
 //!   `pex_<noun>_new` and destroyed by `pex_<noun>_free`, which accepts `NULL`.

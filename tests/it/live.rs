@@ -1,6 +1,6 @@
 //! Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`): real projects
 //! resolved and downloaded through the machine's own index configuration, built, and run, as
-//! `../shared/acceptance/run.py` does by hand.
+//! a user would by hand.
 
 use std::process::Command;
 

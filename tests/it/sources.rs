@@ -354,9 +354,9 @@ fn ok_links_out_of_the_project_and_a_cache_inside_it() {
     let context = TestContext::new();
     let server = IndexServer::start(Vec::new());
     let project = app("app", "1.0", Backend::Test).write(&context.dir);
-    let shared = write_file(&context.dir, "shared/data.txt", "one");
-    std::os::unix::fs::symlink(&shared, project.join("app/data.txt")).unwrap();
-    std::os::unix::fs::symlink("../../shared/data.txt", project.join("app/relative.txt")).unwrap();
+    let outside = write_file(&context.dir, "common/data.txt", "one");
+    std::os::unix::fs::symlink(&outside, project.join("app/data.txt")).unwrap();
+    std::os::unix::fs::symlink("../../common/data.txt", project.join("app/relative.txt")).unwrap();
     // The cache inside the project (as CI setups keep it) is not part of the project.
     let cache = project.join(".cache");
     let build_in = |context: &TestContext| {
@@ -374,7 +374,7 @@ fn ok_links_out_of_the_project_and_a_cache_inside_it() {
     assert_eq!(run_code(&context, python3(), code).trim(), "one");
     build_in(&context);
     assert_eq!(count(&backend_log(&context), "build_wheel app 1.0"), 1, "the cache is not part of the project");
-    fs_err::write(&shared, "two").unwrap();
+    fs_err::write(&outside, "two").unwrap();
     build_in(&context);
     assert_eq!(count(&backend_log(&context), "build_wheel app 1.0"), 2, "an edit behind a link rebuilds");
     assert_eq!(run_code(&context, python3(), code).trim(), "two");
