@@ -28,6 +28,8 @@ pub(crate) const XDG_CONFIG_DIRS: &str = "XDG_CONFIG_DIRS";
 pub(crate) const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 /// `NETRC`: the `.netrc` file with index credentials (default `~/.netrc`).
 pub(crate) const NETRC: &str = "NETRC";
+/// `PATH`: where a build backend finds programs; a build environment's `bin` goes first.
+pub(crate) const PATH: &str = "PATH";
 /// `SOURCE_DATE_EPOCH`: the timestamp written into every PEX entry (reproducible builds).
 pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 

@@ -265,8 +265,8 @@ pub(crate) fn download(resolution: &Resolution<'_>) -> Result<Fetched, Error> {
         .map_err(|error| Error::ThreadPool(error.to_string()))?;
     let context = &resolution.context;
     let mut downloads: Vec<&Pinned> = Vec::new();
-    // Each source, with the targets that chose it, in target order: a wheel built for the
-    // first serves the next ones when its tags fit them.
+    // Each source once, with the targets that chose it: targets of the same Python take the
+    // same build.
     let mut builds: Vec<(&Pinned, Vec<usize>)> = Vec::new();
     for (position, (_, pinned)) in resolution.per_target.iter().enumerate() {
         for chosen in pinned {

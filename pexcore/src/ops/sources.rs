@@ -241,8 +241,9 @@ impl Sources<'_, '_> {
             requirements: self,
             chain: &chain,
         })?;
-        let wheel =
-            Wheel::open(&path, None).map_err(|source| sdist::Error::BuiltWheel { project: project.clone(), source })?;
+        // Verified when it entered the cache: the cache's marker spares a second pass.
+        let wheel = Wheel::open(&path, Some(&self.context.cache))
+            .map_err(|source| sdist::Error::BuiltWheel { project: project.clone(), source })?;
         if wheel.filename.version() != &pinned.version {
             return Err(sdist::Error::BadResult {
                 project,
@@ -443,11 +444,12 @@ impl Sources<'_, '_> {
             requirements: self,
             chain: &self.chain,
         })?;
-        let wheel =
-            Wheel::open(&path, None).map_err(|source| sdist::Error::BuiltWheel { project: origin.clone(), source })?;
+        // The wheel's name says which project it is (it was verified when it entered the
+        // cache); it is opened once, when the target that chose it takes it.
+        let filename: crate::dist::WheelFilename = path.file_name().unwrap_or_default().parse()?;
         Ok(Arc::new(SourceTree {
-            name: wheel.filename.package_name().clone(),
-            version: wheel.filename.version().clone(),
+            name: filename.package_name().clone(),
+            version: filename.version().clone(),
             root: root.to_owned(),
             origin,
             git,

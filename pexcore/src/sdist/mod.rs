@@ -469,7 +469,7 @@ impl Builder {
         interpreter: &Interpreter,
         project: &str,
     ) -> Result<hooks::Runner, Error> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = crate::env::var(crate::env::PATH).unwrap_or_default();
         let (python, path) = match &installed.environment {
             Some(environment) => {
                 let mut directories = vec![environment.bin().into_std_path_buf()];
