@@ -33,6 +33,11 @@ enum Command {
     Build(BuildArgs),
     /// Resolve requirements and print the chosen versions (`name==version`, one per line).
     Resolve(ResolveFlags),
+    /// Resolve requirements and write a PEP 751 lock file (`pylock.toml`) for the targets.
+    Lock(LockArgs),
+    /// Copy the wheels and sdists a build needs (from a lock, or resolved) into a directory,
+    /// for `--find-links DIR --no-index` builds without a network.
+    Download(DownloadArgs),
     /// Describe an interpreter; `--complete-platform` prints it for `build --complete-platform`.
     Interpreter(InterpreterArgs),
     /// Show a PEX file's PEX-INFO and distributions (PEX files made by pex too).
@@ -214,6 +219,10 @@ struct ResolveFlags {
     /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<Utf8PathBuf>,
+    /// Take every distribution from this lock file (PEP 751 `pylock.toml`, or a pex JSON lock)
+    /// instead of resolving: no index is asked. Requirements, if given, pick a subset of it.
+    #[arg(long, value_name = "FILE")]
+    lock: Option<Utf8PathBuf>,
     #[command(flatten)]
     source: SourceFlags,
 }
@@ -283,6 +292,7 @@ impl ResolveFlags {
         resolve.no_build_isolation = self.source.no_build_isolation;
         resolve.config_settings = self.source.config_settings;
         resolve.build_constraint_files = self.source.build_constraints;
+        resolve.lock = self.lock;
         let cache = match self.cache_dir {
             Some(dir) => Cache::new(dir),
             None => Cache::from_env()?,
@@ -347,6 +357,42 @@ struct BuildArgs {
     /// Where to write the PEX file.
     #[arg(short, long = "output-file", value_name = "OUT.pex")]
     output: Utf8PathBuf,
+    /// Also write a make depfile here: the PEX depends on every requirements, constraints and
+    /// lock file, local wheel and source file that went into it.
+    #[arg(long, value_name = "FILE")]
+    depfile: Option<Utf8PathBuf>,
+}
+
+#[derive(Args)]
+struct LockArgs {
+    #[command(flatten)]
+    resolve: ResolveFlags,
+    /// Where to write the lock; its versions are kept where they still fit the requirements.
+    #[arg(short, long = "output-file", value_name = "FILE", default_value = "pylock.toml")]
+    output: Utf8PathBuf,
+    /// One lock for every CPython (3.8 and later, or what `--interpreter-constraint` admits) on
+    /// Linux, macOS and Windows, instead of the named targets.
+    #[arg(long, conflicts_with_all = ["python", "platform", "complete_platform"])]
+    universal: bool,
+    /// Resolve every project afresh, keeping none of the lock's versions.
+    #[arg(short = 'U', long)]
+    upgrade: bool,
+    /// Resolve this project afresh, keeping every other version of the lock (repeatable).
+    #[arg(short = 'P', long = "upgrade-package", value_name = "NAME")]
+    upgrade_packages: Vec<String>,
+    /// Write nothing; exit 1, listing the differences, when the lock no longer matches the
+    /// requirements (for CI).
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Args)]
+struct DownloadArgs {
+    #[command(flatten)]
+    resolve: ResolveFlags,
+    /// The directory to copy the files into (created if need be).
+    #[arg(short, long = "dest", value_name = "DIR")]
+    dest: Utf8PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -425,6 +471,8 @@ fn run(cli: Cli, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<(
     match cli.command {
         Command::Build(args) => build(args, binary_options, cli.verbose),
         Command::Resolve(flags) => resolve(flags, binary_options, cli.verbose),
+        Command::Lock(args) => lock(args, binary_options, cli.verbose),
+        Command::Download(args) => download(args, binary_options, cli.verbose),
         Command::Interpreter(args) => interpreter(&args),
         Command::Info(args) => info(&args),
         Command::Extract(args) => extract(args),
@@ -527,7 +575,8 @@ fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
         .with_reporter(progress::Bars::for_terminal(verbose))
         .with_inherit_path(inherit_path)
         .with_keep_pex_env(args.no_strip_pex_env)
-        .with_compile(!args.no_compile);
+        .with_compile(!args.no_compile)
+        .with_depfile(args.depfile);
     let report = pexcore::build_pex(&options, &args.output)?;
     tracing::debug!("wrote `{}`: {} bytes", args.output, report.size);
     Ok(())
@@ -539,6 +588,60 @@ fn resolve(flags: ResolveFlags, binary_options: Vec<pexcore::BinaryOption>, verb
     let mut stdout = io::stdout().lock();
     for pin in pins {
         writeln!(stdout, "{}=={}", pin.name, pin.version)?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn lock(args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+    if args.resolve.lock.is_some() {
+        anyhow::bail!(
+            "`pex-rs lock` reads the lock it updates from `--output-file`; `--lock` is for `build` and `download`"
+        );
+    }
+    let options = args.resolve.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
+    let lock_options = pexcore::LockOptions::new(args.output.clone())
+        .with_universal(args.universal)
+        .with_upgrade(args.upgrade)
+        .with_upgrade_packages(args.upgrade_packages)
+        .with_check(args.check);
+    let report = pexcore::lock_requirements(&options, &lock_options)?;
+    let mut stderr = io::stderr().lock();
+    for change in &report.changes {
+        writeln!(stderr, "{change}")?;
+    }
+    if args.check {
+        if !report.changes.is_empty() {
+            writeln!(stderr, "`{}` is out of date: lock again with `pex-rs lock`", args.output)?;
+            return Err(CheckFailed.into());
+        }
+        writeln!(stderr, "`{}` is up to date ({} packages)", args.output, report.packages)?;
+    } else if report.written {
+        writeln!(stderr, "wrote `{}` ({} packages)", args.output, report.packages)?;
+    } else {
+        writeln!(stderr, "`{}` is up to date ({} packages)", args.output, report.packages)?;
+    }
+    Ok(())
+}
+
+/// `lock --check` found differences: exit 1 without another message.
+#[derive(Debug)]
+struct CheckFailed;
+
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the lock is out of date")
+    }
+}
+
+impl std::error::Error for CheckFailed {}
+
+fn download(args: DownloadArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+    let options = args.resolve.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
+    let files = pexcore::download_distributions(&options, &args.dest)?;
+    let mut stdout = io::stdout().lock();
+    for file in files {
+        writeln!(stdout, "{file}")?;
     }
     stdout.flush()?;
     Ok(())
@@ -625,6 +728,9 @@ fn report(error: &anyhow::Error) -> ExitCode {
         .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
     {
         return ExitCode::SUCCESS;
+    }
+    if error.downcast_ref::<CheckFailed>().is_some() {
+        return ExitCode::from(1);
     }
     let mut stderr = io::stderr().lock();
     let _ = writeln!(stderr, "error: {error}");

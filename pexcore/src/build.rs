@@ -306,7 +306,9 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
     let writer = zip.finish().map_err(zip_error)?;
     let file_handle = writer.into_inner().map_err(|error| output_error(error.into_error()))?;
     let size = file_handle.stream_position().map_err(output_error)?;
-    file.persist().map_err(output_error)?;
+    // An unchanged PEX keeps its file, and so its modification time: `make` and image layer
+    // caches see that nothing changed.
+    file.persist_if_changed().map_err(output_error)?;
     Ok(size)
 }
 

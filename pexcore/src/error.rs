@@ -33,6 +33,20 @@ pub enum Error {
     Source(Box<crate::sdist::Error>),
     #[error(transparent)]
     Filename(#[from] crate::dist::Error),
+    #[error(transparent)]
+    LockFile(#[from] crate::lockfile::Error),
+    #[error(
+        "the lock file `{lock}` was made for {environments}, not for `{target}` ({identity}); lock again with this target (`pex-rs lock --python ...` or `--platform ...`)"
+    )]
+    LockTarget { lock: Utf8PathBuf, target: String, identity: String, environments: String },
+    #[error("the lock file `{lock}` {reason}")]
+    LockInvalid { lock: Utf8PathBuf, reason: String },
+    #[error("failed to write `{path}`")]
+    Write {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{origin}: `{path}` does not exist; give the path of a project directory, a source archive or a wheel")]
     NoSuchSource { origin: String, path: Utf8PathBuf },
     #[error(
@@ -73,6 +87,10 @@ pub enum Error {
         "no interpreter on PATH satisfies {constraints} (found: {tried}); install one, add its directory to PATH, or pass `--python`"
     )]
     NoInterpreterAdmitted { constraints: String, tried: String },
+    #[error(
+        "no CPython series from {range} satisfies {constraints}, so a universal lock would cover nothing; widen the constraints"
+    )]
+    NoSeriesAdmitted { constraints: String, range: String },
     #[error("failed to start the download threads: {0}")]
     ThreadPool(String),
     #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
@@ -184,7 +202,11 @@ impl Error {
             | Self::Prune(_)
             | Self::BootInstall { .. }
             | Self::Cache(_)
-            | Self::SourceDirectory { .. } => ErrorKind::Io,
+            | Self::SourceDirectory { .. }
+            | Self::Write { .. } => ErrorKind::Io,
+            Self::Index(crate::index::Error::HashMismatch { .. } | crate::index::Error::SizeMismatch { .. }) => {
+                ErrorKind::HashMismatch
+            }
             Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
             Self::Source(error) => match error.as_ref() {
                 crate::sdist::Error::Unpack { .. }

@@ -63,6 +63,40 @@ impl OutputFile {
     pub(crate) fn persist(self) -> io::Result<()> {
         self.temp.persist(&self.path).map(drop).map_err(|error| error.error)
     }
+
+    /// Renames the finished file to its final path, unless a file with the same bytes and
+    /// permissions is there already: that one stays, untouched (same inode, same modification
+    /// time). Returns whether the file was replaced.
+    pub(crate) fn persist_if_changed(mut self) -> io::Result<bool> {
+        if self.same_as_existing()? {
+            return Ok(false);
+        }
+        self.persist()?;
+        Ok(true)
+    }
+
+    fn same_as_existing(&mut self) -> io::Result<bool> {
+        use std::io::{Read, Seek};
+        let Ok(existing) = std::fs::File::open(&self.path) else { return Ok(false) };
+        let (new_metadata, old_metadata) = (self.temp.as_file().metadata()?, existing.metadata()?);
+        if new_metadata.len() != old_metadata.len() || new_metadata.permissions() != old_metadata.permissions() {
+            return Ok(false);
+        }
+        let new = self.temp.as_file_mut();
+        new.rewind()?;
+        let mut new = io::BufReader::with_capacity(1 << 20, &*new);
+        let mut old = io::BufReader::with_capacity(1 << 20, existing);
+        let (mut left, mut right) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+        loop {
+            let count = new.read(&mut left)?;
+            if count == 0 {
+                return Ok(true);
+            }
+            if old.read_exact(&mut right[..count]).is_err() || left[..count] != right[..count] {
+                return Ok(false);
+            }
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, then rename).

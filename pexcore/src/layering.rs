@@ -11,6 +11,7 @@ const ORDER: &[&str] = &[
     "tags",
     "dist",
     "requirements_file",
+    "lockfile",
     "pexinfo",
     "cache",
     "wheel",

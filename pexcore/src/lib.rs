@@ -14,6 +14,7 @@
 //! | `tags` | PEP 425 compatibility tags: what a target supports, best first, and wheel ranking |
 //! | `dist` | wheel and sdist file names and core metadata (METADATA, PKG-INFO) |
 //! | `requirements_file` | pip's requirements and constraints files, requirement arguments, `--no-binary` |
+//! | `lockfile` | lock files: PEP 751 `pylock.toml` (read, write) and pex's JSON lock (read) |
 //! | `pexinfo` | the PEX-INFO manifest, and reading it out of a PEX file |
 //! | `cache` | the build cache: versioned buckets, written by rename; info, clear, prune |
 //! | `wheel` | open a wheel, verify its RECORD, plan where each member is installed |
@@ -39,6 +40,7 @@ mod requirement;
 mod tags;
 mod dist;
 mod requirements_file;
+mod lockfile;
 mod pexinfo;
 mod cache;
 mod wheel;
@@ -68,8 +70,9 @@ pub use hash::Sha256Digest;
 pub use index::{IndexOrigin, NetworkOptions};
 pub use interpreter::{ConstraintError, Interpreter, InterpreterConstraint};
 pub use ops::{
-    BuildOptions, BuildReport, InstallOptions, ResolveOptions, ResolvedWheel, VenvScope, build_pex, complete_platform,
-    extract_pex, inspect_pex, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
+    BuildOptions, BuildReport, InstallOptions, LockOptions, LockReport, ResolveOptions, ResolvedWheel, VenvScope,
+    build_pex, complete_platform, download_distributions, extract_pex, inspect_pex, lock_requirements, prune_pex_root,
+    resolve_requirements, venv_pex, verify_pex,
 };
 pub use pexinfo::{InheritPath, PexInfo, TargetWheels};
 pub use progress::{Reporter, Silent};

@@ -113,6 +113,9 @@ pub(crate) struct RequirementsFile {
     pub(crate) format_control: FormatControl,
     /// `--prefer-binary`: an older wheel over a newer source distribution.
     pub(crate) prefer_binary: bool,
+    /// Every file read (the top-level one and those it includes), as given: the inputs a make
+    /// depfile lists.
+    pub(crate) files: Vec<Utf8PathBuf>,
 }
 
 /// One requirement, as written on a line of a requirements file or on the command line.
@@ -177,6 +180,7 @@ impl RequirementsFile {
         self.require_hashes |= other.require_hashes;
         self.format_control.extend(&other.format_control);
         self.prefer_binary |= other.prefer_binary;
+        self.files.extend(other.files);
     }
 }
 
@@ -266,6 +270,7 @@ impl Reader<'_> {
         directory.pop();
 
         self.open_files.push((canonical, path.to_owned()));
+        self.result.files.push(path.to_owned());
         for (number, line) in logical_lines(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
             let context =
                 LineContext { origin: format!("{path}:{number}"), file: path, directory: &directory, constraint };

@@ -196,6 +196,11 @@ pub(crate) struct Request<'a> {
     /// Prefer an older version with a wheel to a newer one to build (`--prefer-binary`).
     pub(crate) prefer_binary: bool,
     pub(crate) target: &'a Target,
+    /// Versions to choose when they fit (an existing lock's pins, kept unless upgraded).
+    pub(crate) preferences: HashMap<PackageName, Version>,
+    /// The only version of each project that may be chosen, and no other project (a build
+    /// from a lock file); `None`: any.
+    pub(crate) only: Option<HashMap<PackageName, Version>>,
 }
 
 /// One chosen distribution.
@@ -283,6 +288,8 @@ pub(crate) fn resolve(source: &dyn Source, request: &Request<'_>) -> Result<Vec<
         root,
         constraints,
         direct: &request.direct,
+        preferences: &request.preferences,
+        only: request.only.as_ref(),
         prerelease_named,
         exactly_pinned,
         candidates: Mutex::new(HashMap::new()),
@@ -351,6 +358,8 @@ struct Provider<'a> {
     root: Vec<(Package, Ranges<Version>)>,
     constraints: HashMap<PackageName, Ranges<Version>>,
     direct: &'a HashMap<PackageName, Candidate>,
+    preferences: &'a HashMap<PackageName, Version>,
+    only: Option<&'a HashMap<PackageName, Version>>,
     prerelease_named: HashSet<PackageName>,
     exactly_pinned: HashSet<PackageName>,
     candidates: Mutex<HashMap<PackageName, Candidates>>,
@@ -437,13 +446,13 @@ impl Provider<'_> {
         if let Some(candidates) = self.candidates.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name) {
             return Ok(Arc::clone(candidates));
         }
+        if self.only.is_some_and(|only| !only.contains_key(name)) {
+            let note = format!("the lock file has no version of it for `{}`", self.target.description());
+            self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), note);
+            return Ok(self.remember(name, Vec::new()));
+        }
         if let Some(candidate) = self.direct.get(name) {
-            let candidates: Candidates = Arc::new(vec![(candidate.version().clone(), candidate.clone())]);
-            self.candidates
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(name.clone(), Arc::clone(&candidates));
-            return Ok(candidates);
+            return Ok(self.remember(name, vec![(candidate.version().clone(), candidate.clone())]));
         }
         let project = self.source.project(name)?;
         let tags = self.target.tags();
@@ -485,6 +494,9 @@ impl Provider<'_> {
         let mut best: BTreeMap<Version, Candidate> = BTreeMap::new();
         best.extend(wheels.into_iter().map(|(version, (_, file))| (version, Candidate::Wheel(file))));
         best.extend(sdists.into_iter().map(|(version, file)| (version, Candidate::Sdist(file))));
+        if let Some(locked) = self.only.and_then(|only| only.get(name)) {
+            best.retain(|version, _| version == locked);
+        }
         if !best.is_empty() && best.values().all(Candidate::yanked) {
             let versions = best.keys().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             let note = format!("every version with a usable file is yanked ({versions}); pin one with `==` to use it");
@@ -501,12 +513,17 @@ impl Provider<'_> {
         let mut unusable = self.unusable.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         unusable.insert(name.clone(), (sorting.needs_other_python, sorting.other_tags));
         drop(unusable);
-        let candidates: Candidates = Arc::new(best.into_iter().rev().collect());
+        Ok(self.remember(name, best.into_iter().rev().collect()))
+    }
+
+    /// Keeps the candidates of `name` for the next question about it.
+    fn remember(&self, name: &PackageName, candidates: Vec<(Version, Candidate)>) -> Candidates {
+        let candidates: Candidates = Arc::new(candidates);
         self.candidates
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(name.clone(), Arc::clone(&candidates));
-        Ok(candidates)
+        candidates
     }
 
     /// Why a project has no candidate at all.
@@ -555,10 +572,16 @@ impl Provider<'_> {
         // Final releases first unless pre-releases are allowed; pre-releases when nothing else
         // fits. With `--prefer-binary`, versions with a wheel before all others.
         let final_release = |(version, _): &&(Version, Candidate)| allow_pre || !version.any_prerelease();
-        let found = self
-            .prefer_binary
-            .then(|| candidates.iter().filter(usable).filter(is_wheel).find(final_release))
-            .flatten()
+        let preferred = |(version, _): &&(Version, Candidate)| self.preferences.get(name) == Some(version);
+        let found = candidates
+            .iter()
+            .filter(usable)
+            .find(preferred)
+            .or_else(|| {
+                self.prefer_binary
+                    .then(|| candidates.iter().filter(usable).filter(is_wheel).find(final_release))
+                    .flatten()
+            })
             .or_else(|| candidates.iter().filter(usable).find(final_release))
             .or_else(|| candidates.iter().find(usable));
         Ok(found.cloned())

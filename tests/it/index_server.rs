@@ -445,6 +445,7 @@ impl Shared {
                     Some(reason) => json!(reason),
                 },
                 "size": entry.file.bytes.len(),
+                "upload-time": "2024-05-01T12:00:00.000000Z",
             });
             if let Some(specifier) = &entry.file.requires_python {
                 file["requires-python"] = json!(specifier);

@@ -16,6 +16,9 @@ mod index_server;
 mod interpreters;
 /// Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`).
 mod live;
+/// Lock files: `pex-rs lock`, builds from locks (ours, uv's, pip's, pex's), air-gapped builds,
+/// and the make workflow (depfiles, untouched outputs).
+mod locks;
 /// `PEX_ROOT`: concurrent first runs, crashes, read-only and unwritable roots.
 mod pex_root;
 /// Fixture projects and sdists for source builds: a test PEP 517 backend, the real backends.

@@ -67,6 +67,12 @@ impl GitReference {
         Ok(Self { repository, rev, subdirectory })
     }
 
+    /// The repository URL without secrets or `git+`, and the project's directory in it: how a
+    /// lock file names a checkout.
+    pub(crate) fn repository_and_subdirectory(&self) -> (String, Option<String>) {
+        (self.shown(), self.subdirectory.as_ref().map(ToString::to_string))
+    }
+
     /// The repository without secrets, as messages, PEX-INFO and the checkout's own `origin`
     /// show it: no password or token; an ssh user name (`git@host`, no secret) stays.
     fn shown(&self) -> String {

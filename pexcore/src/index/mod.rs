@@ -68,9 +68,13 @@ pub enum Error {
     #[error("`{url}` is not a valid index URL: {reason}")]
     BadUrl { url: String, reason: String },
     #[error(
-        "the downloaded `{file}` has sha256 {actual}, but {source_of_truth} says {expected}; nothing was cached. If the index is right, the download was tampered with"
+        "the downloaded `{file}` has sha256 {actual}, but {source_of_truth} says {expected}; nothing was cached or built. Either the file was changed after {source_of_truth} vouched for it, or the download was tampered with"
     )]
     HashMismatch { file: String, expected: String, actual: String, source_of_truth: &'static str },
+    #[error(
+        "`{file}` is {actual} bytes, but the lock file says {expected}; the file or the lock is wrong, so neither was used"
+    )]
+    SizeMismatch { file: String, expected: u64, actual: u64 },
     #[error("`{file}` is not in the cache and `--offline` forbids fetching it; run once without `--offline`")]
     Offline { file: String },
     #[error("failed to read the certificate bundle `{path}` given with `--cert`")]
@@ -92,6 +96,12 @@ pub enum Error {
         file: String,
         #[source]
         source: Box<crate::wheel::Error>,
+    },
+    #[error("failed to read `{path}`")]
+    ReadFile {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("failed to write `{path}` into the cache")]
     CacheWrite {
@@ -220,6 +230,8 @@ pub(crate) struct Index {
     metadata: OnceMap<Url, Result<Arc<CoreMetadata>, Arc<Error>>>,
     linked: OnceLock<Result<simple::ProjectFiles, Arc<Error>>>,
     reporter: Arc<dyn Reporter>,
+    /// Who vouches for the digests files carry, for messages: an index, or a lock file.
+    vouched_by: &'static str,
 }
 
 impl Index {
@@ -250,7 +262,50 @@ impl Index {
             metadata: OnceMap::default(),
             linked: OnceLock::new(),
             reporter,
+            vouched_by: "the index",
         })
+    }
+
+    /// Names the lock file, rather than an index, as what vouches for the digests of files.
+    #[must_use]
+    pub(crate) fn vouched_by_lock(mut self) -> Self {
+        self.vouched_by = "the lock file";
+        self
+    }
+
+    /// What vouches for the digests of files: "the index" or "the lock file".
+    pub(crate) fn vouched_by(&self) -> &'static str {
+        self.vouched_by
+    }
+
+    /// Checks the size of `file`'s bytes at `path` against the size a lock file gives (an
+    /// index's sizes only inform: the digest is what vouches for the bytes).
+    pub(crate) fn check_size<Name: Artifact>(&self, file: &IndexFile<Name>, path: &Utf8Path) -> Result<(), Error> {
+        let Some(expected) = file.size.filter(|_| self.vouched_by == "the lock file") else { return Ok(()) };
+        let actual = fs_err::metadata(path).map_err(|source| Error::ReadFile { path: path.to_owned(), source })?.len();
+        if actual == expected {
+            return Ok(());
+        }
+        Err(Error::SizeMismatch { file: file.filename.as_str().to_owned(), expected, actual })
+    }
+
+    /// The URL of the file named `filename` in the find-links locations, if one lists it (so a
+    /// build from a lock takes it from there rather than from the URL the lock names).
+    pub(crate) fn linked_url(&self, filename: &str) -> Result<Option<Url>, Error> {
+        if self.find_links.is_empty() {
+            return Ok(None);
+        }
+        let linked = self
+            .linked
+            .get_or_init(|| self.fetch_find_links().map_err(Arc::new))
+            .as_ref()
+            .map_err(|error| Error::Shared(Arc::clone(error)))?;
+        Ok(linked
+            .wheels
+            .iter()
+            .find(|file| file.filename.as_str() == filename)
+            .map(|file| file.url.clone())
+            .or_else(|| linked.sdists.iter().find(|file| file.filename == filename).map(|file| file.url.clone())))
     }
 
     /// Where progress goes.
@@ -608,7 +663,7 @@ impl Index {
         temp: tempfile::NamedTempFile,
         digest: Sha256Digest,
     ) -> Result<Utf8PathBuf, Error> {
-        Self::check_digest(file, pins, digest)?;
+        self.check_digest(file, pins, digest)?;
         let directory = self.cache.bucket(Name::bucket())?.join(digest.to_string());
         let path = directory.join(file.filename.as_str());
         fs_err::create_dir_all(&directory)
@@ -621,6 +676,7 @@ impl Index {
     }
 
     fn check_digest<Name: Artifact>(
+        &self,
         file: &IndexFile<Name>,
         pins: &[Sha256Digest],
         actual: Sha256Digest,
@@ -634,7 +690,7 @@ impl Index {
         if let Some(expected) = file.sha256
             && expected != actual
         {
-            return Err(mismatch(expected.to_string(), "the index"));
+            return Err(mismatch(expected.to_string(), self.vouched_by));
         }
         if !pins.is_empty() && !pins.contains(&actual) {
             let pinned = pins.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");

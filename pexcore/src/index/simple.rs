@@ -28,6 +28,10 @@ pub(crate) struct IndexFile<Name = WheelFilename> {
     pub(crate) yanked: Option<String>,
     /// `Some(digest or none)` when the index serves the METADATA at `<url>.metadata` (PEP 658).
     pub(crate) metadata: Option<OfferedMetadata>,
+    /// The size in bytes, where the index gives it (PEP 700), for lock files.
+    pub(crate) size: Option<u64>,
+    /// When it was uploaded, where the index gives it (PEP 700, ISO 8601), for lock files.
+    pub(crate) upload_time: Option<String>,
 }
 
 /// A source distribution offered by an index.
@@ -37,6 +41,21 @@ pub(crate) type SdistFile = IndexFile<SdistFilename>;
 pub(crate) type RawSdist = IndexFile<String>;
 
 impl<Name> IndexFile<Name> {
+    /// A file known only by its name, location and (maybe) digest: a direct reference, a file
+    /// in a find-links directory.
+    pub(crate) fn at(filename: Name, url: Url, sha256: Option<Sha256Digest>) -> Self {
+        Self {
+            filename,
+            url,
+            sha256,
+            requires_python: None,
+            yanked: None,
+            metadata: None,
+            size: None,
+            upload_time: None,
+        }
+    }
+
     /// The file under another (parsed) name.
     pub(crate) fn named<Other>(self, filename: Other) -> IndexFile<Other> {
         IndexFile {
@@ -46,6 +65,8 @@ impl<Name> IndexFile<Name> {
             requires_python: self.requires_python,
             yanked: self.yanked,
             metadata: self.metadata,
+            size: self.size,
+            upload_time: self.upload_time,
         }
     }
 
@@ -58,6 +79,8 @@ impl<Name> IndexFile<Name> {
             requires_python: self.requires_python.clone(),
             yanked: self.yanked.clone(),
             metadata: self.metadata,
+            size: self.size,
+            upload_time: self.upload_time.clone(),
         }
     }
 }
@@ -116,6 +139,9 @@ struct JsonFile {
     core_metadata: Option<JsonFlag>,
     #[serde(rename = "dist-info-metadata")]
     dist_info_metadata: Option<JsonFlag>,
+    size: Option<u64>,
+    #[serde(rename = "upload-time")]
+    upload_time: Option<String>,
 }
 
 /// `false`, `true`, a string (a yank reason) or a hash table (a metadata digest).
@@ -164,6 +190,8 @@ pub(crate) fn parse_json(body: &[u8], base: &Url) -> Result<ProjectFiles, String
                 requires_python: file.requires_python.as_deref().and_then(parse_requires_python),
                 yanked: file.yanked.reason(),
                 metadata,
+                size: file.size,
+                upload_time: file.upload_time.clone(),
             })
         });
     }
@@ -225,6 +253,8 @@ pub(crate) fn parse_html(body: &[u8], base: &Url) -> Result<ProjectFiles, String
                     .and_then(parse_requires_python),
                 yanked: attribute(tag, "data-yanked").map(Option::unwrap_or_default),
                 metadata,
+                size: None,
+                upload_time: None,
             })
         });
     }
@@ -240,9 +270,7 @@ pub(crate) fn list_directory(directory: &camino::Utf8Path) -> std::io::Result<Pr
         else {
             continue;
         };
-        files.push(name, |filename| {
-            Some(IndexFile { filename, url, sha256: None, requires_python: None, yanked: None, metadata: None })
-        });
+        files.push(name, |filename| Some(IndexFile::at(filename, url, None)));
     }
     Ok(files)
 }

@@ -9,14 +9,16 @@ use std::sync::Arc;
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
 
+use super::locked::{self, LockedProjects};
 use super::sources::{Context, Prepared};
 use crate::cache::Cache;
 use crate::error::Error;
 use crate::index::{FindLinks, Index, IndexOrigin, NetworkOptions, PipConfig, parse_index_url};
 use crate::interpreter::Interpreter;
+use crate::lockfile::LockFile;
 use crate::pexinfo::TargetWheels;
 use crate::progress::Reporter;
-use crate::requirement::Requirement;
+use crate::requirement::{PackageName, Requirement};
 use crate::requirements_file::{BinaryOption, RequirementsFile, parse_entry};
 use crate::resolve::{self, Candidate, Pinned};
 use crate::target::Target;
@@ -68,13 +70,34 @@ pub struct ResolveOptions {
     pub config_settings: Vec<String>,
     /// Constraints files for what builds require (`--build-constraint`).
     pub build_constraint_files: Vec<Utf8PathBuf>,
+    /// A lock file to build from (`--lock`): no index is asked, and the requirements, if any,
+    /// choose a subset of it.
+    pub lock: Option<Utf8PathBuf>,
 }
 
 impl ResolveOptions {
-    /// `true` when there is something to resolve (requirements or requirements files).
+    /// `true` when there is nothing to resolve (no requirements, requirements files or lock).
     pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty() && self.requirement_files.is_empty()
+        self.requirements.is_empty() && self.requirement_files.is_empty() && self.lock.is_none()
     }
+
+    /// The lock file to build from, read.
+    pub(crate) fn read_lock(&self) -> Result<Option<(LockFile, &Utf8Path)>, Error> {
+        self.lock.as_deref().map(|path| Ok((LockFile::read(path)?, path))).transpose()
+    }
+}
+
+/// How a resolution uses a lock file.
+#[derive(Clone, Copy)]
+pub(crate) enum Locking<'l> {
+    /// No lock: the indexes decide (a build without `--lock`, `pex-rs resolve`).
+    None,
+    /// The indexes decide, and the lock's versions are kept where they still fit (`pex-rs lock`
+    /// over an existing lock).
+    Prefer(&'l LockFile),
+    /// The lock decides: only its packages and files, no index (`build --lock`, `lock
+    /// --check`). The path is the lock's, which its relative paths start from.
+    Only(&'l LockFile, &'l Utf8Path),
 }
 
 /// A resolution: the chosen distributions of each target (not downloaded or built yet) and
@@ -82,11 +105,18 @@ impl ResolveOptions {
 pub(crate) struct Resolution<'a> {
     /// Held until the wheels are downloaded, so `pex-rs cache clear` cannot pull them away.
     _lock: crate::cache::CacheLock,
-    context: Context<'a>,
+    pub(crate) context: Context<'a>,
+    /// The projects given as direct references (a path, a URL, a checkout).
+    pub(crate) direct: HashMap<PackageName, Candidate>,
     /// What each target resolved to, in the order of the targets.
     pub(crate) per_target: Vec<(&'a Target, Vec<Pinned>)>,
     /// The top-level requirements, as PEX-INFO records them.
     pub(crate) requirements: Vec<String>,
+    /// The files on this machine that went into the resolution: requirements, constraints
+    /// and lock files, local wheels and sdists.
+    pub(crate) inputs: Vec<Utf8PathBuf>,
+    /// The local projects built (not checkouts), whose files are inputs too.
+    pub(crate) projects: Vec<Utf8PathBuf>,
 }
 
 /// Resolves `options` for each of `targets` (the union of their wheels), with `local_wheels`
@@ -104,6 +134,7 @@ pub(crate) fn resolve<'a>(
     output: Option<&Utf8Path>,
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
+    locking: Locking<'_>,
 ) -> Result<Resolution<'a>, Error> {
     let lock = cache.lock_shared()?;
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
@@ -128,11 +159,15 @@ pub(crate) fn resolve<'a>(
     }
     let constraints: Vec<Requirement> = gathered.constraints.iter().map(constraint_of).collect();
     let mut build_constraints = Vec::new();
+    let mut inputs = Vec::new();
     for path in &options.build_constraint_files {
-        build_constraints.extend(RequirementsFile::read_constraints(path)?.constraints.iter().map(constraint_of));
+        let file = RequirementsFile::read_constraints(path)?;
+        build_constraints.extend(file.constraints.iter().map(constraint_of));
+        inputs.extend(file.files);
     }
 
-    let index = open_index(options, &gathered, targets, fallback, cache, reporter)?;
+    let only = matches!(locking, Locking::Only(..));
+    let index = open_index(options, &gathered, targets, fallback, cache, reporter, only)?;
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
     // `--require-hashes`), every file must be pinned by one, dependencies included; a project
     // directory or a checkout (pinned by its commit) has no file to hash.
@@ -166,7 +201,7 @@ pub(crate) fn resolve<'a>(
         excluded: output.map(crate::fs::absolute).into_iter().collect(),
     };
     let builder = crate::sdist::Builder::new(cache.clone(), settings, Arc::clone(reporter));
-    let context = Context::new(
+    let mut context = Context::new(
         index,
         cache.clone(),
         builder,
@@ -178,12 +213,28 @@ pub(crate) fn resolve<'a>(
         targets.iter().find_map(Target::interpreter),
         fallback,
     );
+    if let Locking::Only(lock_file, path) = locking {
+        context.locked = Some(LockedProjects::new(lock_file, path, &context.index)?);
+    }
     let sources = context.sources();
     let prepared: Vec<Prepared> =
         gathered.requirements.iter().map(|entry| sources.prepare(entry, targets)).collect::<Result<_, _>>()?;
-    let direct: HashMap<_, _> = prepared.iter().filter_map(|prepared| prepared.direct.clone()).collect();
+    let mut direct: HashMap<_, _> = prepared.iter().filter_map(|prepared| prepared.direct.clone()).collect();
     let requirements: Vec<resolve::UserRequirement> =
         prepared.iter().map(|prepared| prepared.requirement.clone()).collect();
+    // What each target resolves: the user's requirements (a subset of a lock, when there is
+    // one), else everything the lock installs there; and the versions a lock allows or prefers.
+    let mut plans = Vec::new();
+    for target in targets {
+        let plan = match locking {
+            Locking::None => locked::Plan::default(),
+            Locking::Prefer(lock_file) => locked::Plan::preferring(lock_file, target),
+            Locking::Only(lock_file, path) => {
+                locked::Plan::only(lock_file, path, target, &sources, &mut direct, targets)?
+            }
+        };
+        plans.push(plan);
+    }
 
     reporter.resolve_started();
     // One resolution per target, in parallel; they share the index and so each page and
@@ -191,9 +242,12 @@ pub(crate) fn resolve<'a>(
     let resolutions: Vec<Result<Vec<Pinned>, resolve::Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .iter()
-            .map(|target| {
+            .zip(&plans)
+            .map(|(target, plan)| {
                 let request = resolve::Request {
-                    requirements: requirements.clone(),
+                    requirements: if requirements.is_empty() { plan.roots.clone() } else { requirements.clone() },
+                    preferences: plan.preferences.clone(),
+                    only: plan.only.clone(),
                     constraints: constraints.clone(),
                     direct: direct.clone(),
                     pre: options.pre || gathered.pre,
@@ -232,9 +286,39 @@ pub(crate) fn resolve<'a>(
         // All at once, as pip lists them: one run tells everything to add.
         return Err(Error::MissingHash { count: unpinned.len(), lines: unpinned.join(", ") });
     }
-    let recorded = prepared.into_iter().map(|prepared| prepared.recorded).collect();
+    let mut recorded: Vec<String> = prepared.into_iter().map(|prepared| prepared.recorded).collect();
+    if recorded.is_empty()
+        && let Locking::Only(lock_file, _) = locking
+    {
+        recorded = locked::recorded_requirements(lock_file, &per_target);
+    }
     drop(sources);
-    Ok(Resolution { _lock: lock, context, per_target, requirements: recorded })
+    inputs.extend(gathered.files);
+    inputs.extend(local_wheels.iter().cloned());
+    if let Locking::Only(_, path) = locking {
+        inputs.push(path.to_owned());
+    }
+    let mut projects = Vec::new();
+    for (_, pinned) in &per_target {
+        for pinned in pinned {
+            let url = match &pinned.candidate {
+                Candidate::Wheel(file) => &file.url,
+                Candidate::Sdist(file) => &file.url,
+                Candidate::Tree(tree) => {
+                    if tree.git.is_none() && !projects.contains(&tree.root) {
+                        projects.push(tree.root.clone());
+                    }
+                    continue;
+                }
+            };
+            if let Some(path) = url.to_file_path().ok().and_then(|path| Utf8PathBuf::from_path_buf(path).ok()) {
+                inputs.push(path);
+            }
+        }
+    }
+    inputs.sort();
+    inputs.dedup();
+    Ok(Resolution { _lock: lock, context, direct, per_target, requirements: recorded, inputs, projects })
 }
 
 /// A resolution error, naming its target when the build has several.
@@ -390,6 +474,7 @@ pub(crate) fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -
         let matches = expected.is_none_or(|expected| expected == wheel.sha256)
             && (pinned.hashes.is_empty() || pinned.hashes.contains(&wheel.sha256));
         if matches {
+            index.check_size(file, &downloaded.path)?;
             return Ok(wheel);
         }
         if !downloaded.cached || attempt == 1 {
@@ -397,7 +482,7 @@ pub(crate) fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -
                 file: file.filename.to_string(),
                 expected: expected.map_or_else(|| "a `--hash` pin".to_owned(), |digest| digest.to_string()),
                 actual: wheel.sha256.to_string(),
-                source_of_truth: if expected.is_some() { "the index" } else { "the `--hash` pin" },
+                source_of_truth: if expected.is_some() { index.vouched_by() } else { "the `--hash` pin" },
             }
             .into());
         }
@@ -423,8 +508,10 @@ fn open_index(
     fallback: &(dyn Fn() -> Option<Interpreter> + Send + Sync),
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
+    from_lock: bool,
 ) -> Result<Index, Error> {
-    let no_index = options.no_index || gathered.no_index;
+    // A build from a lock asks no index: the lock names every file (find-links may hold them).
+    let no_index = options.no_index || gathered.no_index || from_lock;
     let mut indexes = Vec::new();
     if !no_index {
         let (primary, origin) = choose_index_url(options, gathered, targets, fallback)?;
@@ -457,7 +544,7 @@ fn open_index(
             .or_else(|| crate::env::var(crate::env::HOME).map(|home| std::path::PathBuf::from(home).join(".netrc")))
             .and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
     }
-    Ok(Index::new(
+    let index = Index::new(
         indexes,
         find_links,
         &network,
@@ -465,7 +552,8 @@ fn open_index(
         options.offline,
         options.refresh,
         Arc::clone(reporter),
-    )?)
+    )?;
+    Ok(if from_lock { index.vouched_by_lock() } else { index })
 }
 
 /// The primary index URL and where it came from.
@@ -501,4 +589,51 @@ fn choose_index_url(
         format!("{} has no pip to ask", names.join(", "))
     };
     Err(Error::NoIndex { checked })
+}
+
+/// Copies the file of every wheel and sdist `resolution` chose into `directory` (created if
+/// need be), each checked against its digest on the way: a directory that `--find-links DIR
+/// --no-index` serves to pex-rs, pip and uv on a machine without a network. Returns the files'
+/// paths, sorted; local projects and checkouts have no file and are left out (with a warning).
+pub(crate) fn copy_files(resolution: &Resolution<'_>, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+    let index = &resolution.context.index;
+    let mut files: BTreeMap<String, (Utf8PathBuf, &Pinned)> = BTreeMap::new();
+    for (_, pinned) in &resolution.per_target {
+        for pinned in pinned {
+            let (name, downloaded) = match &pinned.candidate {
+                Candidate::Wheel(file) => {
+                    let downloaded = index.download(file, &pinned.hashes)?;
+                    index.check_size(file, &downloaded.path)?;
+                    (file.filename.to_string(), downloaded)
+                }
+                Candidate::Sdist(file) => {
+                    let downloaded = index.download(file, &pinned.hashes)?;
+                    index.check_size(file, &downloaded.path)?;
+                    (file.filename.to_string(), downloaded)
+                }
+                Candidate::Tree(tree) => {
+                    tracing::warn!("{} is a project directory or checkout, not a file; it is not copied", tree.origin);
+                    continue;
+                }
+            };
+            files.entry(name).or_insert((downloaded.path, pinned));
+        }
+    }
+    fs_err::create_dir_all(directory).map_err(|source| Error::Write { path: directory.to_owned(), source })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(DOWNLOAD_THREADS)
+        .build()
+        .map_err(|error| Error::ThreadPool(error.to_string()))?;
+    pool.install(|| {
+        files
+            .par_iter()
+            .map(|(name, (source, _))| {
+                let destination = directory.join(name);
+                let write_error = |source| Error::Write { path: destination.clone(), source };
+                let bytes = fs_err::read(source).map_err(write_error)?;
+                crate::fs::write_atomic(&destination, &bytes).map_err(write_error)?;
+                Ok(destination)
+            })
+            .collect()
+    })
 }

@@ -2,10 +2,12 @@
 //! inspect a PEX. Each takes an options struct and returns a report; none prints.
 
 mod fetch;
+mod locked;
 mod sources;
 mod targets;
 
 pub use fetch::ResolveOptions;
+pub use locked::{LockOptions, LockReport, lock_requirements};
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
@@ -42,6 +44,7 @@ pub struct BuildOptions {
     no_compile: bool,
     resolve: ResolveOptions,
     reporter: Reporter,
+    depfile: Option<Utf8PathBuf>,
 }
 
 /// The [`crate::Reporter`] of a build ([`crate::Silent`] unless set); a newtype so that
@@ -178,6 +181,14 @@ impl BuildOptions {
         self
     }
 
+    /// Also write a make depfile here: the PEX depends on every file that went into it.
+    /// Defaults to none.
+    #[must_use]
+    pub fn with_depfile(mut self, depfile: Option<Utf8PathBuf>) -> Self {
+        self.depfile = depfile;
+        self
+    }
+
     /// The build cache: the chosen one, else the environment's (resolution needs one).
     fn build_cache(&self) -> Result<Cache, Error> {
         match &self.cache {
@@ -209,6 +220,8 @@ pub struct BuildReport {
     pub pex_info: PexInfo,
     /// The size of the PEX file in bytes.
     pub size: u64,
+    /// The files on this machine the PEX was built from (what the depfile lists), sorted.
+    pub inputs: Vec<Utf8PathBuf>,
 }
 
 /// Builds a PEX at `output` from `options`.
@@ -224,8 +237,8 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         options.targets.targets(options.cache.as_ref())?
     };
     let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets, output)? };
-    let Chosen { wheels, requirements, per_target, built } = chosen;
-    let user_files = collect_sources(&options.source_directories)?;
+    let Chosen { wheels, requirements, per_target, built, mut inputs, projects } = chosen;
+    let (user_files, source_paths) = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
         check_entry_point(entry_point, &wheels, &user_files)?;
     }
@@ -274,7 +287,44 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         source_date_epoch: options.source_date_epoch,
     };
     let size = build::write(output, &contents)?;
-    Ok(BuildReport { pex_info, size })
+    inputs.extend(source_paths);
+    inputs.extend(options.wheels.iter().cloned());
+    inputs.extend(options.targets.complete_platforms.iter().cloned());
+    if let Some(depfile) = &options.depfile {
+        let excluded = [crate::fs::absolute(output), crate::fs::absolute(depfile)];
+        for project in &projects {
+            inputs.extend(crate::sdist::project_files(project, &excluded)?);
+        }
+    }
+    inputs.sort();
+    inputs.dedup();
+    if let Some(depfile) = &options.depfile {
+        write_depfile(depfile, output, &inputs)?;
+    }
+    Ok(BuildReport { pex_info, size, inputs })
+}
+
+/// Writes the make rule `OUTPUT: INPUTS...`, and an empty rule per input so that make does
+/// not stop when one is deleted (gcc's `-MP`). An unchanged depfile is left untouched.
+fn write_depfile(depfile: &Utf8Path, output: &Utf8Path, inputs: &[Utf8PathBuf]) -> Result<(), Error> {
+    // Make reads `$` as a variable, `#` as a comment, and a space as a separator.
+    let escape = |path: &Utf8Path| path.as_str().replace('$', "$$").replace('#', "\\#").replace(' ', "\\ ");
+    let mut text = format!("{}:", escape(output));
+    for input in inputs {
+        text.push_str(" \\\n  ");
+        text.push_str(&escape(input));
+    }
+    text.push('\n');
+    for input in inputs {
+        text.push('\n');
+        text.push_str(&escape(input));
+        text.push_str(":\n");
+    }
+    if fs_err::read(depfile).is_ok_and(|bytes| bytes == text.as_bytes()) {
+        return Ok(());
+    }
+    crate::fs::write_atomic(depfile, text.as_bytes())
+        .map_err(|source| Error::Write { path: depfile.to_owned(), source })
 }
 
 /// The bytecode of the wheels, the user code and the boot code for each target that is an
@@ -382,6 +432,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
     }
     let cache = options.build_cache()?;
     let python3 = || options.targets.python3(options.cache.as_ref());
+    let lock = options.resolve.read_lock()?;
     let resolution = fetch::resolve(
         &options.resolve,
         &wheel_paths,
@@ -391,11 +442,19 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
         Some(output),
         &cache,
         &options.reporter.0,
+        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
     )?;
     let fetched = fetch::download(&resolution)?;
     let mut wheels = fetched.wheels;
     wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
-    Ok(Chosen { wheels, requirements: resolution.requirements, per_target: fetched.per_target, built: fetched.built })
+    Ok(Chosen {
+        wheels,
+        requirements: resolution.requirements.clone(),
+        per_target: fetched.per_target,
+        built: fetched.built,
+        inputs: resolution.inputs.clone(),
+        projects: resolution.projects.clone(),
+    })
 }
 
 /// The wheels of a build, the requirements PEX-INFO records, each target's wheel set, and what
@@ -406,6 +465,10 @@ struct Chosen {
     requirements: Vec<String>,
     per_target: Vec<crate::pexinfo::TargetWheels>,
     built: BTreeMap<String, String>,
+    /// The files of this machine that went in (see [`BuildReport::inputs`]).
+    inputs: Vec<Utf8PathBuf>,
+    /// The local projects built, whose files are inputs too.
+    projects: Vec<Utf8PathBuf>,
 }
 
 /// A distribution that a resolution chose.
@@ -423,6 +486,7 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
     let cache = options.build_cache()?;
     let targets = options.targets.targets(options.cache.as_ref())?;
     let python3 = || options.targets.python3(options.cache.as_ref());
+    let lock = options.resolve.read_lock()?;
     let resolution = fetch::resolve(
         &options.resolve,
         &options.wheels,
@@ -432,6 +496,7 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
         None,
         &cache,
         &options.reporter.0,
+        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
     )?;
     let mut pinned: Vec<&crate::resolve::Pinned> =
         resolution.per_target.iter().flat_map(|(_, pinned)| pinned).collect();
@@ -445,6 +510,31 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
             filename: pinned.candidate.describe(),
         })
         .collect())
+}
+
+/// Resolves `options` (from its lock file, if it has one) and copies the chosen wheels and
+/// sdists into `directory`, each checked against its digest: for `--find-links DIR --no-index`
+/// builds on machines without a network. Returns the files' paths, sorted.
+pub fn download_distributions(options: &BuildOptions, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+    if options.resolve.is_empty() {
+        return Err(Error::NothingToBuild);
+    }
+    let cache = options.build_cache()?;
+    let targets = options.targets.targets(options.cache.as_ref())?;
+    let python3 = || options.targets.python3(options.cache.as_ref());
+    let lock = options.resolve.read_lock()?;
+    let resolution = fetch::resolve(
+        &options.resolve,
+        &options.wheels,
+        &targets,
+        &python3,
+        options.source_date_epoch,
+        None,
+        &cache,
+        &options.reporter.0,
+        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
+    )?;
+    fetch::copy_files(&resolution, directory)
 }
 
 /// `name==version` of each wheel: the requirements of a PEX built from wheel files.
@@ -698,7 +788,8 @@ fn check_requirements(wheels: &[Wheel], target: &Target) -> Result<(), Error> {
 
 /// Reads every file under the source directories, named by its path relative to its
 /// directory; bytecode caches are left out (they are rebuilt at run time and not reproducible).
-fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> {
+/// Also returns where each file was read.
+fn collect_sources(directories: &[Utf8PathBuf]) -> Result<(Vec<UserFile>, Vec<Utf8PathBuf>), Error> {
     let mut files: BTreeMap<String, (UserFile, Utf8PathBuf)> = BTreeMap::new();
     for directory in directories {
         let mut pending = vec![directory.clone()];
@@ -744,7 +835,7 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<Vec<UserFile>, Error> 
             }
         }
     }
-    Ok(files.into_values().map(|(file, _)| file).collect())
+    Ok(files.into_values().unzip())
 }
 
 /// The `code_hash` of `docs/format.md`: name, NUL, size, NUL, bytes, for each file by name.

@@ -58,6 +58,9 @@ pub(crate) struct Context<'a> {
     pkg_info: OnceMap<Url, Result<Option<Arc<CoreMetadata>>, Arc<resolve::Error>>>,
     /// Whether the editable note was shown.
     warned_editable: std::sync::atomic::AtomicBool,
+    /// The lock a build takes its projects from (`build --lock`); build requirements still
+    /// come from the indexes.
+    pub(crate) locked: Option<super::locked::LockedProjects>,
 }
 
 impl<'a> Context<'a> {
@@ -90,6 +93,7 @@ impl<'a> Context<'a> {
             found_fallback: OnceLock::new(),
             pkg_info: OnceMap::default(),
             warned_editable: std::sync::atomic::AtomicBool::new(false),
+            locked: None,
         }
     }
 
@@ -196,6 +200,20 @@ fn describe(name: &PackageName, candidate: &Candidate) -> String {
 }
 
 impl Sources<'_, '_> {
+    pub(crate) fn index(&self) -> &Index {
+        &self.context.index
+    }
+
+    /// The files the indexes list for `name` (whatever a lock says).
+    pub(crate) fn project_files(&self, name: &PackageName) -> Result<Arc<Project>, Error> {
+        Ok(self.context.index.project(name)?)
+    }
+
+    /// The lock this build takes its projects from, unless it is resolving what a build needs.
+    fn locked(&self) -> Option<&super::locked::LockedProjects> {
+        self.context.locked.as_ref().filter(|_| self.chain.is_empty())
+    }
+
     /// The build source of a source candidate; an sdist's file must match `pins`, and in
     /// hash-checking mode have some, before any of its code runs.
     fn source_of(&self, candidate: &Candidate, pins: &[Sha256Digest]) -> Result<sdist::Source, resolve::Error> {
@@ -361,8 +379,7 @@ impl Sources<'_, '_> {
             if expected.is_some_and(|name| name != wheel.package_name()) {
                 return Err(mismatch(wheel.package_name()));
             }
-            let file =
-                IndexFile { filename: wheel, url: plain, sha256, requires_python: None, yanked: None, metadata: None };
+            let file = IndexFile::at(wheel, plain, sha256);
             return Ok((Candidate::Wheel(file), None));
         }
         if plain.scheme() == "file" {
@@ -383,14 +400,7 @@ impl Sources<'_, '_> {
             let mut moving = self.context.moving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             moving.entry(plain.clone()).or_insert(false);
         }
-        let raw = IndexFile {
-            filename: filename.clone(),
-            url: plain,
-            sha256,
-            requires_python: None,
-            yanked: None,
-            metadata: None,
-        };
+        let raw = IndexFile::at(filename.clone(), plain, sha256);
         // Named by its file when that reads as the expected project's sdist; else by its
         // metadata (`PKG-INFO`, or a build's).
         if let Some(name) = expected
@@ -475,12 +485,22 @@ pub(crate) struct Prepared {
 
 impl resolve::Source for Sources<'_, '_> {
     fn project(&self, name: &PackageName) -> Result<Arc<Project>, resolve::Error> {
+        if let Some(locked) = self.locked() {
+            return Ok(locked.project(name));
+        }
         Ok(self.context.index.project(name)?)
     }
 
     fn metadata(&self, candidate: &Candidate, target: &Target) -> Result<Arc<CoreMetadata>, resolve::Error> {
         let (name, expected_version) = match candidate {
-            Candidate::Wheel(file) => return Ok(self.context.index.metadata(file)?),
+            Candidate::Wheel(file) => {
+                // A locked wheel is needed whole anyway: fetched (and checked) first, its
+                // METADATA is then read from the file rather than asked for separately.
+                if self.locked().is_some() {
+                    self.context.index.download(file, &[])?;
+                }
+                return Ok(self.context.index.metadata(file)?);
+            }
             Candidate::Sdist(file) => {
                 if let Some(metadata) = self.context.static_metadata(file)? {
                     return Ok(metadata);
@@ -513,6 +533,7 @@ impl resolve::Source for Sources<'_, '_> {
 
     fn prefetch(&self, candidate: &Candidate) {
         match candidate {
+            Candidate::Wheel(file) if self.locked().is_some() => drop(self.context.index.download(file, &[])),
             Candidate::Wheel(file) => drop(self.context.index.metadata(file)),
             Candidate::Sdist(file) => drop(self.context.static_metadata(file)),
             Candidate::Tree(_) => {}
@@ -549,6 +570,8 @@ impl Requirements for Sources<'_, '_> {
             format_control: &self.context.format_control,
             prefer_binary: self.context.prefer_binary,
             target: &target,
+            preferences: HashMap::new(),
+            only: None,
         };
         let pinned = resolve::resolve(&nested, &request).map_err(Box::new)?;
         tracing::debug!(

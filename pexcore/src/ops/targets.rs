@@ -144,3 +144,44 @@ pub(crate) fn default_shebang(targets: &[Target]) -> Shebang {
     };
     Shebang::new(&name).expect("a plain interpreter name is a valid shebang")
 }
+
+/// The Python series a universal lock covers: 3.8 (the oldest the runtime supports) up to the
+/// newest released, as the constraints admit.
+const UNIVERSAL_MINORS: std::ops::RangeInclusive<u64> = 8..=14;
+
+/// The platforms a universal lock resolves for: one of each operating system and machine that
+/// wheels are commonly built for. Linux's glibc and macOS's version are recent enough that
+/// every wheel built for older ones fits.
+const UNIVERSAL_PLATFORMS: [&str; 5] =
+    ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_14_0_arm64", "macosx_13_0_x86_64", "win_amd64"];
+
+impl TargetChoice {
+    /// The targets of a universal lock: every CPython series the constraints admit (all from
+    /// 3.8 without constraints) on every platform of [`UNIVERSAL_PLATFORMS`]; and the
+    /// `requires-python` that covers them.
+    pub(crate) fn universal(&self) -> Result<(Vec<Target>, crate::requirement::VersionSpecifiers), Error> {
+        let minors: Vec<u64> = UNIVERSAL_MINORS
+            .filter(|minor| {
+                self.constraints.is_empty()
+                    || self.constraints.iter().any(|constraint| constraint.admits_series("CPython", 3, *minor))
+            })
+            .collect();
+        let Some(lowest) = minors.first() else {
+            return Err(Error::NoSeriesAdmitted {
+                constraints: self.constraints_text(),
+                range: format!("3.{} to 3.{}", UNIVERSAL_MINORS.start(), UNIVERSAL_MINORS.end()),
+            });
+        };
+        let mut targets = Vec::new();
+        for minor in &minors {
+            for platform in UNIVERSAL_PLATFORMS {
+                // The guessed markers (patch level, kernel release) are no concern here: a
+                // universal lock names environments by series, system and machine only.
+                let (target, _) = Target::from_platform(&format!("{platform}-cp-3{minor}-cp3{minor}"))?;
+                targets.push(target);
+            }
+        }
+        let requires_python = format!(">=3.{lowest}").parse().expect("a lower bound is a specifier");
+        Ok((targets, requires_python))
+    }
+}

@@ -45,6 +45,12 @@ use crate::wheel::Wheel;
 
 pub(crate) use archive::read_pkg_info;
 
+/// The source files of the project at `root` that a build of it reads (see `tree`), but for
+/// the `excluded` ones: what a make depfile lists for a local project.
+pub(crate) fn project_files(root: &Utf8Path, excluded: &[Utf8PathBuf]) -> Result<Vec<Utf8PathBuf>, Error> {
+    Ok(tree::TreeFiles::scan(root, excluded)?.paths())
+}
+
 /// Why a source could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -121,6 +121,11 @@ impl TreeFiles {
         Ok(Self { root: root.to_owned(), files, digest: hasher.finish() })
     }
 
+    /// The files' paths (the project directory joined with each file's path in it).
+    pub(crate) fn paths(&self) -> Vec<Utf8PathBuf> {
+        self.files.iter().map(|(relative, _)| self.root.join(relative)).collect()
+    }
+
     /// The digest of every file's path, mode and content (and of `git describe`).
     pub(crate) fn digest(&self) -> Sha256Digest {
         self.digest
