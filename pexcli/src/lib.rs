@@ -183,6 +183,10 @@ struct ResolveFlags {
     /// Allow pre-releases.
     #[arg(long)]
     pre: bool,
+    /// pip's hash-checking mode: every wheel and sdist must be pinned by a `--hash` in the
+    /// requirements (a lock pins every file anyway).
+    #[arg(long)]
+    require_hashes: bool,
     /// Take only the named requirements and wheels, none of their dependencies.
     #[arg(long = "no-transitive", visible_alias = "intransitive")]
     no_transitive: bool,
@@ -223,6 +227,15 @@ struct ResolveFlags {
     /// instead of resolving: no index is asked. Requirements, if given, pick a subset of it.
     #[arg(long, value_name = "FILE")]
     lock: Option<Utf8PathBuf>,
+    /// With `--lock`: also take the lock's packages for this extra (repeatable). With `pex-rs
+    /// lock`: lock this extra of the local project too.
+    #[arg(long, value_name = "NAME")]
+    extra: Vec<String>,
+    /// With `--lock`: take the lock's packages for this dependency group (repeatable) [default:
+    /// the lock's default groups]. With `pex-rs lock`: lock this group of the project's
+    /// `pyproject.toml` (PEP 735) too.
+    #[arg(long, value_name = "NAME")]
+    group: Vec<String>,
     #[command(flatten)]
     source: SourceFlags,
 }
@@ -280,6 +293,7 @@ impl ResolveFlags {
         resolve.find_links = self.find_links;
         resolve.no_index = self.no_index;
         resolve.pre = self.pre;
+        resolve.require_hashes = self.require_hashes;
         resolve.no_transitive = self.no_transitive;
         resolve.offline = self.offline;
         resolve.refresh = self.refresh;
@@ -292,7 +306,14 @@ impl ResolveFlags {
         resolve.no_build_isolation = self.source.no_build_isolation;
         resolve.config_settings = self.source.config_settings;
         resolve.build_constraint_files = self.source.build_constraints;
+        if self.lock.is_none() && (!self.extra.is_empty() || !self.group.is_empty()) {
+            anyhow::bail!(
+                "`--extra` and `--group` choose from a lock file: give `--lock FILE` (or lock them with `pex-rs lock`)"
+            );
+        }
         resolve.lock = self.lock;
+        resolve.lock_extras = self.extra;
+        resolve.lock_groups = self.group;
         let cache = match self.cache_dir {
             Some(dir) => Cache::new(dir),
             None => Cache::from_env()?,
@@ -593,14 +614,17 @@ fn resolve(flags: ResolveFlags, binary_options: Vec<pexcore::BinaryOption>, verb
     Ok(())
 }
 
-fn lock(args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+fn lock(mut args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
     if args.resolve.lock.is_some() {
         anyhow::bail!(
             "`pex-rs lock` reads the lock it updates from `--output-file`; `--lock` is for `build` and `download`"
         );
     }
+    let (extras, groups) = (std::mem::take(&mut args.resolve.extra), std::mem::take(&mut args.resolve.group));
     let options = args.resolve.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
     let lock_options = pexcore::LockOptions::new(args.output.clone())
+        .with_extras(extras)
+        .with_groups(groups)
         .with_universal(args.universal)
         .with_upgrade(args.upgrade)
         .with_upgrade_packages(args.upgrade_packages)

@@ -39,6 +39,10 @@ pub enum Error {
         "the lock file `{lock}` was made for {environments}, not for `{target}` ({identity}); lock again with this target (`pex-rs lock --python ...` or `--platform ...`)"
     )]
     LockTarget { lock: Utf8PathBuf, target: String, identity: String, environments: String },
+    #[error(
+        "`{path}` is not a lock file name PEP 751 allows: name it `pylock.toml`, or `pylock.NAME.toml` with a NAME without dots"
+    )]
+    LockName { path: Utf8PathBuf },
     #[error("the lock file `{lock}` {reason}")]
     LockInvalid { lock: Utf8PathBuf, reason: String },
     #[error("failed to write `{path}`")]

@@ -477,3 +477,45 @@ fn ok_interop_with_uv_and_pip() {
         assert!(site.join("lib.py").is_file() && site.join("app.py").is_file(), "{site}");
     }
 }
+
+#[test]
+fn ok_extras_and_dependency_groups() {
+    let context = TestContext::new();
+    let server =
+        IndexServer::start(served(&[&library("lib", "1.0"), &library("clickish", "1.0"), &library("devtool", "1.0")]));
+    let project = Project::new("app", "1.0", Backend::Test)
+        .requires("lib")
+        .requires("clickish ; extra == \"cli\"")
+        .write(&context.dir);
+    let pyproject = project.join("pyproject.toml");
+    let text = read(&pyproject) + "\n[dependency-groups]\ndev = [\"devtool\"]\nall = [{include-group = \"dev\"}]\n";
+    write_file(&project, "pyproject.toml", &text);
+    let index = server.simple_url();
+    stdout_of(&pex_rs(&context, &["lock", "./app", "--extra", "cli", "--group", "dev", "--index-url", &index]));
+    let lock = read(&context.dir.join("pylock.toml"));
+    assert!(lock.contains("extras = [\"cli\"]") && lock.contains("dependency-groups = [\"dev\"]"), "{lock}");
+    assert!(lock.contains("name = \"clickish\"\nversion = \"1.0\"\nmarker = \"'cli' in extras\""), "{lock}");
+    assert!(lock.contains("name = \"devtool\"\nversion = \"1.0\"\nmarker = \"'dev' in dependency_groups\""), "{lock}");
+    assert!(lock.contains("name = \"lib\"\nversion = \"1.0\"\nwheels"), "the base has no marker:\n{lock}");
+    let distributions = |pex: &str| {
+        let info = stdout_of(&pex_rs(&context, &["info", "--json", pex]));
+        let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+        let mut names: Vec<String> = info["distributions"].as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names.iter().map(|name| name.split('-').next().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    stdout_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "-o", "base.pex"]));
+    assert_eq!(distributions("base.pex"), ["app", "lib"]);
+    stdout_of(&pex_rs(
+        &context,
+        &["build", "--lock", "pylock.toml", "--extra", "cli", "--group", "dev", "-o", "all.pex"],
+    ));
+    assert_eq!(distributions("all.pex"), ["app", "clickish", "devtool", "lib"]);
+    let error = stderr_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "--extra", "nope", "-o", "x.pex"]));
+    assert!(error.contains("has no extra `nope` (it has: cli)"), "{error}");
+    // A group that includes another resolves through it.
+    stdout_of(&pex_rs(&context, &["lock", "./app", "--group", "all", "--index-url", &index, "-o", "pylock.all.toml"]));
+    assert!(read(&context.dir.join("pylock.all.toml")).contains("'all' in dependency_groups"));
+    let error = stderr_of(&pex_rs(&context, &["lock", "./app", "--index-url", &index, "-o", "locked.toml"]));
+    assert!(error.contains("pylock.NAME.toml"), "{error}");
+}

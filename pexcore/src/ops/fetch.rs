@@ -48,6 +48,8 @@ pub struct ResolveOptions {
     pub no_index: bool,
     /// Allow pre-releases (`--pre`).
     pub pre: bool,
+    /// pip's hash-checking mode (`--require-hashes`): every file must be pinned by a `--hash`.
+    pub require_hashes: bool,
     /// Take only the named requirements, none of their dependencies (`--no-transitive`).
     pub no_transitive: bool,
     /// Use only the cache (`--offline`).
@@ -73,6 +75,10 @@ pub struct ResolveOptions {
     /// A lock file to build from (`--lock`): no index is asked, and the requirements, if any,
     /// choose a subset of it.
     pub lock: Option<Utf8PathBuf>,
+    /// The extras of the lock to install besides its base packages (`--extra`, PEP 751).
+    pub lock_extras: Vec<String>,
+    /// The dependency groups of the lock to install (`--group`); none: its `default-groups`.
+    pub lock_groups: Vec<String>,
 }
 
 impl ResolveOptions {
@@ -171,7 +177,9 @@ pub(crate) fn resolve<'a>(
     // pip's hash-checking mode: once one requirement carries a `--hash` (or a file says
     // `--require-hashes`), every file must be pinned by one, dependencies included; a project
     // directory or a checkout (pinned by its commit) has no file to hash.
-    let hash_checking = gathered.require_hashes || gathered.requirements.iter().any(|entry| !entry.hashes.is_empty());
+    let hash_checking = options.require_hashes
+        || gathered.require_hashes
+        || gathered.requirements.iter().any(|entry| !entry.hashes.is_empty());
     let mut pins: HashMap<_, Vec<_>> = HashMap::new();
     for entry in &gathered.requirements {
         if let crate::requirements_file::EntryKind::Requirement(requirement) = &entry.kind {
@@ -214,7 +222,9 @@ pub(crate) fn resolve<'a>(
         fallback,
     );
     if let Locking::Only(lock_file, path) = locking {
-        context.locked = Some(LockedProjects::new(lock_file, path, &context.index)?);
+        let locked = LockedProjects::new(lock_file, path, &context.index)?;
+        context.pin_locked(&locked);
+        context.locked = Some(locked);
     }
     let sources = context.sources();
     let prepared: Vec<Prepared> =
@@ -229,9 +239,15 @@ pub(crate) fn resolve<'a>(
         let plan = match locking {
             Locking::None => locked::Plan::default(),
             Locking::Prefer(lock_file) => locked::Plan::preferring(lock_file, target),
-            Locking::Only(lock_file, path) => {
-                locked::Plan::only(lock_file, path, target, &sources, &mut direct, targets)?
-            }
+            Locking::Only(lock_file, path) => locked::Plan::only(
+                lock_file,
+                path,
+                target,
+                (&options.lock_extras, &options.lock_groups),
+                &sources,
+                &mut direct,
+                targets,
+            )?,
         };
         plans.push(plan);
     }
@@ -273,7 +289,9 @@ pub(crate) fn resolve<'a>(
     let mut unpinned: Vec<String> = per_target
         .iter()
         .flat_map(|(_, pinned)| pinned)
-        .filter(|pinned| pinned.hashes.is_empty() && !matches!(pinned.candidate, Candidate::Tree(_)))
+        // A lock pins each of its files by the digest it gives.
+        .filter(|pinned| pinned.hashes.is_empty() && !(only && pinned.candidate.sha256().is_some()))
+        .filter(|pinned| !matches!(pinned.candidate, Candidate::Tree(_)))
         .map(|pinned| {
             let digest =
                 pinned.candidate.sha256().map_or_else(|| "<its sha256>".to_owned(), |digest| digest.to_string());

@@ -65,6 +65,13 @@ impl LockedProjects {
         Ok(Self { projects: projects.into_iter().map(|(name, project)| (name, Arc::new(project))).collect() })
     }
 
+    /// The digest of each locked sdist, with its project.
+    pub(crate) fn sdist_digests(&self) -> impl Iterator<Item = (PackageName, Sha256Digest)> + '_ {
+        self.projects.iter().flat_map(|(name, project)| {
+            project.sdists.iter().filter_map(move |file| Some((name.clone(), file.sha256?)))
+        })
+    }
+
     /// The locked files of `name` (none when the lock does not have it).
     pub(crate) fn project(&self, name: &PackageName) -> Arc<Project> {
         self.projects.get(name).cloned().unwrap_or_default()
@@ -120,6 +127,7 @@ impl Plan {
         lock: &LockFile,
         path: &Utf8Path,
         target: &Target,
+        (extras, groups): (&[String], &[String]),
         sources: &Sources<'_, '_>,
         direct: &mut HashMap<PackageName, Candidate>,
         targets: &[Target],
@@ -145,9 +153,42 @@ impl Plan {
             });
         }
         let directory = lock_directory(path);
+        let unknown = |kind: &str, name: &str, known: Vec<String>| Error::LockInvalid {
+            lock: path.to_owned(),
+            reason: format!(
+                "has no {kind} `{name}` (it has: {})",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            ),
+        };
+        let extras: Vec<crate::requirement::ExtraName> = extras
+            .iter()
+            .map(|extra| {
+                extra
+                    .parse()
+                    .ok()
+                    .filter(|name| lock.extras.contains(name))
+                    .ok_or_else(|| unknown("extra", extra, lock.extras.iter().map(ToString::to_string).collect()))
+            })
+            .collect::<Result<_, _>>()?;
+        let groups: Vec<crate::lockfile::GroupName> = if groups.is_empty() {
+            lock.default_groups.clone()
+        } else {
+            groups
+                .iter()
+                .map(|group| {
+                    group.parse().ok().filter(|name| lock.dependency_groups.contains(name)).ok_or_else(|| {
+                        unknown(
+                            "dependency group",
+                            group,
+                            lock.dependency_groups.iter().map(ToString::to_string).collect(),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
         let mut only = HashMap::new();
         let mut roots = Vec::new();
-        for (name, packages) in lock.select(markers, &[], &lock.default_groups) {
+        for (name, packages) in lock.select(markers, &extras, &groups) {
             let package = best_for(&packages, target);
             let version = match &package.source {
                 PackageSource::Files { .. } => package.version.clone().ok_or_else(|| Error::LockInvalid {
@@ -282,37 +323,45 @@ pub(crate) enum Wheels {
     ForTargets,
 }
 
-/// The lock of `resolution`, written to `output`: every chosen version with its files (their
-/// paths relative to `output`'s directory), under the marker of the targets that chose it.
+/// A resolution that a lock records, with the marker of what it stands for: the base
+/// requirements (`true`), an extra (`'x' in extras`) or a dependency group.
+pub(crate) type Variant<'r, 'a> = (&'r Resolution<'a>, uv_pep508::MarkerTree);
+
+/// The lock of `variants` (resolutions for the same targets), written to `output`: every chosen
+/// version with its files (their paths relative to `output`'s directory), under the marker of
+/// the targets and variants that chose it.
 pub(crate) fn lock_of(
-    resolution: &Resolution<'_>,
+    variants: &[Variant<'_, '_>],
     output: &Utf8Path,
     wheels: Wheels,
     environments: Vec<Marker>,
     requires_python: Option<crate::requirement::VersionSpecifiers>,
 ) -> Result<LockFile, Error> {
     let directory = lock_directory(output);
-    let targets: Vec<&Target> = resolution.per_target.iter().map(|(target, _)| *target).collect();
+    let (base, _) = variants[0];
+    let targets: Vec<&Target> = base.per_target.iter().map(|(target, _)| *target).collect();
     let target_markers: Vec<Marker> = targets.iter().map(|target| environment_marker(target)).collect();
     let universe = target_markers.iter().fold(uv_pep508::MarkerTree::FALSE, |all, marker| all.or(marker.tree));
-    // Each chosen (project, version), with the targets that chose it.
-    let mut chosen: BTreeMap<(PackageName, Version), (Vec<usize>, &Pinned)> = BTreeMap::new();
-    for (position, (_, pinned)) in resolution.per_target.iter().enumerate() {
-        for pinned in pinned {
-            chosen
-                .entry((pinned.name.clone(), pinned.version.clone()))
-                .or_insert((Vec::new(), pinned))
-                .0
-                .push(position);
+    // Each chosen (project, version), where it was chosen (target and variant), and by which
+    // resolution first.
+    let mut chosen: BTreeMap<(PackageName, Version), (uv_pep508::MarkerTree, &Pinned, &Resolution<'_>)> =
+        BTreeMap::new();
+    for (resolution, variant) in variants {
+        for (position, (_, pinned)) in resolution.per_target.iter().enumerate() {
+            let here = target_markers[position].tree.and(*variant);
+            for pinned in pinned {
+                let entry = chosen.entry((pinned.name.clone(), pinned.version.clone())).or_insert((
+                    uv_pep508::MarkerTree::FALSE,
+                    pinned,
+                    resolution,
+                ));
+                entry.0 = entry.0.or(here);
+            }
         }
     }
-    let sources = resolution.context.sources();
     let mut packages: Vec<LockedPackage> = Vec::new();
-    for ((name, version), (positions, pinned)) in &chosen {
-        let marker = positions
-            .iter()
-            .fold(uv_pep508::MarkerTree::FALSE, |all, position| all.or(target_markers[*position].tree))
-            .restrict(universe);
+    for ((name, version), (marker, pinned, resolution)) in &chosen {
+        let marker = marker.restrict(universe);
         if let Some(other) = packages.iter().find(|other| {
             &other.name == name
                 && !other.marker.as_ref().map_or(uv_pep508::MarkerTree::TRUE, |other| other.tree).is_disjoint(marker)
@@ -320,11 +369,12 @@ pub(crate) fn lock_of(
             return Err(Error::LockInvalid {
                 lock: output.to_owned(),
                 reason: format!(
-                    "cannot be written: targets that no marker tells apart need {name} {} and {name} {version}; pin one version of {name} (in a constraints file)",
+                    "cannot be written: targets or extras that no marker tells apart need {name} {} and {name} {version}; pin one version of {name} (in a constraints file)",
                     other.version.as_ref().map(ToString::to_string).unwrap_or_default()
                 ),
             });
         }
+        let sources = resolution.context.sources();
         let (requires_python, source) = locked_source(resolution, &sources, pinned, &targets, wheels, &directory)?;
         packages.push(LockedPackage {
             name: name.clone(),
@@ -339,7 +389,7 @@ pub(crate) fn lock_of(
         requires_python,
         created_by: "pex-rs".to_owned(),
         packages,
-        requirements: resolution.requirements.clone(),
+        requirements: base.requirements.clone(),
         ..LockFile::default()
     })
 }
@@ -465,12 +515,38 @@ pub struct LockOptions {
     upgrade: bool,
     upgrade_packages: Vec<String>,
     check: bool,
+    extras: Vec<String>,
+    groups: Vec<String>,
 }
 
 impl LockOptions {
     /// Locks into `output` (`pylock.toml`); its pins are kept where they still fit.
     pub fn new(output: Utf8PathBuf) -> Self {
-        Self { output, universal: false, upgrade: false, upgrade_packages: Vec::new(), check: false }
+        Self {
+            output,
+            universal: false,
+            upgrade: false,
+            upgrade_packages: Vec::new(),
+            check: false,
+            extras: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Also lock these extras of the local project, under `'NAME' in extras` markers, for
+    /// `build --lock --extra NAME`.
+    #[must_use]
+    pub fn with_extras(mut self, extras: Vec<String>) -> Self {
+        self.extras = extras;
+        self
+    }
+
+    /// Also lock these dependency groups (PEP 735) of the local project's `pyproject.toml`,
+    /// under `'NAME' in dependency_groups` markers, for `build --lock --group NAME`.
+    #[must_use]
+    pub fn with_groups(mut self, groups: Vec<String>) -> Self {
+        self.groups = groups;
+        self
     }
 
     /// One lock for every CPython the interpreter constraints admit (3.8 and later without
@@ -515,10 +591,69 @@ pub struct LockReport {
     pub written: bool,
 }
 
+/// What a variant of a lock adds to the base requirements.
+enum VariantName {
+    Extra(crate::requirement::ExtraName),
+    Group(crate::lockfile::GroupName),
+}
+
+/// The extras and dependency groups `lock` asks for: each with its name, its marker in the lock
+/// (`'x' in extras`, `'g' in dependency_groups`) and the requirements it adds. They are the
+/// extras and groups of the first local project among the requirements (else of `./`).
+fn variants(
+    options: &super::BuildOptions,
+    lock: &LockOptions,
+) -> Result<Vec<(VariantName, uv_pep508::MarkerTree, Vec<String>)>, Error> {
+    if lock.extras.is_empty() && lock.groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let project = options
+        .resolve
+        .requirements
+        .iter()
+        .find(|text| Utf8Path::new(text.split('[').next().unwrap_or_default()).is_dir())
+        .cloned();
+    let invalid = |reason: String| Error::LockInvalid { lock: lock.output.clone(), reason };
+    let mut variants = Vec::new();
+    for extra in &lock.extras {
+        let name: crate::requirement::ExtraName =
+            extra.parse().map_err(|error| invalid(format!("cannot have the extra `{extra}`: {error}")))?;
+        let Some(project) = &project else {
+            return Err(invalid(format!(
+                "cannot have the extra `{extra}`: extras are a local project's, and no requirement is a project directory"
+            )));
+        };
+        let requirement = match project.strip_suffix(']') {
+            Some(listed) => format!("{listed},{name}]"),
+            None => format!("{project}[{name}]"),
+        };
+        let marker = format!("'{name}' in extras").parse().expect("an extra name makes a marker");
+        variants.push((VariantName::Extra(name), marker, vec![requirement]));
+    }
+    let root = project.as_deref().map_or(".", |text| text.split('[').next().unwrap_or(".")).to_owned();
+    for group in &lock.groups {
+        let name: crate::lockfile::GroupName =
+            group.parse().map_err(|error| invalid(format!("cannot have the group `{group}`: {error}")))?;
+        let requirements = crate::sdist::dependency_group(Utf8Path::new(&root), &root, group)?;
+        let marker = format!("'{name}' in dependency_groups").parse().expect("a group name makes a marker");
+        variants.push((VariantName::Group(name), marker, requirements));
+    }
+    Ok(variants)
+}
+
 /// Resolves `options` and writes the PEP 751 lock that `lock` describes.
 pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> Result<LockReport, Error> {
     if options.resolve.requirements.is_empty() && options.resolve.requirement_files.is_empty() {
         return Err(Error::NothingToBuild);
+    }
+    let file_name = lock.output.file_name().unwrap_or_default();
+    let valid_name = file_name == "pylock.toml"
+        || file_name
+            .strip_prefix("pylock.")
+            .and_then(|rest| rest.strip_suffix(".toml"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('.'));
+    if !valid_name {
+        return Err(Error::LockName { path: lock.output.clone() });
     }
     let existing = if lock.output.exists() { Some(LockFile::read(&lock.output)?) } else { None };
     let cache = options.build_cache()?;
@@ -535,18 +670,6 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
         kept.packages.retain(|package| !upgraded.contains(&package.name));
         kept
     });
-    let python3 = || options.targets.python3(options.cache.as_ref());
-    let resolution = super::fetch::resolve(
-        &options.resolve,
-        &options.wheels,
-        &targets,
-        &python3,
-        options.source_date_epoch,
-        Some(&lock.output),
-        &cache,
-        &options.reporter.0,
-        kept.as_ref().map_or(super::fetch::Locking::None, super::fetch::Locking::Prefer),
-    )?;
     let (wheels, environments) = if lock.universal {
         (Wheels::All, Vec::new())
     } else {
@@ -555,7 +678,61 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
         environments.dedup_by(|left, right| left.text == right.text);
         (Wheels::ForTargets, environments)
     };
-    let locked = lock_of(&resolution, &lock.output, wheels, environments, requires_python)?;
+    let python3 = || options.targets.python3(options.cache.as_ref());
+    let resolve = |requirements: Vec<String>, locking: super::fetch::Locking<'_>| {
+        let mut resolve_options = options.resolve.clone();
+        resolve_options.requirements = requirements;
+        super::fetch::resolve(
+            &resolve_options,
+            &options.wheels,
+            &targets,
+            &python3,
+            options.source_date_epoch,
+            Some(&lock.output),
+            &cache,
+            &options.reporter.0,
+            locking,
+        )
+    };
+    let kept_locking = kept.as_ref().map_or(super::fetch::Locking::None, super::fetch::Locking::Prefer);
+    let variants = variants(options, lock)?;
+    let mut locked = if variants.is_empty() {
+        let resolution = resolve(options.resolve.requirements.clone(), kept_locking)?;
+        lock_of(&[(&resolution, uv_pep508::MarkerTree::TRUE)], &lock.output, wheels, environments, requires_python)?
+    } else {
+        // One resolution of everything together chooses the versions; each extra and group is
+        // then resolved keeping them, to learn which packages it alone needs.
+        let mut everything = options.resolve.requirements.clone();
+        everything.extend(variants.iter().flat_map(|(_, _, requirements)| requirements.iter().cloned()));
+        let together = resolve(everything, kept_locking)?;
+        let chosen = lock_of(
+            &[(&together, uv_pep508::MarkerTree::TRUE)],
+            &lock.output,
+            wheels,
+            environments.clone(),
+            requires_python.clone(),
+        )?;
+        let prefer = super::fetch::Locking::Prefer(&chosen);
+        let base = resolve(options.resolve.requirements.clone(), prefer)?;
+        let mut resolutions = Vec::new();
+        for (_, marker, requirements) in &variants {
+            let mut with = options.resolve.requirements.clone();
+            with.extend(requirements.iter().cloned());
+            resolutions.push((resolve(with, prefer)?, *marker));
+        }
+        let mut all: Vec<Variant<'_, '_>> = vec![(&base, uv_pep508::MarkerTree::TRUE)];
+        all.extend(resolutions.iter().map(|(resolution, marker)| (resolution, *marker)));
+        let mut locked = lock_of(&all, &lock.output, wheels, environments, requires_python)?;
+        for (name, _, _) in &variants {
+            match name {
+                VariantName::Extra(extra) => locked.extras.push(extra.clone()),
+                VariantName::Group(group) => locked.dependency_groups.push(group.clone()),
+            }
+        }
+        locked
+    };
+    locked.extras.sort();
+    locked.dependency_groups.sort();
     let text = crate::lockfile::write(&locked);
     let mut changes = existing.as_ref().map_or_else(
         || locked.packages.iter().map(|package| format!("+ {}", describe(package))).collect(),

@@ -97,6 +97,14 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Pins every sdist of `locked` by the digest the lock gives, as a `--hash` would: in
+    /// hash-checking mode, a locked sdist is pinned.
+    pub(crate) fn pin_locked(&mut self, locked: &super::locked::LockedProjects) {
+        for (name, digest) in locked.sdist_digests() {
+            self.pins.entry(name).or_default().push(digest);
+        }
+    }
+
     /// The sources at the top of a build (no build in progress).
     pub(crate) fn sources(&self) -> Sources<'_, 'a> {
         Sources { context: self, chain: Vec::new() }

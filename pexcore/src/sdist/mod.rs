@@ -44,6 +44,7 @@ use crate::requirement::{PackageName, Requirement, Version, parse_requirement};
 use crate::wheel::Wheel;
 
 pub(crate) use archive::read_pkg_info;
+pub(crate) use pyproject::dependency_group;
 
 /// The source files of the project at `root` that a build of it reads (see `tree`), but for
 /// the `excluded` ones: what a make depfile lists for a local project.

@@ -168,3 +168,61 @@ mod tests {
         assert!(BuildSystem::read(&root, "demo").unwrap_err().to_string().contains("neither"));
     }
 }
+
+#[derive(serde::Deserialize)]
+struct Groups {
+    #[serde(rename = "dependency-groups", default)]
+    dependency_groups: std::collections::BTreeMap<String, Vec<GroupItem>>,
+}
+
+/// An entry of a dependency group: a requirement, or another group to include (PEP 735).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum GroupItem {
+    Requirement(String),
+    Include {
+        #[serde(rename = "include-group")]
+        include_group: String,
+    },
+}
+
+/// The requirements of the dependency group `group` (PEP 735) of the project at `root`, with
+/// the groups it includes; `project` names it in errors.
+pub(crate) fn dependency_group(root: &Utf8Path, project: &str, group: &str) -> Result<Vec<String>, Error> {
+    let path = root.join("pyproject.toml");
+    let invalid = |reason: String| Error::PyProject { project: project.to_owned(), reason };
+    let text = fs_err::read_to_string(&path).map_err(|source| Error::Source { path: path.clone(), source })?;
+    let groups =
+        toml::from_str::<Groups>(&text).map_err(|error| invalid(error.message().to_owned()))?.dependency_groups;
+    // Names compare normalized (PEP 735 follows PEP 503's rule for them).
+    let normalize = |name: &str| name.to_ascii_lowercase().replace(['_', '.'], "-");
+    let mut requirements = Vec::new();
+    let mut pending = vec![(normalize(group), vec![normalize(group)])];
+    while let Some((name, chain)) = pending.pop() {
+        let Some((_, items)) = groups.iter().find(|(key, _)| normalize(key) == name) else {
+            let known = groups.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(invalid(format!(
+                "it has no dependency group `{name}` (it has: {})",
+                if known.is_empty() { "none" } else { &known }
+            )));
+        };
+        for item in items.iter().rev() {
+            match item {
+                GroupItem::Requirement(text) => requirements.push(text.clone()),
+                GroupItem::Include { include_group } => {
+                    let included = normalize(include_group);
+                    if chain.contains(&included) {
+                        return Err(invalid(format!(
+                            "its dependency groups include each other: {}",
+                            chain.join(" -> ")
+                        )));
+                    }
+                    let mut chain = chain.clone();
+                    chain.push(included.clone());
+                    pending.push((included, chain));
+                }
+            }
+        }
+    }
+    Ok(requirements)
+}
