@@ -43,6 +43,12 @@ pub enum Error {
         "`{path}` is not a lock file name PEP 751 allows: name it `pylock.toml`, or `pylock.NAME.toml` with a NAME without dots"
     )]
     LockName { path: Utf8PathBuf },
+    #[error("failed to fetch what building {project} requires")]
+    BuildRequirements {
+        project: String,
+        #[source]
+        source: Box<Error>,
+    },
     #[error("the lock file `{lock}` {reason}")]
     LockInvalid { lock: Utf8PathBuf, reason: String },
     #[error("failed to write `{path}`")]

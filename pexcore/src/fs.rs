@@ -43,6 +43,8 @@ impl OutputFile {
             Some(parent) if !parent.as_str().is_empty() => parent,
             _ => Utf8Path::new("."),
         };
+        // `-o dist/app.pex` in a fresh checkout: the directory is made, as pex and pip do.
+        std::fs::create_dir_all(parent)?;
         let file_name = path.file_name().unwrap_or("output");
         let temp = tempfile::Builder::new().prefix(&format!(".{file_name}.")).suffix(".tmp").tempfile_in(parent)?;
         Ok(Self { temp, path: path.to_owned() })

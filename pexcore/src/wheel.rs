@@ -230,6 +230,11 @@ impl Wheel {
         Ok(Self { filename, sha256, metadata, members, entry_point_scripts, data_scripts, bytes })
     }
 
+    /// The wheel file's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Returns the wheel as a zip archive, to copy its members' raw bytes.
     pub(crate) fn archive(&self) -> zip::ZipArchive<Cursor<Arc<[u8]>>> {
         // The archive was parsed once in `open`; parsing the in-memory directory again is cheap

@@ -383,7 +383,7 @@ fn ok_local_project_lock_and_depfile() {
     // `OUTPUT: INPUT...`, then an empty rule per input.
     let rules = read(&depfile);
     assert!(rules.starts_with("app.pex: \\\n"), "{rules}");
-    let inputs = ["pylock.toml".to_owned(), format!("{project}/pyproject.toml"), format!("{project}/app/__init__.py")];
+    let inputs = ["pylock.toml", "app/pyproject.toml", "app/app/__init__.py"];
     for input in &inputs {
         assert!(rules.contains(&format!("  {input}")), "{input} in:\n{rules}");
         assert!(rules.contains(&format!("\n{input}:\n")), "{input} in:\n{rules}");
@@ -398,7 +398,7 @@ fn ok_local_project_lock_and_depfile() {
     write_file(&project, "app/extra.py", "X = 1\n");
     build(&context);
     assert_ne!(modified(&pex), pex_time);
-    assert!(read(&depfile).contains(&format!("{project}/app/extra.py")));
+    assert!(read(&depfile).contains("  app/app/extra.py"));
 }
 
 /// The private venv with uv and pip that `.ci/run` installs (`PEX_RS_TEST_LOCK_TOOLS`).
@@ -518,4 +518,110 @@ fn ok_extras_and_dependency_groups() {
     assert!(read(&context.dir.join("pylock.all.toml")).contains("'all' in dependency_groups"));
     let error = stderr_of(&pex_rs(&context, &["lock", "./app", "--index-url", &index, "-o", "locked.toml"]));
     assert!(error.contains("pylock.NAME.toml"), "{error}");
+}
+
+/// `examples/make-docker`, driven as its README says, against the loopback index: PyYAML is a
+/// fixture wheel tagged for this interpreter only (a native wheel as far as choosing goes), and
+/// hatchling, the project's backend, is the real one.
+#[test]
+fn ok_make_workflow_example() {
+    let test = "ok_make_workflow_example";
+    if std::process::Command::new("make").arg("--version").output().is_err() {
+        crate::support::skip(test, "`make` is not installed");
+        return;
+    }
+    let Some(mut files) = crate::projects::backend_wheels(test) else { return };
+    let python = python3();
+    let abi = format!("cp{}{}", python.version.0, python.version.1);
+    let yaml = WheelBuilder::new("PyYAML", "6.0")
+        .tag(&format!("{abi}-{abi}-manylinux_2_17_x86_64"))
+        .tag(&format!("{abi}-{abi}-linux_x86_64"))
+        .file(
+            "yaml/__init__.py",
+            "def safe_load(stream):\n    pairs = (line.split(':', 1) for line in stream.read().splitlines() if line)\n    \
+             return {key.strip(): int(value) if value.strip().isdigit() else value.strip() for key, value in pairs}\n",
+        );
+    files.push(ServedFile::from_wheel(&yaml));
+    let server = IndexServer::start(files);
+    let context = TestContext::new();
+    let example = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/make-docker");
+    let project = context.dir.join("yamlq");
+    for relative in ["Makefile", "Dockerfile", "pyproject.toml", ".gitignore", "src/yamlq/__init__.py"] {
+        write_file(&project, relative, &read(&example.join(relative)));
+    }
+    let index = server.simple_url();
+    let make = |args: &[&str]| {
+        let mut command = std::process::Command::new("make");
+        command
+            .current_dir(&project)
+            .args(args)
+            .env("PEX_RS", env!("CARGO_BIN_EXE_pex-rs-under-test"))
+            .env("PEX_RS_INDEX_URL", &index)
+            .env("PEX_RS_CACHE_DIR", &context.cache_dir)
+            .env("PEX_ROOT", &context.pex_root)
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env_remove("MAKEFLAGS");
+        command.output().expect("run make")
+    };
+    let help = stdout_of(&make(&[]));
+    for target in ["help", "lock", "pex", "test", "image", "clean"] {
+        assert!(help.contains(&format!("make {target}")), "{help}");
+    }
+    let missing = make(&["pex"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("run `make lock`"), "{missing:?}");
+    stdout_of(&make(&["lock"]));
+    assert!(read(&project.join("pylock.toml")).contains("name = \"pyyaml\""));
+    stdout_of(&make(&["pex"]));
+    let pex = project.join("dist/yamlq.pex");
+    assert!(stdout_of(&make(&["test"])).contains("ok: dist/yamlq.pex"));
+    // Nothing changed: make has nothing to do (`-q` exits 0 when the target is up to date).
+    assert_eq!(make(&["-q", "pex"]).status.code(), Some(0), "up to date after a build");
+    let built = modified(&pex);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // An edit of the project rebuilds, and the PEX then runs the edited code.
+    let source = project.join("src/yamlq/__init__.py");
+    write_file(
+        &project,
+        "src/yamlq/__init__.py",
+        &read(&source).replace("sort_keys=True", "sort_keys=True, indent=None"),
+    );
+    assert_eq!(make(&["-q", "pex"]).status.code(), Some(1), "the edit makes the PEX out of date");
+    stdout_of(&make(&["pex"]));
+    assert!(modified(&pex) > built);
+    // A lock again that changes nothing leaves the lock, and so the PEX, as they were.
+    let (lock_time, pex_time) = (modified(&project.join("pylock.toml")), modified(&pex));
+    stdout_of(&make(&["lock"]));
+    assert_eq!(make(&["-q", "pex"]).status.code(), Some(0));
+    assert_eq!((modified(&project.join("pylock.toml")), modified(&pex)), (lock_time, pex_time));
+    if std::process::Command::new("docker").arg("info").output().is_ok_and(|output| output.status.success()) {
+        stdout_of(&make(&["image", "IMAGE=pex-rs-test-yamlq:latest"]));
+    } else {
+        crate::support::skip(test, "docker is not running here: the `make image` step was not run");
+    }
+    // Air-gapped: the files of the lock and what building the project requires (hatchling
+    // and its requirements) into a directory; then a build with no index and a fresh cache.
+    let downloaded = stdout_of(
+        &context
+            .pex_rs()
+            .current_dir(&project)
+            .env("PEX_RS_INDEX_URL", server.simple_url())
+            .args(["download", "--lock", "pylock.toml", "-d", "wheels"])
+            .output()
+            .unwrap(),
+    );
+    assert!(downloaded.contains("hatchling-") && downloaded.contains("PyYAML-6.0"), "{downloaded}");
+    drop(server);
+    let fresh = TestContext::new();
+    stdout_of(
+        &fresh
+            .pex_rs()
+            .current_dir(&project)
+            .args(["build", "--lock", "pylock.toml", "--no-index", "--find-links", "wheels", "-o", "dist/offline.pex"])
+            .output()
+            .unwrap(),
+    );
+    let output = fresh.run_pex(python, &project.join("dist/offline.pex"), &["-c", "import yamlq, yaml"]);
+    stdout_of(&output);
+    stdout_of(&make(&["clean"]));
+    assert!(!project.join("dist").exists());
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
+use url::Url;
 
 use super::locked::{self, LockedProjects};
 use super::sources::{Context, Prepared};
@@ -528,27 +529,7 @@ fn open_index(
     reporter: &Arc<dyn Reporter>,
     from_lock: bool,
 ) -> Result<Index, Error> {
-    // A build from a lock asks no index: the lock names every file (find-links may hold them).
-    let no_index = options.no_index || gathered.no_index || from_lock;
-    let mut indexes = Vec::new();
-    if !no_index {
-        let (primary, origin) = choose_index_url(options, gathered, targets, fallback)?;
-        indexes.push(parse_index_url(&primary)?);
-        let mut extras: Vec<String> =
-            options.extra_index_urls.iter().chain(&gathered.extra_index_urls).cloned().collect();
-        // pip's configured extra indexes join only an index that pip's configuration chose too,
-        // so `--index-url` (or `PEX_RS_INDEX_URL`) alone decides where projects come from.
-        if !matches!(origin, IndexOrigin::CommandLine | IndexOrigin::Environment(crate::env::INDEX_URL)) {
-            extras.extend(PipConfig::load().extra_index_urls);
-        }
-        for extra in extras {
-            let url = parse_index_url(&extra)?;
-            if !indexes.contains(&url) {
-                indexes.push(url);
-            }
-        }
-        tracing::debug!("package index from {origin:?}");
-    }
+    let indexes = index_urls(options, gathered, targets, fallback, from_lock)?;
     let find_links = options
         .find_links
         .iter()
@@ -572,6 +553,44 @@ fn open_index(
         Arc::clone(reporter),
     )?;
     Ok(if from_lock { index.vouched_by_lock() } else { index })
+}
+
+/// The index URLs: the primary, then the extra ones; none with `--no-index`.
+fn index_urls(
+    options: &ResolveOptions,
+    gathered: &RequirementsFile,
+    targets: &[Target],
+    fallback: &(dyn Fn() -> Option<Interpreter> + Send + Sync),
+    from_lock: bool,
+) -> Result<Vec<Url>, Error> {
+    if options.no_index || gathered.no_index {
+        return Ok(Vec::new());
+    }
+    // A build from a lock takes the lock's projects from the lock alone; an index serves only
+    // what building a local project or sdist requires (which a lock does not list), so a build
+    // from a lock needs none when nothing is built.
+    let (primary, origin) = match choose_index_url(options, gathered, targets, fallback) {
+        Err(Error::NoIndex { .. }) if from_lock => {
+            tracing::debug!("no index: a build from the lock can build nothing from source");
+            return Ok(Vec::new());
+        }
+        chosen => chosen?,
+    };
+    let mut indexes = vec![parse_index_url(&primary)?];
+    let mut extras: Vec<String> = options.extra_index_urls.iter().chain(&gathered.extra_index_urls).cloned().collect();
+    // pip's configured extra indexes join only an index that pip's configuration chose too,
+    // so `--index-url` (or `PEX_RS_INDEX_URL`) alone decides where projects come from.
+    if !matches!(origin, IndexOrigin::CommandLine | IndexOrigin::Environment(crate::env::INDEX_URL)) {
+        extras.extend(PipConfig::load().extra_index_urls);
+    }
+    for extra in extras {
+        let url = parse_index_url(&extra)?;
+        if !indexes.contains(&url) {
+            indexes.push(url);
+        }
+    }
+    tracing::debug!("package index from {origin:?}");
+    Ok(indexes)
 }
 
 /// The primary index URL and where it came from.
@@ -610,48 +629,61 @@ fn choose_index_url(
 }
 
 /// Copies the file of every wheel and sdist `resolution` chose into `directory` (created if
-/// need be), each checked against its digest on the way: a directory that `--find-links DIR
+/// need be), each checked against its digest on the way, with the wheels that building its
+/// sources requires (their `[build-system]` requirements): a directory that `--find-links DIR
 /// --no-index` serves to pex-rs, pip and uv on a machine without a network. Returns the files'
-/// paths, sorted; local projects and checkouts have no file and are left out (with a warning).
+/// paths, sorted. A local project or checkout has no file: only what building it requires is
+/// copied (with a note).
 pub(crate) fn copy_files(resolution: &Resolution<'_>, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
     let index = &resolution.context.index;
-    let mut files: BTreeMap<String, (Utf8PathBuf, &Pinned)> = BTreeMap::new();
-    for (_, pinned) in &resolution.per_target {
+    let sources = resolution.context.sources();
+    // Downloads are copied from the cache file by file; the few build requirement wheels are
+    // in memory already.
+    let mut files: BTreeMap<String, Result<Utf8PathBuf, Wheel>> = BTreeMap::new();
+    for (target, pinned) in &resolution.per_target {
         for pinned in pinned {
-            let (name, downloaded) = match &pinned.candidate {
+            match &pinned.candidate {
                 Candidate::Wheel(file) => {
                     let downloaded = index.download(file, &pinned.hashes)?;
                     index.check_size(file, &downloaded.path)?;
-                    (file.filename.to_string(), downloaded)
+                    files.insert(file.filename.to_string(), Ok(downloaded.path));
+                    continue;
                 }
                 Candidate::Sdist(file) => {
                     let downloaded = index.download(file, &pinned.hashes)?;
                     index.check_size(file, &downloaded.path)?;
-                    (file.filename.to_string(), downloaded)
+                    files.insert(file.filename.to_string(), Ok(downloaded.path));
                 }
                 Candidate::Tree(tree) => {
-                    tracing::warn!("{} is a project directory or checkout, not a file; it is not copied", tree.origin);
-                    continue;
+                    tracing::warn!(
+                        "{} is a directory, not a file: only what building it requires is copied",
+                        tree.origin
+                    );
                 }
-            };
-            files.entry(name).or_insert((downloaded.path, pinned));
+            }
+            let wheels = sources.build_requirement_wheels(pinned, target).map_err(|error| {
+                Error::BuildRequirements { project: pinned.candidate.describe(), source: Box::new(error) }
+            })?;
+            for wheel in wheels {
+                files.entry(wheel.filename.to_string()).or_insert(Err(wheel));
+            }
         }
     }
     fs_err::create_dir_all(directory).map_err(|source| Error::Write { path: directory.to_owned(), source })?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(DOWNLOAD_THREADS)
-        .build()
-        .map_err(|error| Error::ThreadPool(error.to_string()))?;
-    pool.install(|| {
-        files
-            .par_iter()
-            .map(|(name, (source, _))| {
-                let destination = directory.join(name);
-                let write_error = |source| Error::Write { path: destination.clone(), source };
-                let bytes = fs_err::read(source).map_err(write_error)?;
-                crate::fs::write_atomic(&destination, &bytes).map_err(write_error)?;
-                Ok(destination)
-            })
-            .collect()
-    })
+    files
+        .par_iter()
+        .map(|(name, content)| {
+            let destination = directory.join(name);
+            let copied = match content {
+                Ok(path) => crate::fs::OutputFile::create(&destination).and_then(|mut output| {
+                    std::io::copy(&mut fs_err::File::open(path)?, output.file())?;
+                    output.set_mode(0o644)?;
+                    output.persist()
+                }),
+                Err(wheel) => crate::fs::write_atomic(&destination, wheel.bytes()),
+            };
+            copied.map_err(|source| Error::Write { path: destination.clone(), source })?;
+            Ok(destination)
+        })
+        .collect()
 }

@@ -307,15 +307,26 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 /// Writes the make rule `OUTPUT: INPUTS...`, and an empty rule per input so that make does
 /// not stop when one is deleted (gcc's `-MP`). An unchanged depfile is left untouched.
 fn write_depfile(depfile: &Utf8Path, output: &Utf8Path, inputs: &[Utf8PathBuf]) -> Result<(), Error> {
+    // Relative to the working directory where they are inside it, as make is usually run there.
+    let here = crate::fs::absolute(Utf8Path::new("."));
+    let mut inputs: Vec<Utf8PathBuf> = inputs
+        .iter()
+        .map(|input| {
+            let absolute = crate::fs::absolute(input);
+            absolute.strip_prefix(&here).map_or(absolute.clone(), Utf8Path::to_owned)
+        })
+        .collect();
+    inputs.sort();
+    inputs.dedup();
     // Make reads `$` as a variable, `#` as a comment, and a space as a separator.
     let escape = |path: &Utf8Path| path.as_str().replace('$', "$$").replace('#', "\\#").replace(' ', "\\ ");
     let mut text = format!("{}:", escape(output));
-    for input in inputs {
+    for input in &inputs {
         text.push_str(" \\\n  ");
         text.push_str(&escape(input));
     }
     text.push('\n');
-    for input in inputs {
+    for input in &inputs {
         text.push('\n');
         text.push_str(&escape(input));
         text.push_str(":\n");

@@ -107,7 +107,7 @@ impl<'a> Context<'a> {
 
     /// The sources at the top of a build (no build in progress).
     pub(crate) fn sources(&self) -> Sources<'_, 'a> {
-        Sources { context: self, chain: Vec::new() }
+        Sources { context: self, chain: Vec::new(), locked: self.locked.is_some() }
     }
 
     /// The interpreter that builds for `target`: its own, else the first target's, else
@@ -196,6 +196,9 @@ impl<'a> Context<'a> {
 pub(crate) struct Sources<'context, 'a> {
     context: &'context Context<'a>,
     chain: Vec<PackageName>,
+    /// Whether projects come from the context's lock (the build's own requirements), or from
+    /// the indexes (what building a project requires, which a lock does not list).
+    locked: bool,
 }
 
 /// How messages name a source candidate of `name`.
@@ -219,7 +222,7 @@ impl Sources<'_, '_> {
 
     /// The lock this build takes its projects from, unless it is resolving what a build needs.
     fn locked(&self) -> Option<&super::locked::LockedProjects> {
-        self.context.locked.as_ref().filter(|_| self.chain.is_empty())
+        self.context.locked.as_ref().filter(|_| self.locked)
     }
 
     /// The build source of a source candidate; an sdist's file must match `pins`, and in
@@ -564,7 +567,20 @@ impl Requirements for Sources<'_, '_> {
         interpreter: &Interpreter,
         chain: &[PackageName],
     ) -> Result<Vec<Wheel>, Box<dyn std::error::Error + Send + Sync>> {
-        let nested = Sources { context: self.context, chain: chain.to_vec() };
+        self.requirement_wheels(requirements, interpreter, chain).map_err(Into::into)
+    }
+}
+
+impl Sources<'_, '_> {
+    /// The wheels of `requirements` for `interpreter` (what a build needs installed), resolved
+    /// against the indexes, never a lock, while the projects in `chain` are being built.
+    fn requirement_wheels(
+        &self,
+        requirements: &[Requirement],
+        interpreter: &Interpreter,
+        chain: &[PackageName],
+    ) -> Result<Vec<Wheel>, Error> {
+        let nested = Sources { context: self.context, chain: chain.to_vec(), locked: false };
         let target = Target::from_interpreter(interpreter.clone());
         let request = Request {
             requirements: requirements
@@ -581,7 +597,7 @@ impl Requirements for Sources<'_, '_> {
             preferences: HashMap::new(),
             only: None,
         };
-        let pinned = resolve::resolve(&nested, &request).map_err(Box::new)?;
+        let pinned = resolve::resolve(&nested, &request)?;
         tracing::debug!(
             "build requirements for {}: {}",
             interpreter.path(),
@@ -592,12 +608,20 @@ impl Requirements for Sources<'_, '_> {
             .map(|pinned| match &pinned.candidate {
                 Candidate::Wheel(_) => {
                     super::fetch::download_and_open(&self.context.index, pinned, &self.context.cache)
-                        .map_err(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
                 }
-                _ => nested
-                    .build(pinned, &target)
-                    .map_err(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>),
+                _ => Ok(nested.build(pinned, &target)?),
             })
             .collect()
+    }
+
+    /// The wheels that building the source `pinned` for `target` requires, as its
+    /// `[build-system]` table lists them (with what they require): what `pex-rs download`
+    /// adds so that a machine without a network can build it too.
+    pub(crate) fn build_requirement_wheels(&self, pinned: &Pinned, target: &Target) -> Result<Vec<Wheel>, Error> {
+        let project = describe(&pinned.name, &pinned.candidate);
+        let source = self.source_of(&pinned.candidate, &pinned.hashes)?;
+        let requires = sdist::static_build_requirements(&source, &project)?;
+        let interpreter = self.context.builder_for(target, &project)?;
+        self.requirement_wheels(&requires, interpreter, &[pinned.name.clone()])
     }
 }

@@ -55,10 +55,20 @@ pub(crate) fn unpack(archive: &Utf8Path, format: SdistFormat, destination: &Utf8
 
 /// The `PKG-INFO` at the top of the archive's project (`name-1.0/PKG-INFO`), if it has one.
 pub(crate) fn read_pkg_info(archive: &Utf8Path, format: SdistFormat) -> Result<Option<Vec<u8>>, Error> {
+    read_top_file(archive, format, "PKG-INFO")
+}
+
+/// The file `file_name` at the top of the project in the source archive `archive` (in its one
+/// top directory, or at its root), at most 1 MiB of it; `None` when it has none.
+pub(crate) fn read_top_file(
+    archive: &Utf8Path,
+    format: SdistFormat,
+    file_name: &str,
+) -> Result<Option<Vec<u8>>, Error> {
     let name = archive.file_name().unwrap_or(archive.as_str());
     let is_pkg_info = |member: &str| {
         let parts: Vec<&str> = member.trim_start_matches("./").split('/').collect();
-        matches!(parts.as_slice(), [_, "PKG-INFO"] | ["PKG-INFO"])
+        matches!(parts.as_slice(), [_, found] | [found] if *found == file_name)
     };
     let file = fs_err::File::open(archive).map_err(|source| unpacked_error(name, source))?;
     let read_limited = |reader: &mut dyn Read| -> Result<Vec<u8>, Error> {

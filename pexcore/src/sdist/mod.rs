@@ -46,6 +46,20 @@ use crate::wheel::Wheel;
 pub(crate) use archive::read_pkg_info;
 pub(crate) use pyproject::dependency_group;
 
+/// What building `source` requires, as its `[build-system]` table says (not what its backend
+/// adds when asked): for `pex-rs download`, which fetches a build's requirements too.
+pub(crate) fn static_build_requirements(source: &Source, project: &str) -> Result<Vec<Requirement>, Error> {
+    let system = match source {
+        Source::Tree { root } => pyproject::BuildSystem::read(root, project)?,
+        Source::Archive { path, format, .. } => {
+            let text = archive::read_top_file(path, *format, "pyproject.toml")?;
+            let text = text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+            pyproject::BuildSystem::parse(text.as_deref(), Utf8Path::new("."), project)?
+        }
+    };
+    Ok(system.requires)
+}
+
 /// The source files of the project at `root` that a build of it reads (see `tree`), but for
 /// the `excluded` ones: what a make depfile lists for a local project.
 pub(crate) fn project_files(root: &Utf8Path, excluded: &[Utf8PathBuf]) -> Result<Vec<Utf8PathBuf>, Error> {

@@ -45,18 +45,28 @@ impl BuildSystem {
     /// Reads the build system of the project at `root`; `project` names it in errors.
     pub(crate) fn read(root: &Utf8Path, project: &str) -> Result<Self, Error> {
         let path = root.join("pyproject.toml");
-        let invalid = |reason: String| Error::PyProject { project: project.to_owned(), reason };
-        let table = match fs_err::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str::<PyProject>(&text).map_err(|error| invalid(error.message().to_owned()))?.build_system
-            }
+        let text = match fs_err::read_to_string(&path) {
+            Ok(text) => Some(text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(Error::Write { path, source }),
         };
-        let Some(table) = table else {
-            if !root.join("setup.py").is_file() && !path.is_file() {
-                return Err(Error::NotAProject { project: project.to_owned() });
+        if text.is_none() && !root.join("setup.py").is_file() {
+            return Err(Error::NotAProject { project: project.to_owned() });
+        }
+        Self::parse(text.as_deref(), root, project)
+    }
+
+    /// The build system that the text of `pyproject.toml` (`None`: there is none) gives the
+    /// project at `root`.
+    pub(crate) fn parse(text: Option<&str>, root: &Utf8Path, project: &str) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::PyProject { project: project.to_owned(), reason };
+        let table = match text {
+            Some(text) => {
+                toml::from_str::<PyProject>(text).map_err(|error| invalid(error.message().to_owned()))?.build_system
             }
+            None => None,
+        };
+        let Some(table) = table else {
             return Ok(Self::legacy(vec![LEGACY_REQUIRES.to_owned()], Vec::new()).expect("a valid requirement"));
         };
         let requires =
