@@ -622,6 +622,6 @@ impl Sources<'_, '_> {
         let source = self.source_of(&pinned.candidate, &pinned.hashes)?;
         let requires = sdist::static_build_requirements(&source, &project)?;
         let interpreter = self.context.builder_for(target, &project)?;
-        self.requirement_wheels(&requires, interpreter, &[pinned.name.clone()])
+        self.requirement_wheels(&requires, interpreter, std::slice::from_ref(&pinned.name))
     }
 }
