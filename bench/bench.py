@@ -54,6 +54,8 @@ MEASURES = [
     "targets-warm",                 # warm resolve for one interpreter vs every local Python
     "source-cold", "source-warm",   # build a local project (and sdist-only dependencies) from source
     "source-edit",                  # rebuild after one file of the project changed
+    "lock-cold", "lock-warm",       # write a lock file (PEP 751 / pex JSON)
+    "locked-warm",                  # build (install) from a lock file, warm cache
 ]
 GROUPS = {
     "wheels": ["wheels-cold", "wheels-warm"],
@@ -61,6 +63,7 @@ GROUPS = {
     "resolve": ["resolve-cold", "resolve-warm"],
     "start": ["start-cold", "start-warm"],
     "source": ["source-cold", "source-warm", "source-edit"],
+    "lock": ["lock-cold", "lock-warm", "locked-warm"],
     "all": MEASURES,
 }
 QUICK_WORKLOADS = ["w1-black", "w3-boto3"]
@@ -79,6 +82,9 @@ MEASURE_TITLES = {
     "source-cold": "Build a local project and its sdist-only dependency from source, cold (fresh caches every run)",
     "source-warm": "Build a local project from source again, nothing changed (caches kept from a warm-up run)",
     "source-edit": "Build a local project again after one of its files changed (caches kept)",
+    "lock-cold": "Write a lock file for the workload's requirements, cold cache",
+    "lock-warm": "Write a lock file again, warm cache (no existing lock)",
+    "locked-warm": "Build from a lock file (uv: install it into a fresh venv), warm cache",
 }
 
 
@@ -369,6 +375,10 @@ class PexRs:
             if self.resolve_help:
                 return ""
             return "`pex-rs` has no `resolve` subcommand yet"
+        if what == "lock":
+            if re.search(r"^\s+lock\b", self.top_help, re.M) and "--lock" in self.build_help:
+                return ""
+            return "`pex-rs` has no `lock` subcommand yet"
         if what == "source":
             if re.search(r"^\s+--no-build\b", self.build_help, re.M):
                 return ""
@@ -714,15 +724,76 @@ class Bench:
         cmds.append(Cmd("uv-compile", [str(self.t / "uv"), "pip", "compile", "-q", "--python-version", "3.11",
                                        "-c", str(w.lock), str(req_in), "-o", str(out)], self.uv_env(cache),
                         [out] if warm else [out, cache]))
-        out, cache = d / "pex3.lock.json", d / "cache-pex3"
-        cmds.append(Cmd("pex3-lock", [str(self.t / "pex3"), "lock", "create", *self.pex_index_flags(),
-                                      "--pex-root", str(cache), "-r", str(req_in), "--constraints", str(w.lock),
-                                      "-o", str(out)], {}, [out] if warm else [out, cache]))
+        cmds.append(self.pex3_lock(w, req_in, d, warm))
         out, cache = d / "pip-report.json", d / "cache-pip"
         cmds.append(Cmd("pip-report", [str(self.t / "pip"), "install", "-q", "--dry-run", "--ignore-installed",
                                        "--report", str(out), "-r", str(req_in), "-c", str(w.lock)],
                         {"PIP_CACHE_DIR": str(cache)}, [out] if warm else [out, cache]))
         self.timed(w, measure, cmds, self.runs_build, 1 if warm else 0, d, wheels)
+
+    def m_lock(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        """`pex-rs lock` against `uv pip compile --format pylock.toml` and `pex3 lock create`, for the
+        workload's top-level requirements within its pinned closure (as the resolve measures)."""
+        warm = measure.endswith("warm")
+        d = d / measure
+        d.mkdir(parents=True, exist_ok=True)
+        req_in = d / "req.in"
+        req_in.write_text("".join(r + "\n" for r in w.top))
+        cmds = []
+        why = self.pexrs.can("lock")
+        if not why:
+            out, cache = d / "pex-rs" / "pylock.toml", d / "cache-pex-rs"
+            out.parent.mkdir(exist_ok=True)
+            cmds.append(Cmd("pex-rs", [self.pexrs.path, "lock", "-r", str(req_in), "--constraint", str(w.lock),
+                                       "--python", self.py, "--cache-dir", str(cache), "-o", str(out)],
+                            self.pexrs_env(cache), [out] if warm else [out, cache]))
+        else:
+            self.note(f"{measure}: pex-rs skipped: {why}")
+        out, cache = d / "uv" / "pylock.toml", d / "cache-uv"
+        out.parent.mkdir(exist_ok=True)
+        cmds.append(Cmd("uv-compile", [str(self.t / "uv"), "pip", "compile", "-q", "--format", "pylock.toml",
+                                       "--python-version", "3.11", "-c", str(w.lock), str(req_in), "-o", str(out)],
+                        self.uv_env(cache), [out] if warm else [out, cache]))
+        cmds.append(self.pex3_lock(w, req_in, d, warm))
+        self.timed(w, measure, cmds, self.runs_build, 1 if warm else 0, d, wheels)
+
+    def pex3_lock(self, w: Workload, req_in: Path, d: Path, warm: bool) -> Cmd:
+        """`pex3 lock create` of the requirements in `req_in` within the workload's pinned closure."""
+        out, cache = d / "pex3.lock.json", d / "cache-pex3"
+        return Cmd("pex3-lock", [str(self.t / "pex3"), "lock", "create", *self.pex_index_flags(), "--pex-root",
+                                 str(cache), "-r", str(req_in), "--constraints", str(w.lock), "-o", str(out)], {},
+                   [out] if warm else [out, cache])
+
+    def m_locked(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        """A build from a lock, warm: pex-rs from its pylock.toml, pex from its JSON lock, and uv
+        installing pex-rs's pylock.toml into a fresh venv (what `uv pip install -r pylock.toml` does)."""
+        why = self.pexrs.can("lock")
+        if why:
+            self.note(f"{measure}: pex-rs skipped: {why}")
+            return
+        d = d / measure
+        d.mkdir(parents=True, exist_ok=True)
+        req_in = d / "req.in"
+        req_in.write_text("".join(r + "\n" for r in w.top))
+        pylock, pex_lock = d / "pylock.toml", d / "pex3.lock.json"
+        log(f"[{w.name}] {measure}: writing the locks (untimed)")
+        subprocess.run([self.pexrs.path, "lock", "-r", str(req_in), "--constraint", str(w.lock), "--python", self.py,
+                        "--cache-dir", str(d / "cache-lock"), "-o", str(pylock)], check=True, env=self.env,
+                       capture_output=True)
+        subprocess.run([str(self.t / "pex3"), "lock", "create", *self.pex_index_flags(), "--pex-root",
+                        str(d / "cache-lock-pex3"), "-r", str(req_in), "--constraints", str(w.lock), "-o",
+                        str(pex_lock)], check=True, env=self.env, capture_output=True)
+        out, cache = d / "pex-rs.pex", d / "cache-pex-rs"
+        cmds = [Cmd("pex-rs", [self.pexrs.path, "build", "--lock", str(pylock), *w.entry, *self.pexrs_python(),
+                               "-o", str(out), "--cache-dir", str(cache)], self.pexrs_env(cache), [out])]
+        out, cache = d / "pex.pex", d / "cache-pex"
+        cmds.append(Cmd("pex", [str(self.t / "pex"), *self.pex_index_flags(), "--lock", str(pex_lock), *w.entry,
+                                "--pex-root", str(cache), "-o", str(out)], {}, [out]))
+        venv, cache = d / "uv-venv", d / "cache-uv"
+        script = (f"uv venv -q --python {shlex.quote(self.py)} {venv} && VIRTUAL_ENV={venv} "
+                  f"uv pip install -q -r {pylock}")
+        cmds.append(Cmd("uv-venv", ["sh", "-c", script], self.uv_env(cache), [venv]))
+        self.timed(w, measure, cmds, self.runs_build, 1, d, wheels, {str(pylock): "$PYLOCK", str(pex_lock): "$PEXLOCK"})
 
     def m_targets(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
         """Probing is cached: resolving for every local Python costs little more than for one."""
@@ -1004,7 +1075,8 @@ class Bench:
             for m in mine:
                 fn = {"wheels": self.m_wheels, "build": self.m_build, "resolve": self.m_resolve,
                       "start": self.m_start, "size": self.m_size, "repro": self.m_repro,
-                      "targets": self.m_targets, "source": self.m_source}[m.split("-")[0]]
+                      "targets": self.m_targets, "source": self.m_source, "lock": self.m_lock,
+                      "locked": self.m_locked}[m.split("-")[0]]
                 log(f"[{w.name}] {m}")
                 try:
                     fn(w, d, inputs, m)

@@ -114,6 +114,13 @@ pub(crate) struct Wheel {
     bytes: Arc<[u8]>,
 }
 
+/// What tells a file unchanged since it was verified: its size, modification time and inode.
+fn file_stamp(path: &Utf8Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = fs_err::metadata(path).ok()?;
+    Some(format!("{} {} {} {}", metadata.len(), metadata.mtime(), metadata.mtime_nsec(), metadata.ino()))
+}
+
 /// The prefix, inside an install directory, that stands for the environment's prefix.
 pub(crate) const PREFIX_DIR: &str = ".prefix";
 
@@ -121,6 +128,28 @@ impl Wheel {
     /// Reads and verifies the wheel at `path`.
     pub(crate) fn open(path: &Utf8Path, cache: Option<&Cache>) -> Result<Self, Error> {
         Self::open_hashed(path, cache, None)
+    }
+
+    /// [`Wheel::open`] for a download cache entry, which is named by the digest `claimed` and
+    /// entered the cache only with bytes of that digest. When the verified marker of that digest
+    /// records this very file (size, modification time, inode: git's test of an unchanged file),
+    /// nothing is hashed again; otherwise the bytes are hashed and verified as by
+    /// [`Wheel::open`], and the caller compares [`Wheel::sha256`] with what it expects.
+    pub(crate) fn open_cached(path: &Utf8Path, cache: &Cache, claimed: Sha256Digest) -> Result<Self, Error> {
+        let stamp = file_stamp(path);
+        let marker = cache.bucket(Bucket::VerifiedWheels).ok().map(|bucket| bucket.join(claimed.to_string()));
+        let recorded = marker.as_ref().and_then(|marker| fs_err::read_to_string(marker).ok());
+        if stamp.is_some() && recorded == stamp {
+            return Self::open_hashed(path, Some(cache), Some(claimed));
+        }
+        let wheel = Self::open_hashed(path, Some(cache), None)?;
+        if wheel.sha256 == claimed
+            && let (Some(marker), Some(stamp)) = (marker, stamp)
+        {
+            // Best effort, as the marker itself.
+            let _ = crate::fs::write_atomic(&marker, stamp.as_bytes());
+        }
+        Ok(wheel)
     }
 
     /// [`Wheel::open`] for a file whose sha256 the caller computed from the same bytes as they

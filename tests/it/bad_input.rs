@@ -152,13 +152,17 @@ fn a_missing_entry_point() {
 fn an_unwritable_output_directory() {
     let context = TestContext::new();
     write_file(&context.dir, "src/app.py", "");
+    // A missing directory is made, as pex does; one that cannot be made is an error.
+    context.build(&["-D", "src", "-o", "new/dir/x.pex"]);
+    assert!(context.dir.join("new/dir/x.pex").is_file());
+    write_file(&context.dir, "blocked", "a file, not a directory");
     let stderr = assert_refused(
         &context,
-        &["build", "-D", "src", "-o", "no/such/dir/x.pex"],
-        "failed to write the PEX file `no/such/dir/x.pex`",
+        &["build", "-D", "src", "-o", "blocked/dir/x.pex"],
+        "failed to write the PEX file `blocked/dir/x.pex`",
     );
-    assert!(stderr.contains("check that its directory exists and is writable"), "{stderr}");
-    let output = context.pex_rs().args(["build", "-D", "src", "-o", "no/such/dir/x.pex"]).output().unwrap();
+    assert!(stderr.contains("check that its directory exists (or can be made) and is writable"), "{stderr}");
+    let output = context.pex_rs().args(["build", "-D", "src", "-o", "blocked/dir/x.pex"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "I/O failures exit with 2");
 }
 

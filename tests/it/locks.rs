@@ -520,7 +520,7 @@ fn ok_extras_and_dependency_groups() {
     assert!(error.contains("pylock.NAME.toml"), "{error}");
 }
 
-/// `examples/make-docker`, driven as its README says, against the loopback index: PyYAML is a
+/// `examples/make-docker`, driven as its README says, against the loopback index: `PyYAML` is a
 /// fixture wheel tagged for this interpreter only (a native wheel as far as choosing goes), and
 /// hatchling, the project's backend, is the real one.
 #[test]

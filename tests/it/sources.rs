@@ -522,6 +522,25 @@ fn ok_config_settings_and_source_date_epoch_reach_the_backend() {
     stdout_of(&output);
     let recorded = run_code(&context, python3(), "import app._build as b; print(b.CONFIG, b.EPOCH)");
     assert_eq!(recorded.trim(), "{'key': 'value', 'multi': ['a', 'b']} 1600000000");
+    // A published sdist is built with the fixed epoch, whatever the build's: a new epoch per
+    // commit must not rebuild dependencies.
+    let dep = Project::new("dep", "1.0", Backend::Test).setting("record_build", "dep/_build.py".into());
+    let server = IndexServer::start(vec![dep.sdist(PkgInfo::Static)]);
+    for epoch in ["1600000000", "1700000000"] {
+        let output = context
+            .pex_rs()
+            .args(["build", "dep", "--index-url", &server.simple_url(), "-o", "app.pex", "-v"])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        stdout_of(&output);
+        let recorded = run_code(&context, python3(), "import dep._build as b; print(b.EPOCH)");
+        assert_eq!(recorded.trim(), "315532800");
+        if epoch == "1700000000" {
+            assert!(!log.contains("building "), "the second epoch reuses the built wheel: {log}");
+        }
+    }
     let stderr = stderr_of(&build(&context, &server, &[project.as_str(), "-C", "novalue"]));
     assert!(stderr.contains("`--config-settings` takes `KEY=VALUE`; got `novalue`"), "{stderr}");
 }

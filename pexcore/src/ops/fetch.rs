@@ -480,7 +480,13 @@ pub(crate) fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -
     let expected = file.sha256;
     for attempt in 0..2 {
         let downloaded = index.download(file, &pinned.hashes)?;
-        let wheel = match Wheel::open_hashed(&downloaded.path, Some(cache), downloaded.sha256) {
+        // A cache entry found by the digest the index or lock gave need not be hashed again
+        // while it is the file that was verified.
+        let opened = match (downloaded.sha256, expected) {
+            (None, Some(claimed)) if downloaded.cached => Wheel::open_cached(&downloaded.path, cache, claimed),
+            (computed, _) => Wheel::open_hashed(&downloaded.path, Some(cache), computed),
+        };
+        let wheel = match opened {
             Ok(wheel) => wheel,
             // A damaged cache entry (truncated, overwritten) is fetched again.
             Err(error) if downloaded.cached && attempt == 0 => {

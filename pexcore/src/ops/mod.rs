@@ -441,31 +441,45 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
             Err(error) => return Err(error),
         }
     }
+    with_resolution(options, targets, &wheel_paths, Some(output), |resolution| {
+        let fetched = fetch::download(&resolution)?;
+        let mut wheels = fetched.wheels;
+        wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
+        Ok(Chosen {
+            wheels,
+            requirements: resolution.requirements,
+            per_target: fetched.per_target,
+            built: fetched.built,
+            inputs: resolution.inputs,
+            projects: resolution.projects,
+        })
+    })
+}
+
+/// Resolves `options` for `targets`, with `wheels` (given files) taking part, from its lock
+/// file when it has one, and hands the resolution to `then` (it borrows what this sets up).
+fn with_resolution<T>(
+    options: &BuildOptions,
+    targets: &[Target],
+    wheels: &[Utf8PathBuf],
+    output: Option<&Utf8Path>,
+    then: impl FnOnce(fetch::Resolution<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let cache = options.build_cache()?;
     let python3 = || options.targets.python3(options.cache.as_ref());
     let lock = options.resolve.read_lock()?;
     let resolution = fetch::resolve(
         &options.resolve,
-        &wheel_paths,
+        wheels,
         targets,
         &python3,
         options.source_date_epoch,
-        Some(output),
+        output,
         &cache,
         &options.reporter.0,
         lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
     )?;
-    let fetched = fetch::download(&resolution)?;
-    let mut wheels = fetched.wheels;
-    wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
-    Ok(Chosen {
-        wheels,
-        requirements: resolution.requirements.clone(),
-        per_target: fetched.per_target,
-        built: fetched.built,
-        inputs: resolution.inputs.clone(),
-        projects: resolution.projects.clone(),
-    })
+    then(resolution)
 }
 
 /// The wheels of a build, the requirements PEX-INFO records, each target's wheel set, and what
@@ -494,33 +508,21 @@ pub struct ResolvedWheel {
 /// Resolves the requirements of `options` (as [`build_pex`] would) without downloading the
 /// wheels; sorted by project name.
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
-    let cache = options.build_cache()?;
     let targets = options.targets.targets(options.cache.as_ref())?;
-    let python3 = || options.targets.python3(options.cache.as_ref());
-    let lock = options.resolve.read_lock()?;
-    let resolution = fetch::resolve(
-        &options.resolve,
-        &options.wheels,
-        &targets,
-        &python3,
-        options.source_date_epoch,
-        None,
-        &cache,
-        &options.reporter.0,
-        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
-    )?;
-    let mut pinned: Vec<&crate::resolve::Pinned> =
-        resolution.per_target.iter().flat_map(|(_, pinned)| pinned).collect();
-    pinned.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
-    pinned.dedup_by(|left, right| left.name == right.name && left.version == right.version);
-    Ok(pinned
-        .into_iter()
-        .map(|pinned| ResolvedWheel {
-            name: pinned.name.to_string(),
-            version: pinned.version.to_string(),
-            filename: pinned.candidate.describe(),
-        })
-        .collect())
+    with_resolution(options, &targets, &options.wheels, None, |resolution| {
+        let mut pinned: Vec<&crate::resolve::Pinned> =
+            resolution.per_target.iter().flat_map(|(_, pinned)| pinned).collect();
+        pinned.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
+        pinned.dedup_by(|left, right| left.name == right.name && left.version == right.version);
+        Ok(pinned
+            .into_iter()
+            .map(|pinned| ResolvedWheel {
+                name: pinned.name.to_string(),
+                version: pinned.version.to_string(),
+                filename: pinned.candidate.describe(),
+            })
+            .collect())
+    })
 }
 
 /// Resolves `options` (from its lock file, if it has one) and copies the chosen wheels and
@@ -530,22 +532,8 @@ pub fn download_distributions(options: &BuildOptions, directory: &Utf8Path) -> R
     if options.resolve.is_empty() {
         return Err(Error::NothingToBuild);
     }
-    let cache = options.build_cache()?;
     let targets = options.targets.targets(options.cache.as_ref())?;
-    let python3 = || options.targets.python3(options.cache.as_ref());
-    let lock = options.resolve.read_lock()?;
-    let resolution = fetch::resolve(
-        &options.resolve,
-        &options.wheels,
-        &targets,
-        &python3,
-        options.source_date_epoch,
-        None,
-        &cache,
-        &options.reporter.0,
-        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
-    )?;
-    fetch::copy_files(&resolution, directory)
+    with_resolution(options, &targets, &options.wheels, None, |resolution| fetch::copy_files(&resolution, directory))
 }
 
 /// `name==version` of each wheel: the requirements of a PEX built from wheel files.

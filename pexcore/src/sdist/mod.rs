@@ -342,10 +342,21 @@ impl Builder {
             "{identity}\0isolation={}\0config={}\0epoch={}\0constraints={}",
             settings.isolation,
             config.join("\u{1f}"),
-            settings.source_date_epoch,
+            self.epoch(source),
             settings.constraints
         );
         Ok(Sha256Digest::of(text.as_bytes()))
+    }
+
+    /// The `SOURCE_DATE_EPOCH` a build of `source` gets: the build's for a project directory
+    /// (the user's code, stamped as the user asks), a constant for a published sdist, whose
+    /// wheel is then the same whatever the build's epoch (a make workflow that sets it per commit
+    /// must not rebuild its dependencies at every commit).
+    fn epoch(&self, source: &Source) -> u64 {
+        match source {
+            Source::Archive { .. } => DEFAULT_SOURCE_DATE_EPOCH,
+            Source::Tree { .. } => self.settings.source_date_epoch,
+        }
     }
 
     fn tree(&self, root: &Utf8Path) -> Result<Arc<tree::TreeFiles>, Error> {
@@ -404,7 +415,7 @@ impl Builder {
         let mut installed = self.install(&system.requires, interpreter, requirements, chain, project)?;
         self.reporter.build_started(project);
         let result = (|| {
-            let mut runner = self.start(&installed, &root, &system, interpreter, project)?;
+            let mut runner = self.start(&installed, &root, &system, interpreter, project, self.epoch(source))?;
             let config_settings = self.config_settings();
             let answer = runner.call("get_requires_for_build_wheel", &serde_json::json!([config_settings]))?;
             let extra = requirement_list(answer, project)?;
@@ -421,7 +432,7 @@ impl Builder {
                 let mut all = system.requires.clone();
                 all.extend(missing);
                 installed = self.install(&all, interpreter, requirements, chain, project)?;
-                runner = self.start(&installed, &root, &system, interpreter, project)?;
+                runner = self.start(&installed, &root, &system, interpreter, project, self.epoch(source))?;
             }
             if goal == Goal::Metadata {
                 let directory = work.join("metadata");
@@ -489,6 +500,7 @@ impl Builder {
         system: &pyproject::BuildSystem,
         interpreter: &Interpreter,
         project: &str,
+        epoch: u64,
     ) -> Result<hooks::Runner, Error> {
         let path = crate::env::var(crate::env::PATH).unwrap_or_default();
         let (python, path) = match &installed.environment {
@@ -500,7 +512,7 @@ impl Builder {
             None => (interpreter.executable().to_owned(), path),
         };
         let mut variables = vec![
-            ("SOURCE_DATE_EPOCH", self.settings.source_date_epoch.to_string()),
+            ("SOURCE_DATE_EPOCH", epoch.to_string()),
             ("PYTHONHASHSEED", "0".to_owned()),
             ("GIT_OPTIONAL_LOCKS", "0".to_owned()),
             ("PATH", path.to_string_lossy().into_owned()),
