@@ -49,6 +49,8 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    #[error("nothing to lock: pass requirements, `-r FILE`, or a project directory (`.`)")]
+    NothingToLock,
     #[error("the lock file `{lock}` {reason}")]
     LockInvalid { lock: Utf8PathBuf, reason: String },
     #[error("failed to write `{path}`")]

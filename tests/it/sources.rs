@@ -495,6 +495,15 @@ fn ok_git_references_are_pinned_to_their_commit() {
         serde_json::json!(format!("git+file://{repository}@{commit}"))
     );
     assert_eq!(stdout_of(&context.run_pex(python3(), &context.dir.join("app.pex"), &[])).trim(), "app 1.0");
+    // A lock records the checkout by its commit, and a build from the lock checks that out.
+    let index = server.simple_url();
+    stdout_of(&context.pex_rs().args(["lock", &requirement, "--index-url", &index]).output().unwrap());
+    let lock = fs_err::read_to_string(context.dir.join("pylock.toml")).unwrap();
+    let vcs = format!("vcs = {{ type = \"git\", url = \"file://{repository}\", commit-id = \"{commit}\" }}");
+    assert!(lock.contains(&vcs), "{lock}");
+    let locked = ["build", "--lock", "pylock.toml", "-c", "app", "--index-url", &index, "-o", "locked.pex"];
+    stdout_of(&context.pex_rs().args(locked).output().unwrap());
+    assert_eq!(stdout_of(&context.run_pex(python3(), &context.dir.join("locked.pex"), &[])).trim(), "app 1.0");
     // Without git, one clear error.
     let python = python3().path.to_string_lossy().into_owned();
     let output = context

@@ -183,3 +183,73 @@ fn check_version(text: &str, path: &Utf8Path) -> Result<bool, Error> {
     }
     Ok(minor > LOCK_VERSION.1)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    const DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+
+    fn environment(python: &str, platform: &str) -> MarkerEnvironment {
+        let builder = uv_pep508::MarkerEnvironmentBuilder {
+            implementation_name: "cpython",
+            implementation_version: python,
+            os_name: "posix",
+            platform_machine: "x86_64",
+            platform_python_implementation: "CPython",
+            platform_release: "",
+            platform_system: "Linux",
+            platform_version: "",
+            python_full_version: python,
+            python_version: &python[..python.rfind('.').unwrap()],
+            sys_platform: platform,
+        };
+        MarkerEnvironment::try_from(builder).unwrap()
+    }
+
+    #[test]
+    fn ok_select_follows_markers_extras_and_groups() {
+        let text = format!(
+            r#"lock-version = "1.0"
+environments = ["sys_platform == 'linux'"]
+extras = ["cli"]
+dependency-groups = ["dev"]
+default-groups = []
+created-by = "test"
+[[packages]]
+name = "base"
+version = "1"
+wheels = [{{ url = "https://h/base-1-py3-none-any.whl", hashes = {{ sha256 = "{DIGEST}" }} }}]
+[[packages]]
+name = "old"
+version = "1"
+marker = "python_version < '3.12'"
+wheels = [{{ url = "https://h/old-1-py3-none-any.whl", hashes = {{ sha256 = "{DIGEST}" }} }}]
+[[packages]]
+name = "cli-only"
+version = "1"
+marker = "'cli' in extras"
+wheels = [{{ url = "https://h/cli_only-1-py3-none-any.whl", hashes = {{ sha256 = "{DIGEST}" }} }}]
+[[packages]]
+name = "dev-only"
+version = "1"
+marker = "'dev' in dependency_groups"
+wheels = [{{ url = "https://h/dev_only-1-py3-none-any.whl", hashes = {{ sha256 = "{DIGEST}" }} }}]
+"#
+        );
+        let lock = pylock::parse(&text, Utf8Path::new("pylock.toml")).unwrap();
+        let names = |markers: &MarkerEnvironment, extras: &[&str], groups: &[&str]| {
+            let extras: Vec<ExtraName> = extras.iter().map(|name| ExtraName::from_str(name).unwrap()).collect();
+            let groups: Vec<GroupName> = groups.iter().map(|name| GroupName::from_str(name).unwrap()).collect();
+            lock.select(markers, &extras, &groups).into_keys().map(|name| name.to_string()).collect::<Vec<_>>()
+        };
+        let (linux_311, linux_312) = (environment("3.11.4", "linux"), environment("3.12.1", "linux"));
+        assert_eq!(names(&linux_311, &[], &[]), ["base", "old"]);
+        assert_eq!(names(&linux_312, &[], &[]), ["base"]);
+        assert_eq!(names(&linux_312, &["cli"], &["dev"]), ["base", "cli-only", "dev-only"]);
+        assert!(lock.admits(&linux_311));
+        assert!(!lock.admits(&environment("3.11.4", "darwin")), "the lock's environments exclude macOS");
+    }
+}

@@ -102,7 +102,16 @@ struct Directory {
 /// Reads a `pylock.toml` (`path` names it in messages).
 pub(super) fn parse(text: &str, path: &Utf8Path) -> Result<LockFile, Error> {
     let invalid = |reason: String| Error::Invalid { path: path.to_owned(), reason };
-    let document: Document = toml::from_str(text).map_err(|error| invalid(error.to_string().trim().to_owned()))?;
+    let document: Document = toml::from_str(text).map_err(|error| {
+        // One line: where, then what (the error's own text draws the line with a caret).
+        let at = error.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |newline| newline + 1) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        invalid(format!("{}{}", at.unwrap_or_default(), error.message().trim()))
+    })?;
     if super::check_version(&document.lock_version, path)? {
         tracing::warn!(
             "`{path}` has lock-version {}, newer than the 1.0 this pex-rs writes; reading what it knows",

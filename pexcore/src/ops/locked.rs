@@ -495,15 +495,33 @@ fn locked_file<Name: crate::index::Artifact>(
     Ok(LockedFile { name: file.filename.as_str().to_owned(), location, size, upload_time, sha256 })
 }
 
-/// `path` relative to `directory` when it is inside it (`.` for the directory itself), else
-/// absolute: a lock next to its project stays valid wherever the checkout is.
+/// `path` relative to `directory` (`.` for the directory itself, `../x` beside it), so that a
+/// lock next to its project stays valid wherever the checkout is; absolute only when they share
+/// nothing but the root.
 fn relative_to(path: &Utf8Path, directory: &Utf8Path) -> String {
     let path = crate::fs::absolute(path);
-    match path.strip_prefix(directory) {
-        Ok(relative) if relative.as_str().is_empty() => ".".to_owned(),
-        Ok(relative) => relative.to_string(),
-        Err(_) => path.to_string(),
+    let directory = crate::fs::absolute(directory);
+    let (mut path_parts, mut directory_parts) = (path.components().peekable(), directory.components().peekable());
+    let mut shared = 0;
+    while let (Some(left), Some(right)) = (path_parts.peek(), directory_parts.peek()) {
+        if left != right {
+            break;
+        }
+        path_parts.next();
+        directory_parts.next();
+        shared += 1;
     }
+    if shared <= 1 {
+        return path.to_string();
+    }
+    let mut relative = Utf8PathBuf::new();
+    for _ in directory_parts {
+        relative.push("..");
+    }
+    for part in path_parts {
+        relative.push(part);
+    }
+    if relative.as_str().is_empty() { ".".to_owned() } else { relative.to_string() }
 }
 
 /// How to lock: where the lock goes, and how much of an existing one to keep. Built with
@@ -800,4 +818,18 @@ fn changes(old: &LockFile, new: &LockFile) -> Vec<String> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use camino::Utf8Path;
+
+    #[test]
+    fn ok_relative_to() {
+        let relative = |path: &str, directory: &str| super::relative_to(Utf8Path::new(path), Utf8Path::new(directory));
+        assert_eq!(relative("/a/b", "/a/b"), ".");
+        assert_eq!(relative("/a/b/c/d.whl", "/a/b"), "c/d.whl");
+        assert_eq!(relative("/a/app", "/a/locks"), "../app");
+        assert_eq!(relative("/x/app", "/a/locks"), "/x/app");
+    }
 }
