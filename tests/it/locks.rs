@@ -105,6 +105,12 @@ fn ok_lock_then_build_is_the_direct_build() {
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
     assert_eq!(info["requirements"], serde_json::json!(["lib"]));
     assert_eq!(info["distributions"].as_object().unwrap().len(), 1, "{info}");
+    // A lock pins every file: pip's hash-checking mode is satisfied by it, and still requires a
+    // `--hash` of a requirement resolved from an index.
+    stdout_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "--require-hashes", "-o", "hashed.pex"]));
+    let error =
+        stderr_of(&pex_rs(&context, &["build", "app", "--require-hashes", "--index-url", &index, "-o", "x.pex"]));
+    assert!(error.contains("--hash=sha256:"), "{error}");
     // A requirement the lock cannot satisfy is an error naming the project.
     let error = stderr_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "lib<2", "-o", "bad.pex"]));
     assert!(error.contains("lib"), "{error}");
@@ -146,6 +152,8 @@ fn ok_one_lock_for_several_targets() {
     let info = stdout_of(&pex_rs(&context, &["info", "musl.pex"]));
     assert!(info.contains("native-1.0-py3-none-musllinux_1_2_x86_64.whl"), "{info}");
     assert!(info.contains("old-1.0"), "3.11 takes `old`: {info}");
+    stdout_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "-o", "python3.pex"]));
+    assert_eq!(version_in(&context, "python3.pex", "native"), "1.0");
     stdout_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "--python", &other.name, "-o", "other.pex"]));
     let output =
         context.run_pex(other, &context.dir.join("other.pex"), &["-c", "import native; print(native.VERSION)"]);
@@ -511,6 +519,9 @@ fn ok_extras_and_dependency_groups() {
         &["build", "--lock", "pylock.toml", "--extra", "cli", "--group", "dev", "-o", "all.pex"],
     ));
     assert_eq!(distributions("all.pex"), ["app", "clickish", "devtool", "lib"]);
+    // A subset takes what its requirements need, extras included.
+    stdout_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "./app[cli]", "-o", "subset.pex"]));
+    assert_eq!(distributions("subset.pex"), ["app", "clickish", "lib"]);
     let error = stderr_of(&pex_rs(&context, &["build", "--lock", "pylock.toml", "--extra", "nope", "-o", "x.pex"]));
     assert!(error.contains("has no extra `nope` (it has: cli)"), "{error}");
     // A group that includes another resolves through it.

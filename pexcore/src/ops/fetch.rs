@@ -244,7 +244,7 @@ pub(crate) fn resolve<'a>(
                 lock_file,
                 path,
                 target,
-                (&options.lock_extras, &options.lock_groups),
+                (&options.lock_extras, &options.lock_groups, !requirements.is_empty()),
                 &sources,
                 &mut direct,
                 targets,

@@ -121,13 +121,14 @@ impl Plan {
     }
 
     /// Building from `lock` (read from `path`) for `target`: the packages its markers select,
-    /// as the only candidates. Project directories, archives and checkouts of the lock become
-    /// direct references (built, or fetched and checked, now).
+    /// as the only candidates (for a `subset`, those of every extra and group too: the
+    /// requirements' closure decides what is taken). Project directories, archives and checkouts
+    /// of the lock become direct references (built, or fetched and checked, now).
     pub(crate) fn only(
         lock: &LockFile,
         path: &Utf8Path,
         target: &Target,
-        (extras, groups): (&[String], &[String]),
+        (extras, groups, subset): (&[String], &[String], bool),
         sources: &Sources<'_, '_>,
         direct: &mut HashMap<PackageName, Candidate>,
         targets: &[Target],
@@ -186,6 +187,8 @@ impl Plan {
                 })
                 .collect::<Result<_, _>>()?
         };
+        let (extras, groups) =
+            if subset { (lock.extras.clone(), lock.dependency_groups.clone()) } else { (extras, groups) };
         let mut only = HashMap::new();
         let mut roots = Vec::new();
         for (name, packages) in lock.select(markers, &extras, &groups) {
