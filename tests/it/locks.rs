@@ -172,7 +172,17 @@ fn ok_universal_lock_covers_every_platform() {
     let app = library("app", "1.0").requires("colorama ; sys_platform == 'win32'").requires("lib");
     let lib_linux = library("lib", "1.0").tag("py3-none-manylinux_2_17_x86_64");
     let lib_any = library("lib", "1.0");
-    let server = IndexServer::start(served(&[&app, &library("colorama", "0.4"), &lib_linux, &lib_any]));
+    // A newer release for newer Pythons only: both are locked, split by Python version.
+    let tool_new = library("tool", "2.0").requires_python(">=3.12");
+    let app = app.requires("tool");
+    let server = IndexServer::start(served(&[
+        &app,
+        &library("colorama", "0.4"),
+        &lib_linux,
+        &lib_any,
+        &library("tool", "1.0"),
+        &tool_new,
+    ]));
     stdout_of(&pex_rs(
         &context,
         &[
@@ -189,6 +199,9 @@ fn ok_universal_lock_covers_every_platform() {
     assert!(text.contains("requires-python = \">=3.10\""), "{text}");
     assert!(!text.contains("environments"), "{text}");
     assert!(text.contains("name = \"colorama\"\nversion = \"0.4\"\nmarker = \"sys_platform == 'win32'\""), "{text}");
+    // The newest series stands for the later ones too: no upper bound appears.
+    assert!(text.contains("name = \"tool\"\nversion = \"1.0\"\nmarker = \"python_full_version < '3.12'\""), "{text}");
+    assert!(text.contains("name = \"tool\"\nversion = \"2.0\"\nmarker = \"python_full_version >= '3.12'\""), "{text}");
     assert!(
         text.contains("lib-1.0-py3-none-any.whl") && text.contains("lib-1.0-py3-none-manylinux_2_17_x86_64.whl"),
         "every wheel of the version:\n{text}"

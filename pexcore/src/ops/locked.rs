@@ -305,11 +305,14 @@ pub(crate) fn recorded_requirements(lock: &LockFile, per_target: &[(&Target, Vec
 
 /// The marker of the environment `target` stands for: its Python series, implementation,
 /// operating system and machine. Locks name environments this coarsely so that one lock serves
-/// every patch release and every machine of a kind.
-pub(crate) fn environment_marker(target: &Target) -> Marker {
+/// every patch release and every machine of a kind. With `and_later`, the series and every
+/// later one (a universal lock's newest series stands for the Pythons released after it, which
+/// its `requires-python` admits too).
+pub(crate) fn environment_marker(target: &Target, and_later: bool) -> Marker {
     let markers = target.markers();
     let text = format!(
-        "python_version == '{}' and implementation_name == '{}' and sys_platform == '{}' and platform_machine == '{}'",
+        "python_version {} '{}' and implementation_name == '{}' and sys_platform == '{}' and platform_machine == '{}'",
+        if and_later { ">=" } else { "==" },
         markers.python_version().string,
         markers.implementation_name(),
         markers.sys_platform(),
@@ -343,7 +346,16 @@ pub(crate) fn lock_of(
     let directory = lock_directory(output);
     let (base, _) = variants[0];
     let targets: Vec<&Target> = base.per_target.iter().map(|(target, _)| *target).collect();
-    let target_markers: Vec<Marker> = targets.iter().map(|target| environment_marker(target)).collect();
+    // A universal lock covers the Pythons after its newest series too.
+    let newest =
+        targets.iter().map(|target| target.python_version().release().get(..2).map(<[u64]>::to_vec)).max().flatten();
+    let target_markers: Vec<Marker> = targets
+        .iter()
+        .map(|target| {
+            let series = target.python_version().release().get(..2).map(<[u64]>::to_vec);
+            environment_marker(target, wheels == Wheels::All && series == newest)
+        })
+        .collect();
     let universe = target_markers.iter().fold(uv_pep508::MarkerTree::FALSE, |all, marker| all.or(marker.tree));
     // Each chosen (project, version), where it was chosen (target and variant), and by which
     // resolution first.
@@ -694,7 +706,7 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
     let (wheels, environments) = if lock.universal {
         (Wheels::All, Vec::new())
     } else {
-        let mut environments: Vec<Marker> = targets.iter().map(environment_marker).collect();
+        let mut environments: Vec<Marker> = targets.iter().map(|target| environment_marker(target, false)).collect();
         environments.sort_by(|left, right| left.text.cmp(&right.text));
         environments.dedup_by(|left, right| left.text == right.text);
         (Wheels::ForTargets, environments)
