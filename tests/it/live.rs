@@ -106,3 +106,27 @@ fn live_resolve_prints_pins() {
     assert!(pins.lines().any(|line| line.starts_with("black==")), "{pins}");
     assert!(pins.lines().any(|line| line.starts_with("click==")), "{pins}");
 }
+
+#[test]
+fn live_universal_lock_builds_for_old_and_new_pythons() {
+    if !enabled("live_universal_lock_builds_for_old_and_new_pythons") {
+        return;
+    }
+    let context = TestContext::new();
+    // black dropped Python 3.8 and 3.9 in later releases: the lock splits it by Python version.
+    stdout_of(&pex_rs(&context, &["lock", "black", "--universal"]));
+    let lock = fs_err::read_to_string(context.dir.join("pylock.toml")).unwrap();
+    assert!(lock.contains("requires-python = \">=3.8\"") && lock.contains("marker = \"python_full_version"), "{lock}");
+    for python in crate::support::pythons() {
+        let name = python.path.to_str().unwrap();
+        stdout_of(&pex_rs(
+            &context,
+            &["build", "--lock", "pylock.toml", "-c", "black", "--python", name, "-o", "b.pex"],
+        ));
+        let mut command = Command::new(&python.path);
+        clean_environment(&mut command);
+        let output =
+            command.arg(context.dir.join("b.pex")).arg("--version").env("PEX_ROOT", &context.pex_root).output();
+        assert!(stdout_of(&output.unwrap()).contains("(compiled: "), "{}", python.name);
+    }
+}
