@@ -706,12 +706,17 @@ class Bench:
         cmds.append(Cmd("uv-venv", ["sh", "-c", script], self.uv_env(cache), [venv] if warm else [venv, cache]))
         self.timed(w, measure, cmds, self.runs_build, 1 if warm else 0, d, wheels)
 
-    def m_resolve(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
-        warm = measure.endswith("warm")
+    def requirements_in(self, w: Workload, d: Path, measure: str) -> tuple[Path, Path]:
+        """The measure's directory, and in it `req.in` with the workload's top-level requirements."""
         d = d / measure
         d.mkdir(parents=True, exist_ok=True)
         req_in = d / "req.in"
         req_in.write_text("".join(r + "\n" for r in w.top))
+        return d, req_in
+
+    def m_resolve(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        warm = measure.endswith("warm")
+        d, req_in = self.requirements_in(w, d, measure)
         cmds = []
         why = self.pexrs.can("resolve")
         if not why:
@@ -735,10 +740,7 @@ class Bench:
         """`pex-rs lock` against `uv pip compile --format pylock.toml` and `pex3 lock create`, for the
         workload's top-level requirements within its pinned closure (as the resolve measures)."""
         warm = measure.endswith("warm")
-        d = d / measure
-        d.mkdir(parents=True, exist_ok=True)
-        req_in = d / "req.in"
-        req_in.write_text("".join(r + "\n" for r in w.top))
+        d, req_in = self.requirements_in(w, d, measure)
         cmds = []
         why = self.pexrs.can("lock")
         if not why:
@@ -771,10 +773,7 @@ class Bench:
         if why:
             self.note(f"{measure}: pex-rs skipped: {why}")
             return
-        d = d / measure
-        d.mkdir(parents=True, exist_ok=True)
-        req_in = d / "req.in"
-        req_in.write_text("".join(r + "\n" for r in w.top))
+        d, req_in = self.requirements_in(w, d, measure)
         pylock, pex_lock = d / "pylock.toml", d / "pex3.lock.json"
         log(f"[{w.name}] {measure}: writing the locks (untimed)")
         subprocess.run([self.pexrs.path, "lock", "-r", str(req_in), "--constraint", str(w.lock), "--python", self.py,
