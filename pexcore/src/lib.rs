@@ -28,7 +28,7 @@
 //! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
 //! | `prune` | remove from `PEX_ROOT` what has not been used for a while |
 //! | `error` | the crate-level error and its kinds |
-//! | `ops` | the workflows the CLI and the C ABI share: resolve, build, inspect, extract, verify, venv, prune |
+//! | `ops` | the workflows the CLI and the C ABI share: resolve, lock, build, download, inspect, extract, verify, venv, prune |
 //!
 //! See `docs/format.md` for the file format these modules produce.
 
