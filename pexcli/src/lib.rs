@@ -71,6 +71,12 @@ enum CacheCommand {
         /// Remove what was not used for this many days.
         #[arg(long, value_name = "DAYS", default_value_t = 14.0)]
         older_than: f64,
+        /// How long to wait for running PEX files and builds to finish before giving up.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        wait: f64,
+        /// Give up at once if a PEX runs from the root or a build uses the cache.
+        #[arg(long, conflicts_with = "wait")]
+        no_wait: bool,
     },
 }
 
@@ -526,14 +532,18 @@ fn cache(command: CacheCommand) -> anyhow::Result<()> {
             let freed = cache.resolve()?.clear()?;
             writeln!(stdout, "removed {:.1} MB", megabytes(freed))?;
         }
-        CacheCommand::Prune { cache, root, older_than } => {
+        CacheCommand::Prune { cache, root, older_than, wait, no_wait } => {
             if !(older_than.is_finite() && older_than >= 0.0) {
                 anyhow::bail!("`--older-than` must be a number of days, 0 or more; got {older_than}");
             }
+            if !(wait.is_finite() && wait >= 0.0) {
+                anyhow::bail!("`--wait` must be a number of seconds, 0 or more; got {wait}");
+            }
             let older_than = std::time::Duration::from_secs_f64(older_than * 86_400.0);
-            let report = pexcore::prune_pex_root(&root.resolve()?, older_than)?;
+            let wait = if no_wait { std::time::Duration::ZERO } else { std::time::Duration::from_secs_f64(wait) };
+            let report = pexcore::prune_pex_root(&root.resolve()?, older_than, wait)?;
             writeln!(stdout, "removed {} entries, {:.1} MB", report.removed.len(), megabytes(report.bytes))?;
-            let (cache_entries, cache_bytes) = cache.resolve()?.prune(older_than)?;
+            let (cache_entries, cache_bytes) = cache.resolve()?.prune(older_than, wait)?;
             writeln!(stdout, "removed {cache_entries} build cache entries, {:.1} MB", megabytes(cache_bytes))?;
         }
     }

@@ -43,6 +43,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("failed to lock the build cache (`{path}`)")]
+    Lock {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the build cache `{root}` is in use by a running build, which did not finish within {waited} s; prune again when it is done"
+    )]
+    Busy { root: Utf8PathBuf, waited: u64 },
     #[error("failed to remove `{path}` from the cache; check its permissions")]
     Remove {
         path: Utf8PathBuf,
@@ -201,7 +211,7 @@ impl Cache {
     /// Holds the cache for a build: [`Cache::clear`] waits until no build holds it.
     pub(crate) fn lock_shared(&self) -> Result<CacheLock, Error> {
         let file = self.lock_file()?;
-        file.lock_shared().map_err(|source| Error::Create { path: self.root.join(".lock"), source })?;
+        file.lock_shared().map_err(|source| Error::Lock { path: self.root.join(".lock"), source })?;
         Ok(CacheLock(file))
     }
 
@@ -222,7 +232,7 @@ impl Cache {
     /// shared), and renames each bucket away before deleting it.
     pub fn clear(&self) -> Result<u64, Error> {
         let lock = self.lock_file()?;
-        lock.lock().map_err(|source| Error::Create { path: self.root.join(".lock"), source })?;
+        lock.lock().map_err(|source| Error::Lock { path: self.root.join(".lock"), source })?;
         let mut freed = 0;
         for bucket in BUCKETS {
             let directory = self.root.join(bucket.directory());
@@ -241,7 +251,17 @@ impl Cache {
 
     /// Removes the build cache entries not used for `older_than` (a wheel or a page is used
     /// when a build reads it; see `docs/cache.md`); returns the entries removed and the bytes.
-    pub fn prune(&self, older_than: std::time::Duration) -> Result<(u64, u64), Error> {
+    /// Running builds hold the cache: prune waits at most `wait` for them, then gives up.
+    pub fn prune(&self, older_than: std::time::Duration, wait: std::time::Duration) -> Result<(u64, u64), Error> {
+        let lock = self.lock_file()?;
+        let lock_error = |source| Error::Lock { path: self.root.join(".lock"), source };
+        let locked = crate::fs::lock_exclusive_within(&lock, wait, || {
+            tracing::warn!("a build is using the build cache `{}`; waiting for it to finish", self.root);
+        })
+        .map_err(lock_error)?;
+        if !locked {
+            return Err(Error::Busy { root: self.root.clone(), waited: wait.as_secs() });
+        }
         let cutoff = std::time::SystemTime::now().checked_sub(older_than).unwrap_or(std::time::UNIX_EPOCH);
         let (mut removed, mut freed) = (0, 0);
         // What a crashed process left: temporary downloads and half-deleted buckets.

@@ -101,6 +101,35 @@ impl OutputFile {
     }
 }
 
+/// Takes an exclusive lock on `file`, waiting at most `wait` for the holders of shared locks
+/// (running builds, running PEX files) to let go; `on_wait` runs once if it has to wait.
+/// `Ok(false)`: the wait ran out, and nothing is locked.
+pub(crate) fn lock_exclusive_within(
+    file: &std::fs::File,
+    wait: std::time::Duration,
+    on_wait: impl FnOnce(),
+) -> io::Result<bool> {
+    let deadline = std::time::Instant::now() + wait;
+    let mut on_wait = Some(on_wait);
+    let mut pause = std::time::Duration::from_millis(10);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(std::fs::TryLockError::Error(error)) => return Err(error),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        if let Some(on_wait) = on_wait.take() {
+            on_wait();
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(std::time::Duration::from_millis(250));
+    }
+}
+
 /// Writes `bytes` to `path` atomically (temp file in the same directory, then rename).
 pub(crate) fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;

@@ -25,6 +25,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "PEX files are running from `{root}`, and did not exit within {waited} s; prune again when they are done"
+    )]
+    Busy { root: Utf8PathBuf, waited: u64 },
 }
 
 /// What a prune removed.
@@ -36,8 +40,9 @@ pub struct PruneReport {
     pub bytes: u64,
 }
 
-/// Removes what `pex_root` holds that was not used within `older_than`.
-pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneReport, Error> {
+/// Removes what `pex_root` holds that was not used within `older_than`, once no PEX runs from
+/// it; waits at most `wait` for running ones to exit.
+pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -> Result<PruneReport, Error> {
     let io = |path: &Utf8Path| {
         let path = path.to_owned();
         move |source| Error::Io { path, source }
@@ -50,17 +55,18 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneRe
     let lock =
         fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
     // A running PEX holds the root; say why prune waits, rather than hang in silence.
-    match lock.file().try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            tracing::warn!("PEX files are running from `{pex_root}`; waiting for them to exit before pruning");
-            lock.file().lock().map_err(io(&lock_path))?;
-        }
-        Err(std::fs::TryLockError::Error(source)) => return Err(io(&lock_path)(source)),
+    let locked = crate::fs::lock_exclusive_within(lock.file(), wait, || {
+        tracing::warn!("PEX files are running from `{pex_root}`; waiting for them to exit before pruning");
+    })
+    .map_err(io(&lock_path))?;
+    if !locked {
+        return Err(Error::Busy { root: pex_root.to_owned(), waited: wait.as_secs() });
     }
     let cutoff = SystemTime::now().checked_sub(older_than).unwrap_or(SystemTime::UNIX_EPOCH);
 
     let mut referenced: HashSet<String> = HashSet::new();
+    // An environment whose PEX-INFO cannot be read may use any install: then none is removed.
+    let mut unknown_references = false;
     let venvs = pex_root.join("venvs/v1");
     for pex_dir in visible_children(&venvs)? {
         let mut remaining = 0;
@@ -74,10 +80,20 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneRe
                 continue;
             }
             remaining += 1;
-            let text = fs_err::read_to_string(venv.join("PEX-INFO")).unwrap_or_default();
-            if let Ok(info) = PexInfo::from_json(&text, &venv) {
-                referenced.extend(info.distributions.into_values());
-                referenced.extend(info.code_hash);
+            let info = fs_err::read_to_string(venv.join("PEX-INFO"))
+                .ok()
+                .and_then(|text| PexInfo::from_json(&text, &venv).ok());
+            match info {
+                Some(info) => {
+                    referenced.extend(info.distributions.into_values());
+                    referenced.extend(info.code_hash);
+                }
+                None => {
+                    tracing::warn!(
+                        "the PEX-INFO of `{venv}` cannot be read, so any install may be in use: keeping every install"
+                    );
+                    unknown_references = true;
+                }
             }
         }
         if remaining == 0 {
@@ -89,7 +105,7 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration) -> Result<PruneRe
         for entry in visible_children(&bucket)? {
             let name = entry.file_name().unwrap_or_default();
             let is_old = modified(&entry).is_some_and(|time| time < cutoff);
-            if !referenced.contains(name) && is_old {
+            if !unknown_references && !referenced.contains(name) && is_old {
                 remove(&entry, &mut report)?;
             }
         }

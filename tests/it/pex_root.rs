@@ -217,6 +217,78 @@ fn prune_waits_for_running_pex_files_and_removes_what_is_unused() {
 }
 
 #[test]
+fn prune_gives_up_when_the_root_or_the_cache_stays_busy() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+    let prune_with = |args: &[&str]| {
+        let mut command = context.pex_rs();
+        command.args(["cache", "prune", "--pex-root", context.pex_root.as_str(), "--older-than", "0"]).args(args);
+        command.output().unwrap()
+    };
+    // A running PEX holds the root (a shared lock on `.access.lck`), for longer than prune waits.
+    let root_lock = std::fs::File::options().write(true).open(context.pex_root.join(".access.lck")).unwrap();
+    root_lock.lock_shared().unwrap();
+    let output = prune_with(&["--no-wait"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("PEX files are running from"), "{stderr}");
+    let started = std::time::Instant::now();
+    let output = prune_with(&["--wait", "0.5"]);
+    assert!(!output.status.success() && started.elapsed() >= Duration::from_millis(500), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("waiting for them to exit"), "{output:?}");
+    drop(root_lock);
+    let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(!wheels.is_empty(), "nothing was removed while busy");
+    // A build holds the build cache (shared), which a prune must not pull away under it.
+    fs_err::create_dir_all(&context.cache_dir).unwrap();
+    let cache_lock =
+        std::fs::File::options().create(true).truncate(false).write(true).open(context.cache_dir.join(".lock")).unwrap();
+    cache_lock.lock_shared().unwrap();
+    let output = prune_with(&["--no-wait"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("is in use by a running build"), "{stderr}");
+    drop(cache_lock);
+    stdout_of(&prune_with(&["--no-wait"]));
+}
+
+#[test]
+fn prune_keeps_every_install_when_an_environment_is_unreadable() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    assert_eq!(stdout_of(&context.run_pex(python3(), &pex, &[])), "helper\n");
+    // Another environment, in use, whose PEX-INFO cannot be read: it may use any install.
+    let venvs = context.pex_root.join("venvs/v1");
+    let other = venvs.join("f".repeat(64)).join("cp311");
+    fs_err::create_dir_all(&other).unwrap();
+    fs_err::write(other.join("PEX-INFO"), "{ not json").unwrap();
+    fs_err::write(other.join(".last-access"), "").unwrap();
+    // The sleepy PEX's own environment is old; the unreadable one is fresh.
+    let old = std::time::SystemTime::now() - Duration::from_secs(30 * 86_400);
+    for entry in fs_err::read_dir(&venvs).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with('f') {
+            continue;
+        }
+        for venv in fs_err::read_dir(&path).unwrap() {
+            let venv = venv.unwrap().path();
+            if venv.is_dir() && !venv.is_symlink() {
+                let marker = std::fs::File::options().create(true).append(true).open(venv.join(".last-access")).unwrap();
+                marker.set_modified(old).unwrap();
+            }
+        }
+    }
+    let output = context
+        .pex_rs()
+        .args(["cache", "prune", "--pex-root", context.pex_root.as_str(), "--older-than", "7"])
+        .output()
+        .unwrap();
+    stdout_of(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be read"), "{output:?}");
+    let (wheels, _) = bucket(&context.pex_root, "installed_wheels");
+    assert!(!wheels.is_empty(), "the installs stay while an environment's references are unknown");
+}
+
+#[test]
 fn verify_repairs_a_damaged_install() {
     let context = TestContext::new();
     let pex = sleepy_pex(&context);

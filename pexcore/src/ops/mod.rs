@@ -686,9 +686,14 @@ pub fn venv_pex(
 }
 
 /// Removes from `pex_root` the virtual environments not used within `older_than`, then the
-/// installs no remaining environment uses; waits until no PEX runs from that root.
-pub fn prune_pex_root(pex_root: &Utf8Path, older_than: std::time::Duration) -> Result<crate::PruneReport, Error> {
-    Ok(crate::prune::prune(pex_root, older_than)?)
+/// installs no remaining environment uses; first waits (at most `wait`) until no PEX runs from
+/// that root.
+pub fn prune_pex_root(
+    pex_root: &Utf8Path,
+    older_than: std::time::Duration,
+    wait: std::time::Duration,
+) -> Result<crate::PruneReport, Error> {
+    Ok(crate::prune::prune(pex_root, older_than, wait)?)
 }
 
 /// The complete platform of the interpreter `python` (a name on the `PATH` value
