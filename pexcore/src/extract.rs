@@ -152,15 +152,15 @@ fn plan<R: Read + io::Seek>(
     }
     let mut entries = Vec::new();
     for (name, digest) in &pex_info.distributions {
-        if Sha256Digest::from_hex(digest).is_none() || enclosed(name).is_none_or(|path| path.as_str() != name) {
+        if Sha256Digest::from_canonical(digest).is_none() || enclosed(name).is_none_or(|path| path.as_str() != name) {
             return Err(Error::Digest { pex: pex.to_owned(), name: name.clone(), digest: digest.clone() });
         }
         let members = wheels.remove(name).unwrap_or_default();
-        entries.push(Entry { bucket: "installed_wheels", digest: digest.to_lowercase(), sub: name.clone(), members });
+        entries.push(Entry { bucket: "installed_wheels", digest: digest.clone(), sub: name.clone(), members });
     }
     let code_hash = pex_info.code_hash.clone().unwrap_or_else(empty_code_hash);
     if code_hash != empty_code_hash() {
-        if Sha256Digest::from_hex(&code_hash).is_none() {
+        if Sha256Digest::from_canonical(&code_hash).is_none() {
             return Err(Error::Digest { pex: pex.to_owned(), name: "code_hash".to_owned(), digest: code_hash });
         }
         entries.push(Entry { bucket: "user_code", digest: code_hash, sub: String::new(), members: user_code });

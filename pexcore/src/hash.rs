@@ -15,9 +15,10 @@ impl Sha256Digest {
         Self(Sha256::digest(bytes).into())
     }
 
-    /// Parses 64 hex digits (either case).
+    /// Parses 64 hex digits (either case), and nothing else (no sign, no space).
     pub fn from_hex(hex: &str) -> Option<Self> {
-        if hex.len() != 64 {
+        // `from_str_radix` alone would take a leading `+`.
+        if hex.len() != 64 || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
             return None;
         }
         let mut bytes = [0u8; 32];
@@ -25,6 +26,13 @@ impl Sha256Digest {
             *byte = u8::from_str_radix(hex.get(index * 2..index * 2 + 2)?, 16).ok()?;
         }
         Some(Self(bytes))
+    }
+
+    /// Parses the one spelling pex-rs writes and its boot code accepts: 64 lowercase hex digits.
+    /// A digest that names a directory (`installed_wheels/v1/<digest>`) must be in this form, so
+    /// the Rust installer and the boot code agree on every name.
+    pub(crate) fn from_canonical(text: &str) -> Option<Self> {
+        Self::from_hex(text).filter(|_| !text.bytes().any(|byte| byte.is_ascii_uppercase()))
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
@@ -116,6 +124,18 @@ mod tests {
         // RECORD form of sha256(""), as pip writes it.
         let digest = decode_urlsafe_base64("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU").unwrap();
         assert_eq!(digest, Sha256Digest::of(b"").as_bytes());
+    }
+
+    #[test]
+    fn err_signs_and_uppercase() {
+        let signed = format!("+{}", &"0".repeat(63));
+        assert_eq!(Sha256Digest::from_hex(&signed), None, "from_str_radix would take `+0`");
+        let mixed = format!("+f{}", &"0".repeat(62));
+        assert_eq!(Sha256Digest::from_hex(&mixed), None);
+        let upper = "E".repeat(64);
+        assert!(Sha256Digest::from_hex(&upper).is_some());
+        assert_eq!(Sha256Digest::from_canonical(&upper), None, "a directory name is lowercase, as boot reads it");
+        assert!(Sha256Digest::from_canonical(&"e".repeat(64)).is_some());
     }
 
     #[test]

@@ -103,7 +103,8 @@ pub struct TargetWheels {
 /// A PEX's manifest.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PexInfo {
-    /// Free-form build facts; pex-rs records `pex_rs_version`.
+    /// Free-form build facts; pex-rs records `pex_rs_version` and `pex_rs_boot` (the boot code's
+    /// sha256, so that `pex_hash` covers it).
     pub build_properties: Map<String, Value>,
     /// sha256 (pex-rs) or sha1 (pex) of the user code.
     pub code_hash: Option<String>,

@@ -25,9 +25,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "PEX files are running from `{root}`, and did not exit within {waited} s; prune again when they are done"
-    )]
+    #[error("PEX files are running from `{root}`, and did not exit within {waited} s; prune again when they are done")]
     Busy { root: Utf8PathBuf, waited: u64 },
 }
 
@@ -83,17 +81,14 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -
             let info = fs_err::read_to_string(venv.join("PEX-INFO"))
                 .ok()
                 .and_then(|text| PexInfo::from_json(&text, &venv).ok());
-            match info {
-                Some(info) => {
-                    referenced.extend(info.distributions.into_values());
-                    referenced.extend(info.code_hash);
-                }
-                None => {
-                    tracing::warn!(
-                        "the PEX-INFO of `{venv}` cannot be read, so any install may be in use: keeping every install"
-                    );
-                    unknown_references = true;
-                }
+            if let Some(info) = info {
+                referenced.extend(info.distributions.into_values());
+                referenced.extend(info.code_hash);
+            } else {
+                tracing::warn!(
+                    "the PEX-INFO of `{venv}` cannot be read, so any install may be in use: keeping every install"
+                );
+                unknown_references = true;
             }
         }
         if remaining == 0 {

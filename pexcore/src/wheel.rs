@@ -83,6 +83,14 @@ pub enum Error {
     DataScheme { wheel: String, member: String },
     #[error("wheel `{wheel}` installs two members to `{path}`")]
     Collision { wheel: String, path: String },
+    #[error(
+        "wheel `{wheel}` has {listed} entries in its central directory but {distinct} distinct names: a name is given twice, and which copy is meant cannot be told"
+    )]
+    DuplicateMember { wheel: String, listed: u64, distinct: usize },
+    #[error(
+        "wheel `{wheel}` installs both a file `{file}` and files inside it (`{inside}`): one of them cannot be installed"
+    )]
+    FileAndDirectory { wheel: String, file: String, inside: String },
     #[error("failed to install wheel `{wheel}` into `{path}`")]
     Install {
         wheel: String,
@@ -112,6 +120,32 @@ pub(crate) struct Wheel {
     /// Script files from the `.data/scripts` directory (installed under `.prefix/bin/`).
     pub(crate) data_scripts: Vec<String>,
     bytes: Arc<[u8]>,
+}
+
+/// The number of entries the central directory of the zip archive `bytes` declares (its end
+/// record, or the ZIP64 one), or `None` when the records cannot be found.
+fn central_directory_entries(bytes: &[u8]) -> Option<u64> {
+    const END: [u8; 4] = 0x0605_4b50_u32.to_le_bytes();
+    const ZIP64_LOCATOR: [u8; 4] = 0x0706_4b50_u32.to_le_bytes();
+    const ZIP64_END: [u8; 4] = 0x0606_4b50_u32.to_le_bytes();
+    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+    // The end record is the last 22 bytes plus a comment of at most 65,535 bytes.
+    let search_from = bytes.len().saturating_sub(22 + usize::from(u16::MAX));
+    let end = (search_from..=bytes.len().checked_sub(22)?).rev().find(|&at| bytes[at..at + 4] == END)?;
+    let entries = u16_at(end + 10)?;
+    if entries != u16::MAX {
+        return Some(u64::from(entries));
+    }
+    let locator = end.checked_sub(20)?;
+    if bytes.get(locator..locator + 4)? != ZIP64_LOCATOR {
+        return None;
+    }
+    let zip64_end = usize::try_from(u64_at(locator + 8)?).ok()?;
+    if bytes.get(zip64_end..zip64_end + 4)? != ZIP64_END {
+        return None;
+    }
+    u64_at(zip64_end + 32)
 }
 
 /// What tells a file unchanged since it was verified: its size, modification time and inode.
@@ -232,10 +266,31 @@ impl Wheel {
             };
             members.push(Member { index, installed_path });
         }
+        // The zip reader keeps one entry per name (the last): count the central directory's own
+        // records to see a name given twice.
+        if let Some(listed) = central_directory_entries(&bytes)
+            && listed != archive.len() as u64
+        {
+            return Err(Error::DuplicateMember { wheel, listed, distinct: archive.len() });
+        }
         let mut seen = HashSet::with_capacity(members.len());
         for member in &members {
             if !seen.insert(member.installed_path.as_str()) {
                 return Err(Error::Collision { wheel, path: member.installed_path.to_string() });
+            }
+        }
+        // `a` and `a/b`: the file would have to be a directory too.
+        for member in &members {
+            let mut ancestor = member.installed_path.parent();
+            while let Some(directory) = ancestor.filter(|directory| !directory.as_str().is_empty()) {
+                if seen.contains(directory.as_str()) {
+                    return Err(Error::FileAndDirectory {
+                        wheel,
+                        file: directory.to_string(),
+                        inside: member.installed_path.to_string(),
+                    });
+                }
+                ancestor = directory.parent();
             }
         }
 

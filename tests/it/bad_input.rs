@@ -203,3 +203,49 @@ fn nothing_to_build_and_bad_options() {
         "the source `__main__.py` would replace the PEX's own `__main__.py`",
     );
 }
+
+/// A wheel whose members are `files` (name, text), with a RECORD that vouches for each, written by
+/// Python's zipfile, which (unlike the zip crate) writes a name twice when asked.
+fn python_written_wheel(dir: &Utf8Path, files: &[(&str, &str)]) -> camino::Utf8PathBuf {
+    let path = dir.join("dup-1.0-py3-none-any.whl");
+    let script = r#"
+import base64, hashlib, json, sys, warnings, zipfile
+warnings.simplefilter("ignore")
+path, files = sys.argv[1], json.loads(sys.argv[2])
+files = [(name, text.encode()) for name, text in files]
+files.append(("dup-1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: dup\nVersion: 1.0\n"))
+files.append(("dup-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
+digest = lambda data: base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+record = "".join("%s,sha256=%s,%d\n" % (name, digest(data), len(data)) for name, data in files)
+with zipfile.ZipFile(path, "w") as archive:
+    for name, data in files:
+        archive.writestr(name, data)
+    archive.writestr("dup-1.0.dist-info/RECORD", record + "dup-1.0.dist-info/RECORD,,\n")
+"#;
+    let files = serde_json::to_string(&files).unwrap();
+    let status = std::process::Command::new(&crate::support::python3().path)
+        .args(["-c", script, path.as_str(), &files])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn a_wheel_with_a_name_twice_or_a_file_that_is_a_directory() {
+    let context = TestContext::new();
+    let wheels = context.dir.join("wheels");
+    fs_err::create_dir_all(&wheels).unwrap();
+    let twice = python_written_wheel(&wheels, &[("dup.py", "X = 1\n"), ("dup.py", "X = 2\n")]);
+    assert_refused(
+        &context,
+        &["build", twice.as_str(), "-o", "app.pex"],
+        "has 5 entries in its central directory but 4 distinct names",
+    );
+    let both = python_written_wheel(&wheels, &[("pkg", "a file\n"), ("pkg/mod.py", "X = 1\n")]);
+    assert_refused(
+        &context,
+        &["build", both.as_str(), "-o", "app.pex"],
+        "installs both a file `pkg` and files inside it (`pkg/mod.py`)",
+    );
+}

@@ -93,6 +93,28 @@ fn output_is_byte_reproducible() {
 }
 
 #[test]
+fn pex_hash_covers_the_boot_code() {
+    let context = TestContext::new();
+    write_file(&context.dir, "src/app.py", "");
+    context.build(&["-D", "src", "-o", "app.pex"]);
+    let path = context.dir.join("app.pex");
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(&path).unwrap()).unwrap();
+    let mut main = String::new();
+    archive.by_name("__main__.py").unwrap().read_to_string(&mut main).unwrap();
+    let mut info = String::new();
+    archive.by_name("PEX-INFO").unwrap().read_to_string(&mut info).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    // `__main__.py` is the boot code and one last line that calls it.
+    let boot = &main[..main.trim_end_matches('\n').rfind('\n').unwrap() + 1];
+    let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(boot.as_bytes()));
+    assert_eq!(
+        info["build_properties"]["pex_rs_boot"],
+        serde_json::json!(digest),
+        "pex_hash covers PEX-INFO, so the boot code"
+    );
+}
+
+#[test]
 fn info_shows_pex_info_and_distributions() {
     let context = TestContext::new();
     let wheel = WheelBuilder::new("six", "1.17.0").tag("py2.py3-none-any").file("six.py", "").build(&context.dir);

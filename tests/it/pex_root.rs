@@ -241,8 +241,12 @@ fn prune_gives_up_when_the_root_or_the_cache_stays_busy() {
     assert!(!wheels.is_empty(), "nothing was removed while busy");
     // A build holds the build cache (shared), which a prune must not pull away under it.
     fs_err::create_dir_all(&context.cache_dir).unwrap();
-    let cache_lock =
-        std::fs::File::options().create(true).truncate(false).write(true).open(context.cache_dir.join(".lock")).unwrap();
+    let cache_lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(context.cache_dir.join(".lock"))
+        .unwrap();
     cache_lock.lock_shared().unwrap();
     let output = prune_with(&["--no-wait"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -272,7 +276,8 @@ fn prune_keeps_every_install_when_an_environment_is_unreadable() {
         for venv in fs_err::read_dir(&path).unwrap() {
             let venv = venv.unwrap().path();
             if venv.is_dir() && !venv.is_symlink() {
-                let marker = std::fs::File::options().create(true).append(true).open(venv.join(".last-access")).unwrap();
+                let marker =
+                    std::fs::File::options().create(true).append(true).open(venv.join(".last-access")).unwrap();
                 marker.set_modified(old).unwrap();
             }
         }

@@ -245,6 +245,10 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 
     let mut build_properties = serde_json::Map::new();
     build_properties.insert("pex_rs_version".to_owned(), crate::VERSION.into());
+    // The boot code's digest, so that `pex_hash` (over PEX-INFO) covers `__main__.py` too: a
+    // rebuild that changes only the boot code gets environments of its own.
+    build_properties
+        .insert("pex_rs_boot".to_owned(), Sha256Digest::of(build::boot_module().as_bytes()).to_string().into());
     let (entry_point, script) = match &options.entry_point {
         None => (None, None),
         Some(EntryPoint::Module(module)) => (Some(module.clone()), None),
