@@ -105,7 +105,7 @@ fn pex_hash_covers_the_boot_code() {
     archive.by_name("PEX-INFO").unwrap().read_to_string(&mut info).unwrap();
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
     // `__main__.py` is the boot code and one last line that calls it.
-    let boot = &main[..main.trim_end_matches('\n').rfind('\n').unwrap() + 1];
+    let boot = &main[..=main.trim_end_matches('\n').rfind('\n').unwrap()];
     let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(boot.as_bytes()));
     assert_eq!(
         info["build_properties"]["pex_rs_boot"],

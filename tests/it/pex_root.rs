@@ -267,7 +267,7 @@ fn prune_keeps_every_install_when_an_environment_is_unreadable() {
     fs_err::write(other.join("PEX-INFO"), "{ not json").unwrap();
     fs_err::write(other.join(".last-access"), "").unwrap();
     // The sleepy PEX's own environment is old; the unreadable one is fresh.
-    let old = std::time::SystemTime::now() - Duration::from_secs(30 * 86_400);
+    let old = std::time::SystemTime::now() - Duration::from_hours(30 * 24);
     for entry in fs_err::read_dir(&venvs).unwrap() {
         let path = entry.unwrap().path();
         if path.file_name().unwrap().to_string_lossy().starts_with('f') {
