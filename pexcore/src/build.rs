@@ -103,6 +103,14 @@ b=z.read(n) if n in z.NameToInfo else b'';c=b[:4]==u.MAGIC_NUMBER;\
 exec(marshal.loads(b[16:]) if c else compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__);\
 c and m.boot(z.read('PEX-INFO').decode())";
 
+/// What `pex-rs extract`, `verify` and `venv` run in place of a PEX's own loader: the same setup
+/// (the archive open, `sys.argv` as a start gives it), then pex-rs's own boot code, read from
+/// standard input, called with the archive's PEX-INFO. Nothing the archive carries is run.
+pub(crate) const TOOL_LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;\
+m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
+z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;exec(compile(sys.stdin.read(),'<pex-rs boot>','exec'),m.__dict__);\
+m.boot(z.read('PEX-INFO').decode())";
+
 /// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
 /// environment of this PEX when there is one (one interpreter start, no zip parsing), else find
 /// a Python and run the archive's boot code.

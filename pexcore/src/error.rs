@@ -105,7 +105,7 @@ pub enum Error {
     NoSeriesAdmitted { constraints: String, range: String },
     #[error("failed to start the download threads: {0}")]
     ThreadPool(String),
-    #[error("the boot code of `{pex}` failed to set up its environment with `{python}`: {stderr}")]
+    #[error("pex-rs's installer failed to set up the environment of `{pex}` with `{python}`: {stderr}")]
     BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
     #[error("no PEX_ROOT: set `PEX_ROOT` or `HOME`, or pass `--pex-root`")]
     NoPexRoot,

@@ -40,6 +40,10 @@ pub enum Error {
     UnsafeMember { pex: Utf8PathBuf, member: String },
     #[error("the PEX-INFO of `{pex}` lists `{name}` with an invalid digest `{digest}`")]
     Digest { pex: Utf8PathBuf, name: String, digest: String },
+    #[error(
+        "`{pex}` is not what its PEX-INFO says: {reason}; it was changed after it was built, so nothing of it is used"
+    )]
+    Identity { pex: Utf8PathBuf, reason: String },
     #[error("failed to install into `{path}`; check that the PEX_ROOT is writable or choose another with `--pex-root`")]
     Install {
         path: Utf8PathBuf,
@@ -65,6 +69,45 @@ pub struct ExtractReport {
     pub installed: Vec<Utf8PathBuf>,
     /// Every entry of the PEX, installed now or before.
     pub entries: Vec<Utf8PathBuf>,
+}
+
+/// The boot code a PEX carries (`__main__.py` without its last line, which calls it), checked
+/// against its PEX-INFO: `pex_hash` is the digest of PEX-INFO, which records the boot code's
+/// digest (`build_properties.pex_rs_boot`). A PEX that passes can have its boot code kept in a
+/// virtual environment named by its `pex_hash` without that name ever meaning other code. A PEX
+/// built before the boot code's digest was recorded passes only with this pex-rs's own boot code.
+/// The boot code is read, never run: tools that install a PEX run pex-rs's own.
+pub(crate) fn checked_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
+    let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
+    let claimed = pex_info.pex_hash.as_deref().unwrap_or_default();
+    let computed = pex_info.compute_pex_hash().to_string();
+    if claimed != computed {
+        return Err(identity(format!("its pex_hash is `{claimed}`, but its PEX-INFO hashes to `{computed}`")));
+    }
+    let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+    let mut main = String::new();
+    archive
+        .by_name(MAIN_ENTRY)
+        .map_err(|source| Error::Zip { path: pex.to_owned(), source })?
+        .take(64 << 20)
+        .read_to_string(&mut main)
+        .map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+    let boot = main.trim_end_matches('\n').rsplit_once('\n').map_or("", |(boot, _)| boot);
+    let boot = format!("{boot}\n");
+    let digest = Sha256Digest::of(boot.as_bytes()).to_string();
+    match pex_info.build_properties.get("pex_rs_boot").and_then(serde_json::Value::as_str) {
+        Some(recorded) if recorded == digest => Ok(()),
+        Some(recorded) => {
+            Err(identity(format!("its boot code hashes to `{digest}`, but its PEX-INFO records `{recorded}`")))
+        }
+        None if boot == own => Ok(()),
+        None => Err(identity(
+            "its PEX-INFO records no digest of its boot code, which is not this pex-rs's; rebuild it with this pex-rs"
+                .to_owned(),
+        )),
+    }
 }
 
 /// The digest of empty input: the `code_hash` of a PEX without user code.

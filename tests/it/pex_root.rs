@@ -507,3 +507,82 @@ fn a_member_larger_than_its_directory_entry_is_refused() {
     let (finished, _) = bucket(&context.pex_root, "installed_wheels");
     assert!(finished.is_empty(), "{finished:?}");
 }
+
+/// A copy of the PEX at `pex` (without its sh header) with the members `replaced` (name, bytes).
+fn tampered_copy(pex: &Utf8Path, destination: &Utf8Path, replaced: &[(&str, Vec<u8>)]) {
+    let script = r#"
+import base64, json, sys, zipfile
+source, destination, replaced = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+replaced = {name: base64.b64decode(data) for name, data in replaced.items()}
+with zipfile.ZipFile(source) as old, zipfile.ZipFile(destination, "w") as new:
+    for info in old.infolist():
+        new.writestr(info, replaced.get(info.filename, old.read(info)))
+"#;
+    let replaced: serde_json::Map<String, serde_json::Value> = replaced
+        .iter()
+        .map(|(name, bytes)| ((*name).to_owned(), serde_json::Value::String(crate::support::standard_base64(bytes))))
+        .collect();
+    let status = Command::new(&python3().path)
+        .args(["-c", script, pex.as_str(), destination.as_str(), &serde_json::Value::Object(replaced).to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn extract_verify_and_venv_never_run_the_archives_code() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    let marker = context.dir.join("pwned");
+    let python = python3().path.to_str().unwrap().to_owned();
+    let tools = |pex: &Utf8Path, root: &str| -> Vec<std::process::Output> {
+        let root = context.dir.join(root);
+        let mut outputs = Vec::new();
+        for command in ["extract", "verify"] {
+            let args = [command, pex.as_str(), "--pex-root", root.as_str(), "--python", &python];
+            outputs.push(context.pex_rs().args(args).output().unwrap());
+        }
+        let venv = context.dir.join(format!("{}-venv", pex.file_stem().unwrap()));
+        let args = ["venv", pex.as_str(), venv.as_str(), "--pex-root", root.as_str(), "--python", &python];
+        outputs.push(context.pex_rs().args(args).output().unwrap());
+        outputs
+    };
+    // A `__main__.py` that runs code of its own before the boot code: refused, and not run.
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(&pex).unwrap()).unwrap();
+    let mut main = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("__main__.py").unwrap(), &mut main).unwrap();
+    let payload = format!("open({:?}, 'w').write('ran')\n", marker.as_str());
+    let hostile = context.dir.join("hostile.pex");
+    tampered_copy(&pex, &hostile, &[("__main__.py", format!("{payload}{main}").into_bytes())]);
+    for output in tools(&hostile, "root-1") {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains("is not what its PEX-INFO says"), "{stderr}");
+    }
+    assert!(!marker.exists(), "a tool ran the archive's __main__.py");
+    // Genuine boot code, but bytecode of it that runs code of its own: the tools never run the
+    // archive's bytecode, and the environment they make compiles its own.
+    let tag = {
+        let output =
+            Command::new(&python3().path).args(["-c", "import sys; print(sys.implementation.cache_tag)"]).output();
+        String::from_utf8(output.unwrap().stdout).unwrap().trim().to_owned()
+    };
+    let compiled = context.dir.join("payload.pyc");
+    let compile = format!(
+        "import py_compile, sys; open(sys.argv[1] + '.py', 'w').write({payload:?}); py_compile.compile(sys.argv[1] + '.py', cfile=sys.argv[1])"
+    );
+    assert!(Command::new(&python3().path).args(["-c", &compile, compiled.as_str()]).status().unwrap().success());
+    let bytecode = fs_err::read(&compiled).unwrap();
+    let member = format!("__pycache__/__pex_rs_boot__.{tag}.pyc");
+    let sneaky = context.dir.join("sneaky.pex");
+    tampered_copy(&pex, &sneaky, &[(member.as_str(), bytecode.clone())]);
+    for output in tools(&sneaky, "root-2") {
+        stdout_of(&output);
+    }
+    assert!(!marker.exists(), "a tool ran the archive's bytecode");
+    // The environment extract made runs the application without that bytecode.
+    let mut command = Command::new(&python3().path);
+    crate::support::clean_environment(&mut command);
+    let output = command.arg(&pex).env("PEX_ROOT", context.dir.join("root-2")).output().unwrap();
+    assert_eq!(stdout_of(&output), "helper\n");
+    assert!(!marker.exists(), "the extracted environment kept the archive's bytecode");
+}

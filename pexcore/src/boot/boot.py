@@ -1434,6 +1434,10 @@ def _boot_source(zf, pex):
     head, _, last = text.rstrip("\n").rpartition("\n")
     if not last.startswith("boot("):
         raise _Error("%s has no boot(...) line at the end of __main__.py; rebuild it" % pex)
+    if os.environ.get(_INSTALL_ONLY) == "1" or os.environ.get(_STANDALONE):
+        # pex-rs extract/verify/venv checked this text against the PEX's pex_hash, but nothing
+        # vouches for the PEX's bytecode of it: the venv compiles its own.
+        return head + "\n", None
     try:
         bytecode = zf.read(_BOOT_BYTECODE % sys.implementation.cache_tag)
     except (KeyError, zipfile.BadZipFile):

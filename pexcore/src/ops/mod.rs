@@ -610,13 +610,24 @@ fn run_boot(
     // The target interpreter's defaults, not this process's (no `PEX_*` steering), then this
     // call's own variables. Through the loader, as the sh header does: `zipimport` cannot read
     // large (ZIP64) PEX files before Python 3.13.
-    let output = crate::interpreter::clean_command(interpreter.path(), |name| name.starts_with("PEX"))
-        .args(["-S", "-c", build::LOADER])
+    let spawn_error = |source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source };
+    let mut child = crate::interpreter::clean_command(interpreter.path(), |name| name.starts_with("PEX"))
+        .args(["-S", "-c", build::TOOL_LOADER])
         .arg(pex)
         .envs(variables.iter().copied())
         .env("PEX_ROOT", &options.pex_root)
-        .output()
-        .map_err(|source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source })?;
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    // pex-rs's own boot code, never the archive's: a crafted PEX must not run anything when it is
+    // only installed or checked.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let written = std::io::Write::write_all(&mut stdin, build::boot_module().as_bytes());
+    drop(stdin);
+    let output = child.wait_with_output().map_err(spawn_error)?;
+    written.map_err(spawn_error)?;
     if output.status.success() {
         return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
@@ -636,6 +647,7 @@ fn run_boot(
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
+    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
     // Held until the end, so a prune cannot take away what this extraction installs.
     let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
@@ -654,7 +666,8 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
 /// repairs what differs (`PEX_VERIFY=1`); returns one line per entry: `ok PATH` or
 /// `repaired PATH: WHAT`.
 pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
-    PexInfo::read_from_pex(pex)?;
+    let pex_info = PexInfo::read_from_pex(pex)?;
+    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
     let interpreter = options.python.find()?;
     let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
     Ok(stdout.lines().map(str::to_owned).collect())
@@ -669,7 +682,8 @@ pub fn venv_pex(
     scope: VenvScope,
     options: &InstallOptions,
 ) -> Result<(), Error> {
-    PexInfo::read_from_pex(pex)?;
+    let pex_info = PexInfo::read_from_pex(pex)?;
+    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
     let interpreter = options.python.find()?;
     let scope_name = match scope {
         VenvScope::All => "all",
@@ -683,6 +697,14 @@ pub fn venv_pex(
         options,
         &[("__PEX_RS_VENV", destination.as_str()), ("__PEX_RS_VENV_SCOPE", scope_name)],
     )?;
+    // Success is what is on disk, not an exit status.
+    if !destination.is_dir() || (scope != VenvScope::Sources && !destination.join("bin/python").exists()) {
+        return Err(Error::BootInstall {
+            pex: pex.to_owned(),
+            python: interpreter.path().to_owned(),
+            stderr: format!("it exited with success, but `{destination}` holds no virtual environment"),
+        });
+    }
     if options.compile {
         crate::bytecode::compile_tree(&interpreter, &[destination.join("lib")])?;
     }
