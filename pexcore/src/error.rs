@@ -49,6 +49,8 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    #[error("`{path}` is a directory; give the PEX a file name in it (`-o {path}/app.pex`)")]
+    OutputIsDirectory { path: Utf8PathBuf },
     #[error("nothing to lock: pass requirements, `-r FILE`, or a project directory (`.`)")]
     NothingToLock,
     #[error("the lock file `{lock}` {reason}")]
@@ -205,6 +207,8 @@ impl Error {
             Self::Extract(
                 crate::extract::Error::Zip { .. }
                 | crate::extract::Error::UnsafeMember { .. }
+                | crate::extract::Error::CorruptMember { .. }
+                | crate::extract::Error::Identity { .. }
                 | crate::extract::Error::Digest { .. },
             )
             | Self::Wheel(_)

@@ -36,6 +36,13 @@ pub enum Error {
         #[source]
         source: zip::result::ZipError,
     },
+    #[error("`{pex}` is corrupt: its member `{member}` cannot be read; rebuild it or download it again")]
+    CorruptMember {
+        pex: Utf8PathBuf,
+        member: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("`{pex}` has a member whose name is unsafe to extract: `{member}`")]
     UnsafeMember { pex: Utf8PathBuf, member: String },
     #[error("the PEX-INFO of `{pex}` lists `{name}` with an invalid digest `{digest}`")]
@@ -258,14 +265,20 @@ fn install_entry<R: Read + io::Seek>(
         let write_error = |source| Error::Install { path: destination.clone(), source };
         let mut file = fs_err::File::create(&destination).map_err(write_error)?;
         // The zip reader stops a member at the size its directory entry claims and checks its
-        // CRC-32: such failures are the archive's fault, anything else the disk's.
-        io::copy(&mut member, &mut file).map_err(|source| {
-            if source.kind() == io::ErrorKind::InvalidData {
-                Error::Read { path: pex.to_owned(), source }
-            } else {
-                write_error(source)
+        // CRC-32: a failure to read is the archive's fault (and names the member), a failure to
+        // write the disk's.
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let count = member.read(&mut buffer).map_err(|source| Error::CorruptMember {
+                pex: pex.to_owned(),
+                member: member.name().map_or_else(|_| relative.to_string(), std::borrow::Cow::into_owned),
+                source,
+            })?;
+            if count == 0 {
+                break;
             }
-        })?;
+            io::Write::write_all(&mut file, &buffer[..count]).map_err(write_error)?;
+        }
         // The same rule as the boot code: the raw execute bits of the archive's Unix mode (not
         // a mode the zip crate derives from DOS attributes), and everything under `.prefix/bin`.
         let is_executable = (member.external_attributes() >> 16) & 0o111 != 0 || relative.starts_with(".prefix/bin");

@@ -164,6 +164,12 @@ fn an_unwritable_output_directory() {
     assert!(stderr.contains("check that its directory exists (or can be made) and is writable"), "{stderr}");
     let output = context.pex_rs().args(["build", "-D", "src", "-o", "blocked/dir/x.pex"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "I/O failures exit with 2");
+    // A directory as the output is named as such, with the fix.
+    assert_refused(
+        &context,
+        &["build", "-D", "src", "-o", "new"],
+        "`new` is a directory; give the PEX a file name in it",
+    );
 }
 
 #[test]

@@ -475,6 +475,16 @@ fn a_damaged_archive_installs_nothing() {
     );
     let (_, leftovers) = bucket(&context.pex_root, "installed_wheels");
     assert!(leftovers.iter().all(|name| name.ends_with(".lck")), "{leftovers:?}");
+    // `pex-rs extract` names the member, and blames the archive, not the PEX_ROOT.
+    let extracted = context.dir.join("extracted");
+    let output = context.pex_rs().args(["extract", pex.as_str(), "--pex-root", extracted.as_str()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is corrupt: its member `.deps/bulky-1.0-py3-none-any.whl/bulky/part_0700.py`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("PEX_ROOT is writable"), "{stderr}");
 }
 
 #[test]

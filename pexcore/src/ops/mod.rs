@@ -230,6 +230,9 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     if options.wheels.is_empty() && options.source_directories.is_empty() && options.resolve.is_empty() {
         return Err(Error::NothingToBuild);
     }
+    if output.is_dir() {
+        return Err(Error::OutputIsDirectory { path: output.to_owned() });
+    }
     // A build of sources alone needs no interpreter (and probes none) unless targets are named.
     let targets = if options.wheels.is_empty() && options.resolve.is_empty() && !options.targets.is_named() {
         Vec::new()
