@@ -630,6 +630,9 @@ fn lock(mut args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose:
             "`pex-rs lock` reads the lock it updates from `--output-file`; `--lock` is for `build` and `download`"
         );
     }
+    if args.check && !args.output.exists() {
+        anyhow::bail!("`{}` does not exist, so there is nothing to check: write it with `pex-rs lock`", args.output);
+    }
     let (extras, groups) = (std::mem::take(&mut args.resolve.extra), std::mem::take(&mut args.resolve.group));
     let options = args.resolve.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
     let lock_options = pexcore::LockOptions::new(args.output.clone())

@@ -596,3 +596,53 @@ fn extract_verify_and_venv_never_run_the_archives_code() {
     assert_eq!(stdout_of(&output), "helper\n");
     assert!(!marker.exists(), "the extracted environment kept the archive's bytecode");
 }
+
+#[test]
+fn a_pex_root_that_is_not_utf8_is_one_line() {
+    use std::os::unix::ffi::OsStringExt;
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    let mut root = context.dir.as_str().as_bytes().to_vec();
+    root.extend_from_slice(b"/root-\xff");
+    let mut command = Command::new(&python3().path);
+    crate::support::clean_environment(&mut command);
+    let output = command.arg(&pex).env("PEX_ROOT", std::ffi::OsString::from_vec(root)).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.starts_with("pex-rs: error: PEX_ROOT ") && stderr.contains("is not valid UTF-8"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn ctrl_c_during_a_first_start_is_one_line() {
+    let context = TestContext::new();
+    let pex = big_pex(&context);
+    let mut command = Command::new(&python3().path);
+    crate::support::clean_environment(&mut command);
+    let child = command.arg(&pex).env("PEX_ROOT", &context.pex_root).stderr(Stdio::piped()).spawn().unwrap();
+    // Interrupt once the install has begun (a temporary directory appears), not before.
+    let wheels = context.pex_root.join("installed_wheels/v1");
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let installing = fs_err::read_dir(&wheels)
+            .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().ends_with(".tmp")))
+            .unwrap_or(false);
+        if installing {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("Traceback"), "{stderr}");
+    if !output.status.success() {
+        assert!(stderr.starts_with("pex-rs: error: interrupted"), "{stderr}");
+        assert_eq!(output.status.code(), Some(130), "{stderr}");
+    }
+    // The next start finishes the install.
+    let mut command = Command::new(&python3().path);
+    crate::support::clean_environment(&mut command);
+    let output = command.arg(&pex).env("PEX_ROOT", &context.pex_root).output().unwrap();
+    assert_eq!(stdout_of(&output), "small 1499\n");
+}

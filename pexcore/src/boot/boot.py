@@ -1662,6 +1662,11 @@ def boot(pex_info_text):
         pex_hash = info["pex_hash"]
         exe, key = _interpreter_key()
         root = _default_root()
+        try:
+            root.encode("utf-8")
+        except UnicodeEncodeError:
+            # Its path goes into text files of the environment (pyvenv.cfg, scripts).
+            raise _Error("PEX_ROOT %s is not valid UTF-8; choose a PEX_ROOT whose path is" % ascii(root))
         venv = os.path.join(root, "venvs", "v1", pex_hash, key)
         _log("PEX %s, PEX_ROOT %s, interpreter %s (%s)" % (pex, root, exe, key))
         tmp = None
@@ -1720,6 +1725,10 @@ def boot(pex_info_text):
         _exec([os.path.join(venv, "bin", "python")] + _python_options() + [os.path.join(venv, "pex"), pex], tmp)
     except _Error as e:
         _fail(e)
+    except KeyboardInterrupt:
+        # Ctrl-C during a first start: installs appear only by rename, so nothing half-written is
+        # ever used; one line, not a traceback of the installer.
+        _fail("interrupted; the next start finishes the install", 130)
 
 
 # run(): the venv's runner -------------------------------------------------------------------------
