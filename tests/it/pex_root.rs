@@ -624,9 +624,9 @@ fn ctrl_c_during_a_first_start_is_one_line() {
     let wheels = context.pex_root.join("installed_wheels/v1");
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(20) {
-        let installing = fs_err::read_dir(&wheels)
-            .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().ends_with(".tmp")))
-            .unwrap_or(false);
+        let installing = fs_err::read_dir(&wheels).is_ok_and(|mut entries| {
+            entries.any(|entry| entry.is_ok_and(|entry| entry.file_name().to_string_lossy().ends_with(".tmp")))
+        });
         if installing {
             break;
         }
