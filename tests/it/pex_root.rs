@@ -513,7 +513,11 @@ fn a_member_larger_than_its_directory_entry_is_refused() {
         context.pex_rs().args(["extract", pex.as_str(), "--pex-root", context.pex_root.as_str()]).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("failed to read") && stderr.contains("larger than its declared"), "{stderr}");
+    assert!(
+        stderr.contains("is corrupt: its member `.deps/bomb-1.0-py3-none-any.whl/bomb.py`")
+            && stderr.contains("larger than its declared"),
+        "{stderr}"
+    );
     let (finished, _) = bucket(&context.pex_root, "installed_wheels");
     assert!(finished.is_empty(), "{finished:?}");
 }
