@@ -601,9 +601,9 @@ pub enum VenvScope {
     Sources,
 }
 
-/// Runs the PEX's own boot code with `interpreter`, steered by `variables` (internal modes of
-/// `docs/format.md`), and returns its stdout. One implementation of the PEX_ROOT layout (the
-/// boot code's) serves a first run and these commands alike.
+/// Runs pex-rs's own boot code on the PEX with `interpreter`, steered by `variables` (internal
+/// modes of `docs/format.md`), and returns its stdout. One implementation of the PEX_ROOT layout
+/// (the boot code's) serves a first run and these commands alike; the PEX's own code never runs.
 fn run_boot(
     pex: &Utf8Path,
     interpreter: &Interpreter,
@@ -644,7 +644,7 @@ fn run_boot(
 }
 
 /// Installs the PEX at `pex` into a PEX_ROOT ahead of time: its wheels and user code from Rust,
-/// in parallel; its virtual environment through its own boot code (run once with the target
+/// in parallel; its virtual environment through pex-rs's boot code (run once with the target
 /// interpreter in install-only mode); then the bytecode of all of it, so that a read-only root
 /// starts as fast as a warm writable one.
 #[tracing::instrument(skip_all, fields(pex = %pex))]
