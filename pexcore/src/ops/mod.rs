@@ -1,13 +1,15 @@
-//! The workflows that the CLI and the C ABI share: build a PEX from wheels and sources, and
-//! inspect a PEX. Each takes an options struct and returns a report; none prints.
+//! The workflows that the CLI and the C ABI share: resolve, lock, build a PEX from wheels,
+//! sources or a lock, download, and inspect, extract, verify or prune. Each takes an options
+//! struct and returns a report; none prints.
 
 mod fetch;
+mod lock;
 mod locked;
 mod sources;
 mod targets;
 
 pub use fetch::ResolveOptions;
-pub use locked::{LockOptions, LockReport, lock_requirements};
+pub use lock::{LockOptions, LockReport, lock_requirements};
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
