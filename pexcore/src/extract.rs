@@ -78,13 +78,111 @@ pub struct ExtractReport {
     pub entries: Vec<Utf8PathBuf>,
 }
 
+/// Checks that the PEX at `pex` is what its PEX-INFO says, before a tool (`extract`, `verify`,
+/// `venv`) installs any of it into a PEX_ROOT that other PEX files may share: its boot code and
+/// every file of its wheels commit to the names their installs get. `own` is this pex-rs's boot
+/// code. Nothing of the PEX is run: the tools run pex-rs's own boot code.
+pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
+    check_boot_code(pex, pex_info, own)?;
+    check_wheels(pex, pex_info)
+}
+
+/// The wheels a PEX carries, checked against the names their installs get: each wheel's RECORD
+/// must hash to its `pex_rs_installs` digest, and every file of it (but the bytecode pex-rs
+/// added, which installers compile again) must be what RECORD vouches for, and be there. An
+/// install named by that digest then holds what the name commits to, whoever made it.
+fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo) -> Result<(), Error> {
+    let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
+    let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+    let mut members: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    for index in 0..archive.len() {
+        let Some(Ok(name)) = archive.name_for_index(index) else { continue };
+        if let Some((wheel, rest)) = name.strip_prefix(&format!("{DEPS_DIR}/")).and_then(|rest| rest.split_once('/'))
+            && !rest.is_empty()
+            && !rest.ends_with('/')
+            && !is_added_bytecode(rest)
+        {
+            members.entry(wheel.to_owned()).or_default().push((index, rest.to_owned()));
+        }
+    }
+    for wheel in pex_info.distributions.keys() {
+        let Some(key) = pex_info.pex_rs_installs.get(wheel) else {
+            return Err(identity(format!(
+                "its PEX-INFO names no RECORD digest for `{wheel}` (it was built by an earlier pex-rs); rebuild it"
+            )));
+        };
+        let filename: crate::dist::WheelFilename =
+            wheel.parse().map_err(|_| identity(format!("`{wheel}` is not a wheel file name")))?;
+        let files = members.remove(wheel).unwrap_or_default();
+        let records: Vec<&(usize, String)> = files
+            .iter()
+            .filter(|(_, path)| {
+                path.strip_suffix("/RECORD").is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains('/'))
+            })
+            .collect();
+        let [(record_index, record_path)] = records.as_slice() else {
+            return Err(identity(format!("`{wheel}` has {} RECORD files, not one", records.len())));
+        };
+        let mut bytes = Vec::new();
+        archive
+            .by_index(*record_index)
+            .map_err(|source| Error::Zip { path: pex.to_owned(), source })?
+            .take(64 << 20)
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::CorruptMember { pex: pex.to_owned(), member: record_path.clone(), source })?;
+        let digest = Sha256Digest::of(&bytes).to_string();
+        if &digest != key {
+            return Err(identity(format!("the RECORD of `{wheel}` hashes to `{digest}`, not to `{key}`")));
+        }
+        let dist_info = record_path.trim_end_matches("/RECORD");
+        let record = crate::wheel::InstalledRecord::parse(&filename, dist_info, &bytes)
+            .map_err(|error| identity(format!("the RECORD of `{wheel}`: {error}")))?;
+        let mut present = std::collections::HashSet::new();
+        for (index, path) in &files {
+            if path == record_path || path.ends_with(".dist-info/RECORD.jws") || path.ends_with(".dist-info/RECORD.p7s")
+            {
+                continue;
+            }
+            let member = archive.by_index(*index).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+            match record.matches(path, member) {
+                None => return Err(identity(format!("`{wheel}` holds `{path}`, which its RECORD does not list"))),
+                Some(Err(source)) => {
+                    return Err(Error::CorruptMember {
+                        pex: pex.to_owned(),
+                        member: format!("{DEPS_DIR}/{wheel}/{path}"),
+                        source,
+                    });
+                }
+                Some(Ok(false)) => {
+                    return Err(identity(format!("`{wheel}`'s `{path}` is not what its RECORD vouches for")));
+                }
+                Some(Ok(true)) => {
+                    present.insert(path.as_str());
+                }
+            }
+        }
+        if let Some(missing) = record.paths().find(|path| !present.contains(path)) {
+            return Err(identity(format!("`{wheel}` lacks `{missing}`, which its RECORD lists")));
+        }
+    }
+    Ok(())
+}
+
+/// Bytecode that pex-rs adds to a wheel's files (`__pycache__/*.pyc`): not in RECORD, so not
+/// installed from an archive that is only extracted; it is compiled again.
+fn is_added_bytecode(path: &str) -> bool {
+    // The boot code skips exactly these too (`_member_groups`): the same rule on both sides.
+    Utf8Path::new(path).extension() == Some("pyc") && path.contains("__pycache__/")
+}
+
 /// The boot code a PEX carries (`__main__.py` without its last line, which calls it), checked
 /// against its PEX-INFO: `pex_hash` is the digest of PEX-INFO, which records the boot code's
 /// digest (`build_properties.pex_rs_boot`). A PEX that passes can have its boot code kept in a
 /// virtual environment named by its `pex_hash` without that name ever meaning other code. A PEX
 /// built before the boot code's digest was recorded passes only with this pex-rs's own boot code.
-/// The boot code is read, never run: tools that install a PEX run pex-rs's own.
-pub(crate) fn checked_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
+fn check_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
     let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
     let claimed = pex_info.pex_hash.as_deref().unwrap_or_default();
     let computed = pex_info.compute_pex_hash().to_string();
@@ -195,13 +293,17 @@ fn plan<R: Read + io::Seek>(
         match relative.as_str().strip_prefix(DEPS_DIR).and_then(|rest| rest.strip_prefix('/')) {
             Some(rest) => {
                 let (wheel, path) = rest.split_once('/').ok_or_else(unsafe_member)?;
-                wheels.entry(wheel.to_owned()).or_default().push((index, Utf8PathBuf::from(path)));
+                if !is_added_bytecode(path) {
+                    wheels.entry(wheel.to_owned()).or_default().push((index, Utf8PathBuf::from(path)));
+                }
             }
             None => user_code.push((index, relative)),
         }
     }
     let mut entries = Vec::new();
     for (name, digest) in &pex_info.distributions {
+        // Named by the RECORD digest that `check_archive` checked the files against.
+        let digest = pex_info.pex_rs_installs.get(name).unwrap_or(digest);
         if Sha256Digest::from_canonical(digest).is_none() || enclosed(name).is_none_or(|path| path.as_str() != name) {
             return Err(Error::Digest { pex: pex.to_owned(), name: name.clone(), digest: digest.clone() });
         }

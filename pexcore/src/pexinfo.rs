@@ -126,6 +126,10 @@ pub struct PexInfo {
     /// The wheels pex-rs built from source, each with what it was built from: `sdist
     /// NAME.tar.gz sha256:DIGEST`, `git+URL@COMMIT`, or `local project`.
     pub pex_rs_built: BTreeMap<String, String>,
+    /// Wheel file name to the sha256 of its RECORD, which names its install in a PEX_ROOT
+    /// (`installed_wheels/v1/<digest>`): a digest an installer can check the files it writes
+    /// against, unlike the wheel file's, which the PEX does not carry.
+    pub pex_rs_installs: BTreeMap<String, String>,
     pub requirements: Vec<String>,
     pub strip_pex_env: bool,
     /// Fields this model does not know, kept verbatim.
@@ -185,17 +189,19 @@ impl PexInfo {
                 .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return Err(field("pex_rs_targets", "it is not a list of objects")),
         };
-        let pex_rs_built = match object.remove("pex_rs_built") {
-            None | Some(Value::Null) => BTreeMap::new(),
+        let mut string_map = |name: &'static str| match object.remove(name) {
+            None | Some(Value::Null) => Ok(BTreeMap::new()),
             Some(Value::Object(map)) => map
                 .into_iter()
-                .map(|(wheel, origin)| match origin {
-                    Value::String(origin) => Ok((wheel, origin)),
-                    _ => Err(field("pex_rs_built", "an origin is not a string")),
+                .map(|(wheel, value)| match value {
+                    Value::String(value) => Ok((wheel, value)),
+                    _ => Err(field(name, "a value is not a string")),
                 })
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(field("pex_rs_built", "it is not an object")),
+                .collect::<Result<_, _>>(),
+            Some(_) => Err(field(name, "it is not an object")),
         };
+        let pex_rs_built = string_map("pex_rs_built")?;
+        let pex_rs_installs = string_map("pex_rs_installs")?;
         let build_properties = match object.remove("build_properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
@@ -241,6 +247,7 @@ impl PexInfo {
             pex_rs_format,
             pex_rs_targets,
             pex_rs_built,
+            pex_rs_installs,
             requirements: strings(&mut object, "requirements")?,
             strip_pex_env,
             other: object,
@@ -277,9 +284,13 @@ impl PexInfo {
         if let Some(format) = self.pex_rs_format {
             put("pex_rs_format", Value::from(format));
         }
-        if !self.pex_rs_built.is_empty() {
-            let built = self.pex_rs_built.iter().map(|(wheel, origin)| (wheel.clone(), Value::String(origin.clone())));
-            put("pex_rs_built", Value::Object(built.collect()));
+        for (name, map) in [("pex_rs_built", &self.pex_rs_built), ("pex_rs_installs", &self.pex_rs_installs)] {
+            if !map.is_empty() {
+                put(
+                    name,
+                    Value::Object(map.iter().map(|(key, value)| (key.clone(), Value::String(value.clone()))).collect()),
+                );
+            }
         }
         if !self.pex_rs_targets.is_empty() {
             let targets = self.pex_rs_targets.iter().map(|target| {

@@ -83,6 +83,7 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -
                 .and_then(|text| PexInfo::from_json(&text, &venv).ok());
             if let Some(info) = info {
                 referenced.extend(info.distributions.into_values());
+                referenced.extend(info.pex_rs_installs.into_values());
                 referenced.extend(info.code_hash);
             } else {
                 tracing::warn!(

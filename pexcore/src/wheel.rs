@@ -113,6 +113,10 @@ pub(crate) struct Member {
 pub(crate) struct Wheel {
     pub(crate) filename: WheelFilename,
     pub(crate) sha256: Sha256Digest,
+    /// The sha256 of its RECORD, which commits to every member: what its install in a
+    /// PEX_ROOT is named by (`installed_wheels/v1/<record sha256>`), so that an installer can
+    /// check what it writes against the name.
+    pub(crate) record_sha256: Sha256Digest,
     pub(crate) metadata: CoreMetadata,
     pub(crate) members: Vec<Member>,
     /// Console and GUI scripts declared in `entry_points.txt`: name and `module:attr` target.
@@ -146,6 +150,61 @@ fn central_directory_entries(bytes: &[u8]) -> Option<u64> {
         return None;
     }
     u64_at(zip64_end + 32)
+}
+
+/// Where the wheel member at `relative` is installed: as it is, or for a member of the
+/// `.data` directory `data_dir` (`name-1.0.data/`), where its scheme says (under `.prefix` for
+/// scripts, data and headers); `None` for an unknown scheme.
+fn installed_path(relative: &Utf8Path, data_dir: &str, project: &str) -> Option<Utf8PathBuf> {
+    let Some(rest) = relative.as_str().strip_prefix(data_dir) else { return Some(relative.to_owned()) };
+    let (scheme, path) = rest.split_once('/')?;
+    match scheme {
+        "purelib" | "platlib" => Some(Utf8PathBuf::from(path)),
+        "scripts" => Some(Utf8Path::new(PREFIX_DIR).join("bin").join(path)),
+        "data" => Some(Utf8Path::new(PREFIX_DIR).join(path)),
+        "headers" => Some(Utf8Path::new(PREFIX_DIR).join("include").join(project).join(path)),
+        _ => None,
+    }
+}
+
+/// What an installed wheel must hold, from its RECORD: each installed path (as
+/// [`installed_path`] lays it out) with its digest. RECORD itself and its signatures, which
+/// RECORD cannot hash, are left out.
+pub(crate) struct InstalledRecord {
+    digests: BTreeMap<String, RecordDigest>,
+}
+
+impl InstalledRecord {
+    /// Reads the RECORD (`bytes`) of the wheel `filename`, whose `.dist-info` is `dist_info`.
+    pub(crate) fn parse(filename: &WheelFilename, dist_info: &str, bytes: &[u8]) -> Result<Self, Error> {
+        let wheel = filename.to_string();
+        let data_dir = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
+        let mut digests = BTreeMap::new();
+        for (path, digest) in parse_record(&wheel, bytes)? {
+            let unsafe_path = || Error::UnsafeMember { wheel: wheel.clone(), member: path.clone() };
+            let relative = enclosed(&path).ok_or_else(unsafe_path)?;
+            let installed = installed_path(&relative, &data_dir, filename.name()).ok_or_else(unsafe_path)?;
+            digests.insert(installed.into_string(), digest);
+        }
+        Ok(Self { digests })
+    }
+
+    /// Whether `reader` holds the bytes RECORD vouches for at the installed `path`: `None` when
+    /// RECORD does not list the path.
+    pub(crate) fn matches(&self, path: &str, reader: impl Read) -> Option<io::Result<bool>> {
+        let expected = self.digests.get(path)?;
+        let actual = match expected.algorithm {
+            Algorithm::Sha256 => digest_of::<sha2::Sha256>(reader),
+            Algorithm::Sha384 => digest_of::<sha2::Sha384>(reader),
+            Algorithm::Sha512 => digest_of::<sha2::Sha512>(reader),
+        };
+        Some(actual.map(|actual| actual == expected.digest))
+    }
+
+    /// The installed paths RECORD lists.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
+        self.digests.keys().map(String::as_str)
+    }
 }
 
 /// What tells a file unchanged since it was verified: its size, modification time and inode.
@@ -213,7 +272,9 @@ impl Wheel {
             .map_err(|source| Error::Metadata { wheel: wheel.clone(), source })?;
         check_metadata(&metadata, &filename)?;
         let record_name = format!("{dist_info}/RECORD");
-        let record = parse_record(&wheel, &read(&record_name)?)?;
+        let record_bytes = read(&record_name)?;
+        let record_sha256 = Sha256Digest::of(&record_bytes);
+        let record = parse_record(&wheel, &record_bytes)?;
         let entry_point_scripts = match read_optional(&archive, &wheel, &format!("{dist_info}/entry_points.txt"))? {
             Some(text) => scripts_in_entry_points(&String::from_utf8_lossy(&text)),
             None => Vec::new(),
@@ -246,24 +307,13 @@ impl Wheel {
             }
             // Members keep the mode the wheel gives them (they are copied raw); the runtime
             // makes `.prefix/bin/` executable, as installers do for scripts.
-            let installed_path = match relative.as_str().strip_prefix(&data_dir) {
-                None => relative,
-                Some(rest) => {
-                    let (scheme, path) = rest
-                        .split_once('/')
-                        .ok_or_else(|| Error::DataScheme { wheel: wheel.clone(), member: name.clone() })?;
-                    match scheme {
-                        "purelib" | "platlib" => Utf8PathBuf::from(path),
-                        "scripts" => {
-                            data_scripts.push(path.to_owned());
-                            Utf8Path::new(PREFIX_DIR).join("bin").join(path)
-                        }
-                        "data" => Utf8Path::new(PREFIX_DIR).join(path),
-                        "headers" => Utf8Path::new(PREFIX_DIR).join("include").join(filename.name()).join(path),
-                        _ => return Err(Error::DataScheme { wheel, member: name }),
-                    }
-                }
-            };
+            let installed_path = installed_path(&relative, &data_dir, filename.name())
+                .ok_or_else(|| Error::DataScheme { wheel: wheel.clone(), member: name.clone() })?;
+            if let Some(script) = installed_path.strip_prefix(Utf8Path::new(PREFIX_DIR).join("bin")).ok()
+                && relative.as_str().starts_with(&data_dir)
+            {
+                data_scripts.push(script.to_string());
+            }
             members.push(Member { index, installed_path });
         }
         // The zip reader keeps one entry per name (the last): count the central directory's own
@@ -311,7 +361,7 @@ impl Wheel {
             }
         }
 
-        Ok(Self { filename, sha256, metadata, members, entry_point_scripts, data_scripts, bytes })
+        Ok(Self { filename, sha256, record_sha256, metadata, members, entry_point_scripts, data_scripts, bytes })
     }
 
     /// The wheel file's bytes.

@@ -650,3 +650,74 @@ fn ctrl_c_during_a_first_start_is_one_line() {
     let output = command.arg(&pex).env("PEX_ROOT", &context.pex_root).output().unwrap();
     assert_eq!(stdout_of(&output), "small 1499\n");
 }
+
+/// A copy of the PEX at `pex` (without its sh header) whose `helper.py` says `hostile`; with
+/// `record`, its RECORD line agrees; with `info` too, so does PEX-INFO (`pex_rs_installs` and
+/// `pex_hash`): a forgery consistent everywhere but in the digest it would need to claim.
+fn forged_helper(pex: &Utf8Path, destination: &Utf8Path, record: bool, info: bool) {
+    let script = r#"
+import base64, hashlib, json, sys, zipfile
+source, destination, record, info = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] == "1"
+wheel = ".deps/helper-1.0-py3-none-any.whl/"
+hostile = b"VALUE = 'hostile'\n"
+digest = lambda data: base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+with zipfile.ZipFile(source) as old:
+    members = {i.filename: (i, old.read(i)) for i in old.infolist()}
+members[wheel + "helper.py"] = (members[wheel + "helper.py"][0], hostile)
+record_name = wheel + "helper-1.0.dist-info/RECORD"
+if record:
+    lines = members[record_name][1].decode().splitlines()
+    lines = ["helper.py,sha256=%s,%d" % (digest(hostile), len(hostile)) if l.startswith("helper.py,") else l for l in lines]
+    members[record_name] = (members[record_name][0], ("\n".join(lines) + "\n").encode())
+if info:
+    pex_info = json.loads(members["PEX-INFO"][1])
+    pex_info["pex_rs_installs"]["helper-1.0-py3-none-any.whl"] = hashlib.sha256(members[record_name][1]).hexdigest()
+    del pex_info["pex_hash"]
+    pex_info["pex_hash"] = hashlib.sha256(json.dumps(pex_info, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    members["PEX-INFO"] = (members["PEX-INFO"][0], json.dumps(pex_info, sort_keys=True, separators=(",", ":")).encode())
+with zipfile.ZipFile(destination, "w") as new:
+    for info_, data in members.values():
+        new.writestr(info_, data)
+"#;
+    let flag = |on: bool| if on { "1" } else { "0" };
+    let status = Command::new(&python3().path)
+        .args(["-c", script, pex.as_str(), destination.as_str(), flag(record), flag(info)])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn an_extracted_pex_cannot_take_a_genuine_wheels_install() {
+    let context = TestContext::new();
+    let pex = sleepy_pex(&context);
+    let shared = context.dir.join("shared");
+    let python = python3().path.to_str().unwrap().to_owned();
+    let extract = |pex: &Utf8Path| {
+        context
+            .pex_rs()
+            .args(["extract", pex.as_str(), "--pex-root", shared.as_str(), "--python", &python])
+            .output()
+            .unwrap()
+    };
+    // A changed file that RECORD does not vouch for, or a RECORD that is not the one claimed.
+    for (record, expected) in [(false, "is not what its RECORD vouches for"), (true, "hashes to")] {
+        let forged = context.dir.join(format!("forged-{record}.pex"));
+        forged_helper(&pex, &forged, record, false);
+        let output = extract(&forged);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains(expected), "{stderr}");
+        assert!(!shared.join("installed_wheels/v1").exists() || bucket(&shared, "installed_wheels").0.is_empty());
+    }
+    // Consistent everywhere: it installs, but under its own RECORD's digest, so the genuine PEX
+    // extracted (or run) into the same root gets its own files.
+    let forged = context.dir.join("forged-consistent.pex");
+    forged_helper(&pex, &forged, true, true);
+    stdout_of(&extract(&forged));
+    stdout_of(&extract(&pex));
+    assert_eq!(bucket(&shared, "installed_wheels").0.len(), 2, "two installs, one per RECORD");
+    let mut command = Command::new(&python3().path);
+    crate::support::clean_environment(&mut command);
+    let output = command.arg(&pex).env("PEX_ROOT", &shared).output().unwrap();
+    assert_eq!(stdout_of(&output), "helper\n");
+}

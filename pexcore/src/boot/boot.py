@@ -123,8 +123,14 @@ def _parse_info(text, pex):
     dists = info.get("distributions") or {}
     if not isinstance(dists, dict):
         raise _Error("PEX-INFO of %s has a bad distributions field" % pex)
+    # An install is named by its wheel's RECORD digest (pex_rs_installs), which commits to every
+    # file in it; PEX files built before that field existed name it by the wheel's digest.
+    installs = info.get("pex_rs_installs") or {}
+    if not isinstance(installs, dict):
+        raise _Error("PEX-INFO of %s has a bad pex_rs_installs field" % pex)
     entries = []
     for whl, digest in sorted(dists.items()):
+        digest = installs.get(whl, digest)
         if not _is_digest(digest) or "/" in whl or _bad_name(whl):
             raise _Error("PEX-INFO of %s lists a bad distribution %r: %r" % (pex, whl, digest))
         entries.append(_Entry("installed_wheels", digest, whl))
@@ -681,10 +687,15 @@ def _member_groups(zf):
     """The archive's members by entry: {wheel file name: [...], None (user code): [...]}, each
     member as (name, path inside the entry, ZipInfo)."""
     groups = {}
+    # pex-rs extract, verify and venv install only what RECORD vouches for (pex-rs checked it):
+    # not the PEX's bytecode of a wheel, which they compile themselves.
+    tool = os.environ.get(_INSTALL_ONLY) == "1" or bool(os.environ.get(_STANDALONE))
     for info in zf.infolist():
         name = info.filename
         if name.startswith(".deps/"):
             whl, _, rest = name[6:].partition("/")
+            if tool and rest.endswith(".pyc") and "__pycache__/" in rest:
+                continue
             groups.setdefault(whl, []).append((name, rest, info))
         elif name not in ("__main__.py", "PEX-INFO") and not name.startswith(_BOOT_BYTECODE.partition("%")[0]):
             groups.setdefault(None, []).append((name, name, info))
@@ -1406,7 +1417,11 @@ def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
     if len(fit.chosen) == len(dists):
         return entries, info_text
     entries = [e for e in entries if e.bucket != "installed_wheels" or e.sub in fit.chosen]
-    return entries, _info_text(dict(info, distributions={whl: dists[whl] for whl in fit.chosen}))
+    installs = info.get("pex_rs_installs") or {}
+    chosen = dict(info, distributions={whl: dists[whl] for whl in fit.chosen})
+    if installs:
+        chosen["pex_rs_installs"] = {whl: installs[whl] for whl in fit.chosen if whl in installs}
+    return entries, _info_text(chosen)
 '''
 
 

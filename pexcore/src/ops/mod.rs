@@ -272,6 +272,10 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
         interpreter_constraints: options.targets.constraints.iter().map(ToString::to_string).collect(),
         pex_rs_targets: per_target,
         pex_rs_built: built,
+        pex_rs_installs: wheels
+            .iter()
+            .map(|wheel| (wheel.filename.to_string(), wheel.record_sha256.to_string()))
+            .collect(),
         strip_pex_env: !options.keep_pex_env,
         ..PexInfo::default()
     };
@@ -652,7 +656,7 @@ fn run_boot(
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
     // Held until the end, so a prune cannot take away what this extraction installs.
     let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
@@ -672,7 +676,7 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
 /// `repaired PATH: WHAT`.
 pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
     let interpreter = options.python.find()?;
     let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
     Ok(stdout.lines().map(str::to_owned).collect())
@@ -688,7 +692,7 @@ pub fn venv_pex(
     options: &InstallOptions,
 ) -> Result<(), Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::checked_boot_code(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
     let interpreter = options.python.find()?;
     let scope_name = match scope {
         VenvScope::All => "all",
