@@ -296,13 +296,24 @@ fn pex_python_steers_the_search_and_a_re_exec_never_searches_again() {
     assert_eq!(run(Some(py311), &[("PEX_PYTHON", "python3.12")]), ran_under(py312));
     // PEX_PYTHON_PATH replaces PATH as the place to search.
     assert_eq!(run(Some(py311), &[("PEX_PYTHON_PATH", only_312.as_str())]), ran_under(py312));
-    // A running interpreter that fits stays, whatever PEX_PYTHON says.
-    assert_eq!(run(Some(py312), &[("PEX_PYTHON", "python3.13")]), ran_under(py312));
+    // PEX_PYTHON names the interpreter that runs the PEX (pex's rule), even when the one that
+    // started it fits.
+    assert_eq!(run(Some(py312), &[("PEX_PYTHON", "python3.13")]), ran_under(py313));
+    assert!(!pex_dir(&context).join("sh").exists(), "a PEX_PYTHON start does not set `sh`");
 
-    // The header starts PEX_PYTHON, which does not fit: one re-exec, and `sh` stays unset.
+    // PEX_PYTHON naming one that does not fit, or none at all, is an error, not a fallback.
     let py311_path = py311.path.to_str().unwrap();
-    assert_eq!(run(None, &[("PEX_PYTHON", py311_path)]), ran_under(py313));
-    assert!(!pex_dir(&context).join("sh").exists());
+    for python in [None, Some(py313)] {
+        let output = finish(which(&context, python, &pex, &bin).env("PEX_PYTHON", py311_path));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.starts_with("pex-rs: error: PEX_PYTHON names ") && stderr.contains("cannot run"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let output = finish(which(&context, Some(py312), &pex, &bin).env("PEX_PYTHON", "python3.99"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("PEX_PYTHON is python3.99, which is not on PATH"), "{stderr}");
 
     // A start made by a re-exec that does not fit fails instead of searching again.
     let output = finish(which(&context, Some(py311), &pex, &bin).env("__PEX_RS_REEXEC", "1/elsewhere/python3"));

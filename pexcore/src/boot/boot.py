@@ -1408,6 +1408,10 @@ def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
     if fit.why:
         if refuse:
             raise _Error("%s cannot run %s: %s; choose another with --python" % (fit.here, pex, fit.why))
+        if os.environ.get("PEX_PYTHON"):
+            # As in pex: the interpreter PEX_PYTHON names runs the PEX, or nothing does.
+            raise _Error("PEX_PYTHON names %s, which cannot run %s: %s; name another, or unset PEX_PYTHON"
+                         % (fit.here, pex, fit.why))
         if reexec is not None:
             why = "%s (although %s found that it could)" % (fit.why, reexec[1:])
             raise _Error("%s cannot run %s: %s" % (fit.here, pex, why))
@@ -1663,6 +1667,31 @@ def _exec(cmd, tmp=None):
         raise _Error("cannot run %s: %s" % (cmd[0], e))
 
 
+def _pex_python():
+    """The interpreter PEX_PYTHON names, found where the sh header looks (in PEX_PYTHON_PATH when
+    that is set, else on PATH; a path as it is), or None when PEX_PYTHON is unset. A name that
+    finds nothing is an error, as in pex: the user asked for that interpreter."""
+    env = os.environ
+    wanted = env.get("PEX_PYTHON")
+    if not wanted:
+        return None
+    if "/" in wanted:
+        found, where = [wanted], "an executable"
+    elif env.get("PEX_PYTHON_PATH"):
+        entries = [e for e in env["PEX_PYTHON_PATH"].split(":") if e]
+        found = [os.path.join(e, wanted) if os.path.isdir(e) else e for e in entries]
+        found = [path for path in found if os.path.basename(path) == wanted]
+        where = "in PEX_PYTHON_PATH"
+    else:
+        found = [os.path.join(d, wanted) for d in env.get("PATH", os.defpath).split(":") if d]
+        where = "on PATH"
+    for path in found:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise _Error("PEX_PYTHON is %s, which is not %s; name an interpreter that is, or unset PEX_PYTHON"
+                 % (wanted, where))
+
+
 def boot(pex_info_text):
     """Run from the zip: make sure PEX_ROOT holds this PEX's venv for this interpreter, then exec
     the venv's python on its runner (docs/format.md, "What the runtime does")."""
@@ -1693,6 +1722,13 @@ def boot(pex_info_text):
             _hold_access_lock(root)
         verify = env.get("PEX_VERIFY", "").lower() in ("1", "true") and os.path.isabs(root)
         named = bool(env.get("PEX_PYTHON") or env.get("PEX_PYTHON_PATH"))  # the user chose the interpreter
+        # PEX_PYTHON names the interpreter that runs the PEX (pex's rule): another one that
+        # started it hands over, once (tools give the interpreter themselves).
+        wanted = None if install_only or env.get(_STANDALONE) else _pex_python()
+        if wanted and reexec is None and os.path.realpath(wanted) != os.path.realpath(sys.executable):
+            _log("PEX_PYTHON: running %s" % wanted)
+            os.environ[_REEXEC] = "0" + os.path.realpath(sys.executable)
+            _exec([wanted] + _python_options() + ["-S", "-c", _LOADER, pex])
         # The sh header's warm path runs whatever `sh` names: only a start the header itself made
         # with its default choice (or an explicit `pex-rs extract --python`) may set it, not a
         # one-off `PEX_PYTHON=... ./app.pex` or `python3.X app.pex`. A re-exec inherits the
