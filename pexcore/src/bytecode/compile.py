@@ -64,26 +64,42 @@ def sources():
     out.flush()
 
 
+def compile_file(path):
+    target = pyc_path(path)
+    with open(path, "rb") as f:
+        compiled = pyc(f.read(), path)
+    if compiled is None:
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    temporary = "%s.%s.tmp" % (target, os.getpid())
+    with open(temporary, "wb") as f:
+        f.write(compiled)
+    os.replace(temporary, target)
+
+
 def tree(directories):
+    paths = []
     for directory in directories:
         for parent, dirs, files in os.walk(directory):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
-                if not name.endswith(".py"):
-                    continue
                 path = os.path.join(parent, name)
-                target = pyc_path(path)
-                if os.path.exists(target):
-                    continue
-                with open(path, "rb") as f:
-                    compiled = pyc(f.read(), path)
-                if compiled is None:
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                temporary = "%s.%s.tmp" % (target, os.getpid())
-                with open(temporary, "wb") as f:
-                    f.write(compiled)
-                os.replace(temporary, target)
+                if name.endswith(".py") and not os.path.exists(pyc_path(path)):
+                    paths.append(path)
+    workers = min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(paths) > 200 and hasattr(os, "fork"):
+        # A large tree (a `pex-rs extract` of numpy) is compiled on every core: forked workers,
+        # since a `-c` script cannot be re-imported by spawned ones.
+        import concurrent.futures
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for _ in pool.map(compile_file, paths, chunksize=32):
+                pass
+    else:
+        for path in paths:
+            compile_file(path)
 
 
 if TAG is None:
