@@ -129,6 +129,14 @@ impl IndexServerBuilder {
         self
     }
 
+    /// Serves `html` as the page of `project` (its links relative to `/simple/<project>/`, so
+    /// `../../files/NAME` names a served file), whatever files it has.
+    #[must_use]
+    pub(crate) fn page(mut self, project: &str, html: &str) -> Self {
+        self.options.pages.push((normalize(project), html.to_owned()));
+        self
+    }
+
     /// Binds a free port on 127.0.0.1 and starts serving.
     pub(crate) fn start(self) -> IndexServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the index server");
@@ -161,7 +169,7 @@ impl IndexServer {
 
     /// A server for `files` to configure before starting.
     pub(crate) fn builder(files: Vec<ServedFile>) -> IndexServerBuilder {
-        let options = Options { json: true, metadata: true, ranges: true, authorization: None };
+        let options = Options { json: true, metadata: true, ranges: true, authorization: None, pages: Vec::new() };
         IndexServerBuilder { files, options }
     }
 
@@ -236,6 +244,9 @@ struct Options {
     ranges: bool,
     /// The exact `Authorization` value required, if any.
     authorization: Option<String>,
+    /// Project pages served as given (HTML), instead of the listing of the served files: a
+    /// hostile or broken index.
+    pages: Vec<(String, String)>,
 }
 
 /// A served file with what its pages advertise, computed once.
@@ -333,6 +344,9 @@ impl Shared {
             // Real indexes send every spelling of a name, and a missing slash, to one URL.
             if rest != format!("{project}/") {
                 return Response::redirect(&format!("/simple/{project}/"));
+            }
+            if let Some((_, html)) = self.options.pages.iter().find(|(name, _)| *name == project) {
+                return Response::new(200, HTML_TYPE, html.clone().into_bytes());
             }
             if self.entries.iter().any(|entry| entry.project == project) {
                 return self.negotiated(request, self.project_html(&project), self.project_json(&project));

@@ -447,3 +447,31 @@ fn ok_proxy_from_the_environment_and_no_proxy() {
     assert!(stderr.contains("failed to fetch"), "the proxy was used: {stderr}");
     stdout_of(&build(Some("127.0.0.1")));
 }
+
+/// A lying index page: it lists another project's wheel under the project it is asked about, and
+/// a `file:` URL that would read this machine's files. Neither is taken.
+#[test]
+fn ok_a_page_cannot_hand_out_other_projects_or_local_files() {
+    let context = TestContext::new();
+    let (app, other) = (library("app", "1.0"), library("other", "9.0"));
+    let local = library("app", "2.0").build(&context.dir);
+    let app_file = ServedFile::from_wheel(&app);
+    let other_file = ServedFile::from_wheel(&other);
+    let sha = |file: &ServedFile| format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(file.bytes()));
+    let page = format!(
+        "<html><body>\n<a href=\"../../files/{}#sha256={}\">app</a>\n<a href=\"../../files/{}#sha256={}\">other</a>\n\
+         <a href=\"file://{local}\">app 2.0, on this machine</a>\n</body></html>\n",
+        app.filename(),
+        sha(&app_file),
+        other.filename(),
+        sha(&other_file),
+    );
+    let server = IndexServer::builder(vec![app_file, other_file]).page("app", &page).start();
+    let output = build(&context, &server.simple_url(), &["app"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    stdout_of(&output);
+    assert!(stderr.contains("lists 1 files of other projects"), "{stderr}");
+    assert_eq!(version_in_pex(&context, "app"), "1.0", "the file: link was not taken");
+    let info = stdout_of(&context.pex_rs().args(["info", "app.pex"]).output().unwrap());
+    assert!(!info.contains("other-9.0"), "{info}");
+}
