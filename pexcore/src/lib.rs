@@ -59,6 +59,9 @@ mod ops;
 #[cfg(test)]
 mod layering;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use build::{EntryPoint, Shebang};
 pub use cache::{BucketUsage, Cache};
 pub use dist::{CoreMetadata, WheelFilename};

@@ -134,10 +134,15 @@ impl LockFile {
     /// Reads the lock at `path`: PEP 751 TOML, or pex's JSON lock (by its content).
     pub(crate) fn read(path: &Utf8Path) -> Result<Self, Error> {
         let text = fs_err::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses the text of a lock (`path` names it in errors).
+    pub(crate) fn parse(text: &str, path: &Utf8Path) -> Result<Self, Error> {
         if text.trim_start().starts_with('{') {
-            return pex::parse(&text).map_err(|reason| Error::Invalid { path: path.to_owned(), reason });
+            return pex::parse(text).map_err(|reason| Error::Invalid { path: path.to_owned(), reason });
         }
-        pylock::parse(&text, path)
+        pylock::parse(text, path)
     }
 
     /// `true` when the lock admits an environment with `markers` (its `environments`, if any,
