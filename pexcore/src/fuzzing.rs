@@ -19,3 +19,31 @@ pub fn lock_file(text: &str) {
 pub fn requirement_line(text: &str) {
     let _ = crate::requirements_file::parse_entry(text, Utf8Path::new("/fuzz"), "fuzz");
 }
+
+/// A project page of a package index, HTML (PEP 503, also find-links pages) and JSON (PEP 691):
+/// parsing never panics, and every file read from it has a name of its kind.
+pub fn index_page(bytes: &[u8]) {
+    let base = url::Url::parse("https://index.invalid/simple/project/").expect("a valid URL");
+    for parsed in [crate::index::parse_html(bytes, &base), crate::index::parse_json(bytes, &base)] {
+        let Ok(files) = parsed else { continue };
+        for wheel in &files.wheels {
+            assert!(wheel.filename.as_str().ends_with(".whl"), "{}", wheel.filename);
+        }
+    }
+}
+
+/// A wheel's RECORD, as the checks of `pex-rs extract` read it: parsing never panics, and every
+/// path it yields is one the installer could write (enclosed in the install).
+pub fn record(bytes: &[u8]) {
+    let filename: crate::dist::WheelFilename = "demo-1.0-py3-none-any.whl".parse().expect("a valid name");
+    let Ok(record) = crate::wheel::InstalledRecord::parse(&filename, "demo-1.0.dist-info", bytes) else { return };
+    for path in record.paths() {
+        assert!(crate::fs::enclosed(path).is_some_and(|enclosed| enclosed.as_str() == path), "{path:?}");
+    }
+}
+
+/// A complete platform file (`--complete-platform`): parsing never panics.
+pub fn complete_platform(text: &str) {
+    let Ok(platform) = serde_json::from_str::<crate::target::CompletePlatform>(text) else { return };
+    let _ = crate::tags::Tags::from_ordered(platform.compatible_tags.iter().map(String::as_str));
+}

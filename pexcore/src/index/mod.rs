@@ -37,7 +37,7 @@ pub(crate) use config::{PipConfig, parse_index_url};
 pub(crate) use git::GitReference;
 pub use http::NetworkOptions;
 pub(crate) use http::{percent_decoded, redact};
-pub(crate) use simple::{IndexFile, SdistFile};
+pub(crate) use simple::{IndexFile, SdistFile, parse_html, parse_json};
 
 /// How long a page without `Cache-Control` stays fresh: the `max-age` that the main public
 /// index sends, so a mirror that sends nothing behaves alike.
