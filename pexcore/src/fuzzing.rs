@@ -27,7 +27,8 @@ pub fn index_page(bytes: &[u8]) {
     for parsed in [crate::index::parse_html(bytes, &base), crate::index::parse_json(bytes, &base)] {
         let Ok(files) = parsed else { continue };
         for wheel in &files.wheels {
-            assert!(wheel.filename.as_str().ends_with(".whl"), "{}", wheel.filename);
+            let name = camino::Utf8Path::new(wheel.filename.as_str());
+            assert!(name.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("whl")), "{name}");
         }
     }
 }
