@@ -229,11 +229,7 @@ with zipfile.ZipFile(path, "w") as archive:
     archive.writestr("dup-1.0.dist-info/RECORD", record + "dup-1.0.dist-info/RECORD,,\n")
 "#;
     let files = serde_json::to_string(&files).unwrap();
-    let status = std::process::Command::new(&crate::support::python3().path)
-        .args(["-c", script, path.as_str(), &files])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::run_python_script(script, &[path.as_str(), &files]);
     path
 }
 

@@ -536,11 +536,8 @@ with zipfile.ZipFile(source) as old, zipfile.ZipFile(destination, "w") as new:
         .iter()
         .map(|(name, bytes)| ((*name).to_owned(), serde_json::Value::String(crate::support::standard_base64(bytes))))
         .collect();
-    let status = Command::new(&python3().path)
-        .args(["-c", script, pex.as_str(), destination.as_str(), &serde_json::Value::Object(replaced).to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let replaced = serde_json::Value::Object(replaced).to_string();
+    crate::support::run_python_script(script, &[pex.as_str(), destination.as_str(), &replaced]);
 }
 
 #[test]
@@ -680,11 +677,7 @@ with zipfile.ZipFile(destination, "w") as new:
         new.writestr(info_, data)
 "#;
     let flag = |on: bool| if on { "1" } else { "0" };
-    let status = Command::new(&python3().path)
-        .args(["-c", script, pex.as_str(), destination.as_str(), flag(record), flag(info)])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::run_python_script(script, &[pex.as_str(), destination.as_str(), flag(record), flag(info)]);
 }
 
 #[test]

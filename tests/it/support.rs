@@ -359,3 +359,10 @@ pub(crate) fn write_file(dir: &Utf8Path, relative: &str, contents: &str) -> Utf8
     fs_err::write(&path, contents).expect("write file");
     path
 }
+
+/// Runs the Python `script` with `python3` and `args` (`sys.argv[1:]`); it must succeed. For
+/// fixtures that Python's own libraries make best (zip archives with a name twice, say).
+pub(crate) fn run_python_script(script: &str, args: &[&str]) {
+    let status = Command::new(&python3().path).args(["-c", script]).args(args).status().expect("run python3");
+    assert!(status.success(), "a fixture script failed");
+}
