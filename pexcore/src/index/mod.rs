@@ -230,8 +230,8 @@ pub(crate) struct Index {
     metadata: OnceMap<Url, Result<Arc<CoreMetadata>, Arc<Error>>>,
     linked: OnceLock<Result<simple::ProjectFiles, Arc<Error>>>,
     reporter: Arc<dyn Reporter>,
-    /// Who vouches for the digests files carry, for messages: an index, or a lock file.
-    vouched_by: &'static str,
+    /// Whether a lock file, rather than an index, vouches for the digests (and sizes) files carry.
+    from_lock: bool,
 }
 
 impl Index {
@@ -262,26 +262,26 @@ impl Index {
             metadata: OnceMap::default(),
             linked: OnceLock::new(),
             reporter,
-            vouched_by: "the index",
+            from_lock: false,
         })
     }
 
     /// Names the lock file, rather than an index, as what vouches for the digests of files.
     #[must_use]
     pub(crate) fn vouched_by_lock(mut self) -> Self {
-        self.vouched_by = "the lock file";
+        self.from_lock = true;
         self
     }
 
     /// What vouches for the digests of files: "the index" or "the lock file".
     pub(crate) fn vouched_by(&self) -> &'static str {
-        self.vouched_by
+        if self.from_lock { "the lock file" } else { "the index" }
     }
 
     /// Checks the size of `file`'s bytes at `path` against the size a lock file gives (an
     /// index's sizes only inform: the digest is what vouches for the bytes).
     pub(crate) fn check_size<Name: Artifact>(&self, file: &IndexFile<Name>, path: &Utf8Path) -> Result<(), Error> {
-        let Some(expected) = file.size.filter(|_| self.vouched_by == "the lock file") else { return Ok(()) };
+        let Some(expected) = file.size.filter(|_| self.from_lock) else { return Ok(()) };
         let actual = fs_err::metadata(path).map_err(|source| Error::ReadFile { path: path.to_owned(), source })?.len();
         if actual == expected {
             return Ok(());
@@ -690,7 +690,7 @@ impl Index {
         if let Some(expected) = file.sha256
             && expected != actual
         {
-            return Err(mismatch(expected.to_string(), self.vouched_by));
+            return Err(mismatch(expected.to_string(), self.vouched_by()));
         }
         if !pins.is_empty() && !pins.contains(&actual) {
             let pinned = pins.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
