@@ -118,6 +118,17 @@ pub(crate) enum Location {
 }
 
 impl Location {
+    /// The file's name: the last segment of its URL or path, percent-decoded.
+    pub(crate) fn file_name(&self) -> String {
+        let text = match self {
+            Self::Url(url) => url.split(['?', '#']).next().unwrap_or_default(),
+            Self::Path(path) => path.as_str(),
+        };
+        percent_encoding::percent_decode_str(text.rsplit('/').next().unwrap_or_default())
+            .decode_utf8_lossy()
+            .into_owned()
+    }
+
     /// The file's URL, with a relative path read against the lock's directory.
     pub(crate) fn to_url(&self, lock_directory: &Utf8Path) -> Result<url::Url, String> {
         match self {

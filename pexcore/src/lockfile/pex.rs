@@ -79,17 +79,9 @@ fn read_requirement(requirement: Requirement, marker: Option<Marker>) -> Result<
         }
         let sha256 = Sha256Digest::from_hex(&artifact.hash)
             .ok_or_else(|| context(format!("invalid sha256 `{}`", artifact.hash)))?;
-        let path = artifact.url.split(['?', '#']).next().unwrap_or_default();
-        let name = percent_encoding::percent_decode_str(path.rsplit('/').next().unwrap_or_default())
-            .decode_utf8_lossy()
-            .into_owned();
-        let file = LockedFile {
-            name: name.clone(),
-            location: Location::Url(artifact.url),
-            size: None,
-            upload_time: None,
-            sha256,
-        };
+        let location = Location::Url(artifact.url);
+        let name = location.file_name();
+        let file = LockedFile { name: name.clone(), location, size: None, upload_time: None, sha256 };
         if std::path::Path::new(&name).extension().is_some_and(|extension| extension.eq_ignore_ascii_case("whl")) {
             wheels.push(file);
         } else if std::path::Path::new(&name).extension().is_none() && file_path(&file).is_some() {

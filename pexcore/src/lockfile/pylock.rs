@@ -221,15 +221,7 @@ fn read_file(file: File) -> Result<LockedFile, String> {
         (None, Some(path)) => Location::Path(path),
         (None, None) => return Err("a file with neither `url` nor `path`".to_owned()),
     };
-    let name = file.name.unwrap_or_else(|| {
-        let text = match &location {
-            Location::Url(url) => url.split(['?', '#']).next().unwrap_or_default(),
-            Location::Path(path) => path.as_str(),
-        };
-        percent_encoding::percent_decode_str(text.rsplit('/').next().unwrap_or_default())
-            .decode_utf8_lossy()
-            .into_owned()
-    });
+    let name = file.name.unwrap_or_else(|| location.file_name());
     let Some(hex) = file.hashes.get("sha256") else {
         let algorithms = file.hashes.keys().cloned().collect::<Vec<_>>().join(", ");
         return Err(format!(
