@@ -192,13 +192,7 @@ impl InstalledRecord {
     /// Whether `reader` holds the bytes RECORD vouches for at the installed `path`: `None` when
     /// RECORD does not list the path.
     pub(crate) fn matches(&self, path: &str, reader: impl Read) -> Option<io::Result<bool>> {
-        let expected = self.digests.get(path)?;
-        let actual = match expected.algorithm {
-            Algorithm::Sha256 => digest_of::<sha2::Sha256>(reader),
-            Algorithm::Sha384 => digest_of::<sha2::Sha384>(reader),
-            Algorithm::Sha512 => digest_of::<sha2::Sha512>(reader),
-        };
-        Some(actual.map(|actual| actual == expected.digest))
+        Some(self.digests.get(path)?.matches(reader))
     }
 
     /// The installed paths RECORD lists.
@@ -520,6 +514,18 @@ struct RecordDigest {
     digest: Vec<u8>,
 }
 
+impl RecordDigest {
+    /// Whether the bytes `reader` yields have this digest.
+    fn matches(&self, reader: impl Read) -> io::Result<bool> {
+        let actual = match self.algorithm {
+            Algorithm::Sha256 => digest_of::<sha2::Sha256>(reader),
+            Algorithm::Sha384 => digest_of::<sha2::Sha384>(reader),
+            Algorithm::Sha512 => digest_of::<sha2::Sha512>(reader),
+        }?;
+        Ok(actual == self.digest)
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Algorithm {
     Sha256,
@@ -593,13 +599,7 @@ fn verify_member(
 ) -> Result<(), Error> {
     let member_error = |source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source };
     let entry = archive.by_index(index).map_err(|error| member_error(io::Error::other(error)))?;
-    let actual = match expected.algorithm {
-        Algorithm::Sha256 => digest_of::<sha2::Sha256>(entry),
-        Algorithm::Sha384 => digest_of::<sha2::Sha384>(entry),
-        Algorithm::Sha512 => digest_of::<sha2::Sha512>(entry),
-    }
-    .map_err(member_error)?;
-    if actual == expected.digest {
+    if expected.matches(entry).map_err(member_error)? {
         Ok(())
     } else {
         Err(Error::RecordMismatch { wheel: wheel.to_owned(), member: name.to_owned() })
