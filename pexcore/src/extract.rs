@@ -83,19 +83,23 @@ pub struct ExtractReport {
 /// every file of its wheels commit to the names their installs get. `own` is this pex-rs's boot
 /// code. Nothing of the PEX is run: the tools run pex-rs's own boot code.
 pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
-    check_boot_code(pex, pex_info, own)?;
-    check_wheels(pex, pex_info)
+    // One read of the archive's directory (a large one takes long to parse) serves both checks.
+    let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+    check_boot_code(pex, pex_info, own, &mut archive)?;
+    check_wheels(pex, pex_info, &mut archive)
 }
+
+/// A PEX file's archive, as the checks read it.
+type Archive = zip::ZipArchive<BufReader<fs_err::File>>;
 
 /// The wheels a PEX carries, checked against the names their installs get: each wheel's RECORD
 /// must hash to its `pex_rs_installs` digest, and every file of it (but the bytecode pex-rs
 /// added, which installers compile again) must be what RECORD vouches for, and be there. An
 /// install named by that digest then holds what the name commits to, whoever made it.
-fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo) -> Result<(), Error> {
+fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo, archive: &mut Archive) -> Result<(), Error> {
     let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
-    let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
-    let mut archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
     let mut members: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     for index in 0..archive.len() {
         let Some(Ok(name)) = archive.name_for_index(index) else { continue };
@@ -182,16 +186,13 @@ fn is_added_bytecode(path: &str) -> bool {
 /// digest (`build_properties.pex_rs_boot`). A PEX that passes can have its boot code kept in a
 /// virtual environment named by its `pex_hash` without that name ever meaning other code. A PEX
 /// built before the boot code's digest was recorded passes only with this pex-rs's own boot code.
-fn check_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
+fn check_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str, archive: &mut Archive) -> Result<(), Error> {
     let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
     let claimed = pex_info.pex_hash.as_deref().unwrap_or_default();
     let computed = pex_info.compute_pex_hash().to_string();
     if claimed != computed {
         return Err(identity(format!("its pex_hash is `{claimed}`, but its PEX-INFO hashes to `{computed}`")));
     }
-    let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
-    let mut archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
     let mut main = String::new();
     archive
         .by_name(MAIN_ENTRY)
