@@ -683,13 +683,20 @@ def _touch_last_access(venv):
             pass
 
 
+def _by_tool():
+    """Whether pex-rs extract, verify or venv runs this boot code (install-only or standalone
+    venv mode): a tool that installs the PEX, with the interpreter it was given, and that never
+    runs or keeps anything of the PEX that its checks do not vouch for."""
+    return os.environ.get(_INSTALL_ONLY) == "1" or bool(os.environ.get(_STANDALONE))
+
+
 def _member_groups(zf):
     """The archive's members by entry: {wheel file name: [...], None (user code): [...]}, each
     member as (name, path inside the entry, ZipInfo)."""
     groups = {}
     # pex-rs extract, verify and venv install only what RECORD vouches for (pex-rs checked it):
     # not the PEX's bytecode of a wheel, which they compile themselves.
-    tool = os.environ.get(_INSTALL_ONLY) == "1" or bool(os.environ.get(_STANDALONE))
+    tool = _by_tool()
     for info in zf.infolist():
         name = info.filename
         if name.startswith(".deps/"):
@@ -1453,7 +1460,7 @@ def _boot_source(zf, pex):
     head, _, last = text.rstrip("\n").rpartition("\n")
     if not last.startswith("boot("):
         raise _Error("%s has no boot(...) line at the end of __main__.py; rebuild it" % pex)
-    if os.environ.get(_INSTALL_ONLY) == "1" or os.environ.get(_STANDALONE):
+    if _by_tool():
         # pex-rs extract/verify/venv checked this text against the PEX's pex_hash, but nothing
         # vouches for the PEX's bytecode of it: the venv compiles its own.
         return head + "\n", None
@@ -1724,7 +1731,7 @@ def boot(pex_info_text):
         named = bool(env.get("PEX_PYTHON") or env.get("PEX_PYTHON_PATH"))  # the user chose the interpreter
         # PEX_PYTHON names the interpreter that runs the PEX (pex's rule): another one that
         # started it hands over, once (tools give the interpreter themselves).
-        wanted = None if install_only or env.get(_STANDALONE) else _pex_python()
+        wanted = None if _by_tool() else _pex_python()
         if wanted and reexec is None and os.path.realpath(wanted) != os.path.realpath(sys.executable):
             _log("PEX_PYTHON: running %s" % wanted)
             os.environ[_REEXEC] = "0" + os.path.realpath(sys.executable)
@@ -1742,7 +1749,7 @@ def boot(pex_info_text):
         # nothing.
         if (verify or not complete) and _has_choice(info):
             sh = os.path.join(os.path.dirname(venv), "sh") if not named and not verify else None
-            refuse = install_only or bool(env.get(_STANDALONE))
+            refuse = _by_tool()
             entries, pex_info_text = _choose(pex, info, entries, pex_info_text, reexec, refuse, sh, points_sh)
         if verify:
             _verify_installed(pex, root, entries, venv, install_only)
