@@ -156,7 +156,7 @@ fn locked_source(
             PackageSource::Files { sdist: None, wheels: vec![locked_file(index, file, directory)?] }
         }
         candidate => {
-            let project = sources.project_files(&pinned.name)?;
+            let project = index.project(&pinned.name)?;
             let mut locked_wheels = Vec::new();
             for file in project.wheels.iter().filter(|file| file.filename.version() == &pinned.version) {
                 let fits = wheels == Wheels::All

@@ -215,11 +215,6 @@ impl Sources<'_, '_> {
         &self.context.index
     }
 
-    /// The files the indexes list for `name` (whatever a lock says).
-    pub(crate) fn project_files(&self, name: &PackageName) -> Result<Arc<Project>, Error> {
-        Ok(self.context.index.project(name)?)
-    }
-
     /// The lock this build takes its projects from, unless it is resolving what a build needs.
     fn locked(&self) -> Option<&super::locked::LockedProjects> {
         self.context.locked.as_ref().filter(|_| self.locked)
