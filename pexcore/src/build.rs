@@ -125,8 +125,13 @@ pub(crate) fn sh_header(shebang: &Shebang, pex_hash: &str) -> String {
     let version = crate::VERSION;
     format!(
         r#"#!/bin/sh
+: 'pex-rs: error: this Python cannot read the zip archive of this PEX. Python 3.12 and older cannot read one of over 65535 files: run the PEX as a program, or with Python 3.13 or newer. \'
 # A PEX file made by pex-rs {version}: this sh header, then a zip archive. Run it as a program
-# or with a Python interpreter (`python3 FILE`); `unzip -l FILE` lists it.
+# or with a Python interpreter (`python3 FILE`); `unzip -l FILE` lists it. The line above is
+# for Python, not sh (for which `:` does nothing): an interpreter that cannot read the archive
+# (zip64, which a PEX of over 65,535 files needs, came to zipimport in 3.13) runs the file as
+# Python source, and that line is its first error (an unterminated string to Python, since `\'`
+# escapes the quote, but a closed one to sh), which Python shows with the line's text.
 if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}" ]; then
   if [ -n "${{PEX_ROOT:-}}" ]; then root=$PEX_ROOT
   else case "${{XDG_CACHE_HOME:-}}" in /*) root=$XDG_CACHE_HOME/pex-rs ;; *) root=${{HOME:-}}/.cache/pex-rs ;; esac

@@ -191,6 +191,45 @@ fn a_pex_of_70000_entries_runs_under_the_oldest_python() {
         .unwrap();
     let (major, minor) = python.version;
     assert_eq!(stdout_of(&output), format!("70000 ({major}, {minor})\n"));
+    // `python3.X many.pex` itself: 3.13 and newer read ZIP64; older ones cannot, and run the
+    // file as Python source, whose first error is the header's line saying what to do.
+    for python in pythons() {
+        let output = context.run_pex(python, &pex, &["-c", "import many; print(many.COUNT)"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if python.version >= (3, 13) {
+            assert_eq!(stdout_of(&output), "70000\n", "{}", python.name);
+        } else {
+            assert!(!output.status.success(), "{}", python.name);
+            assert!(stderr.contains("Python 3.12 and older cannot read one of over 65535 files: run the PEX as a program, or with Python 3.13 or newer."), "{}: {stderr}", python.name);
+            assert!(!stderr.contains("Traceback"), "{}: {stderr}", python.name);
+        }
+    }
+}
+
+#[test]
+fn a_python_older_than_the_runtime_gets_one_line() {
+    // The runtime needs Python 3.8; an older one still parses the boot code, for this line.
+    let context = TestContext::new();
+    let wheel = WheelBuilder::new("hello", "1.0").file("hello.py", "print('hello')\n").build(&context.dir);
+    context.build(&[wheel.as_str(), "-e", "hello", "-o", "hello.pex"]);
+    let pex = context.dir.join("hello.pex");
+    let mut tried = 0;
+    for name in ["python2.7", "python3.6", "python3.7"] {
+        let Some(python) = crate::support::probe(name) else {
+            crate::support::skip("a_python_older_than_the_runtime_gets_one_line", &format!("`{name}` is not available here"));
+            continue;
+        };
+        tried += 1;
+        let output = context.run_pex(&python, &pex, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        assert!(stderr.starts_with(&format!("pex-rs: error: {pex} needs Python 3.8 or newer, and ")), "{name}: {stderr}");
+        assert!(stderr.contains("run it as a program"), "{name}: {stderr}");
+    }
+    if tried > 0 {
+        assert!(!context.pex_root.exists(), "the refusal comes before anything is written");
+    }
 }
 
 #[test]

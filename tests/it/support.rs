@@ -138,9 +138,11 @@ pub(crate) fn python3() -> &'static Python {
     &pythons()[0]
 }
 
-fn probe(name: &str) -> Option<Python> {
+/// The interpreter `name` finds on PATH, if it runs.
+pub(crate) fn probe(name: &str) -> Option<Python> {
     let output = Command::new(name)
-        .args(["-c", "import sys; print(sys.executable); print(*sys.version_info[:2])"])
+        // Python 2 syntax too: the test of old interpreters probes `python2.7`.
+        .args(["-c", "import sys; sys.stdout.write('%s\\n%d %d\\n' % ((sys.executable,) + tuple(sys.version_info[:2])))"])
         .output()
         .ok()?;
     if !output.status.success() {

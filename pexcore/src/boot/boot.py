@@ -1699,12 +1699,30 @@ def _pex_python():
                  % (wanted, where))
 
 
+def _needs_newer_python(pex, pex_info_text):
+    """The line for an interpreter older than this runtime supports. This file still parses under
+    Python 2.7 and 3.x (a test keeps it so) only for this line, so nothing here may be newer."""
+    import json
+
+    try:
+        constraints = json.loads(pex_info_text).get("interpreter_constraints") or []
+    except Exception:
+        constraints = []
+    wanted = "Python 3.8 or newer"
+    if constraints:
+        wanted += " matching %s" % " or ".join(str(c) for c in constraints)
+    here = "%s is Python %d.%d.%d" % ((sys.executable,) + tuple(sys.version_info[:3]))
+    return "%s needs %s, and %s; run it as a program (%s) or with a newer python3" % (pex, wanted, here, pex)
+
+
 def boot(pex_info_text):
     """Run from the zip: make sure PEX_ROOT holds this PEX's venv for this interpreter, then exec
     the venv's python on its runner (docs/format.md, "What the runtime does")."""
     try:
         _set_verbose()
         pex = os.path.abspath(sys.argv[0])
+        if sys.version_info < (3, 8):
+            raise _Error(_needs_newer_python(pex, pex_info_text))
         env = os.environ
         install_only = env.get(_INSTALL_ONLY) == "1"
         # Read once: neither the application nor a PEX it starts may take it for theirs.
