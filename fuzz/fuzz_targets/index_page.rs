@@ -1,8 +1,5 @@
-//! Package index pages, HTML (PEP 503 and find-links) and JSON (PEP 691), from any bytes: never
-//! panics, and a wheel read from a page has a wheel's name (see `pexcore::fuzzing::index_page`).
+//! The `index_page` fuzz target: `pexcore::fuzzing::index_page` says what it parses and checks.
 
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| pexcore::fuzzing::index_page(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pexcore::fuzzing::index_page(data));

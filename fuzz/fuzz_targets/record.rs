@@ -1,8 +1,5 @@
-//! A wheel's RECORD as `pex-rs extract` checks a PEX against it, from any bytes: never panics,
-//! and every path it yields stays inside the install (see `pexcore::fuzzing::record`).
+//! The `record` fuzz target: `pexcore::fuzzing::record` says what it parses and checks.
 
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| pexcore::fuzzing::record(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pexcore::fuzzing::record(data));

@@ -86,7 +86,7 @@ pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Re
     // One read of the archive's directory (a large one takes long to parse) serves both checks.
     let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
     let mut archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+        crate::zip_limits::open(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
     check_boot_code(pex, pex_info, own, &mut archive)?;
     check_wheels(pex, pex_info, &mut archive)
 }
@@ -246,7 +246,7 @@ pub(crate) fn install(pex: &Utf8Path, pex_info: &PexInfo, pex_root: &Utf8Path) -
     let read_error = |source| Error::Read { path: pex.to_owned(), source };
     let open = || -> Result<zip::ZipArchive<BufReader<fs_err::File>>, Error> {
         let file = fs_err::File::open(pex).map_err(read_error)?;
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })
+        crate::zip_limits::open(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })
     };
     let archive = open()?;
     let entries = plan(pex, pex_info, &archive)?;

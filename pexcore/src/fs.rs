@@ -10,20 +10,24 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// to, or `None` when it must be refused.
 ///
 /// Refused: an empty name, an absolute path or a Windows drive or UNC prefix, a backslash, an
-/// empty, `.` or `..` component, and NUL or any other control character. Wheels, sdists and PEX
+/// empty, `.` or `..` component, a component longer than 255 bytes (more than file systems
+/// take), and NUL or any other control character. Wheels, sdists and PEX
 /// files are all untrusted; every member name goes through here.
-/// A trailing `/` (a directory entry) is accepted and dropped.
+/// A trailing `/` (a directory entry) is accepted and dropped. boot.py's `_bad_name` applies
+/// the same rule (`tests/it/hostile.rs` runs both on one corpus).
 pub fn enclosed(name: &str) -> Option<Utf8PathBuf> {
+    /// The longest file name (one path component) file systems take, in bytes.
+    const NAME_MAX: usize = 255;
     let name = name.strip_suffix('/').unwrap_or(name);
     if name.is_empty()
         || name.starts_with('/')
         || name.contains('\\')
         || name.chars().any(char::is_control)
-        || name.as_bytes().get(1) == Some(&b':')
+        || name.chars().nth(1) == Some(':')
     {
         return None;
     }
-    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+    if name.split('/').any(|part| part.is_empty() || part == "." || part == ".." || part.len() > NAME_MAX) {
         return None;
     }
     Some(Utf8PathBuf::from(name))

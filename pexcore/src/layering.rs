@@ -6,6 +6,7 @@ const ORDER: &[&str] = &[
     "env",
     "fs",
     "hash",
+    "zip_limits",
     "progress",
     "requirement",
     "tags",

@@ -9,6 +9,7 @@
 //! | `env` | every environment variable pex-rs reads |
 //! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
 //! | `hash` | sha256 digests and hashing readers |
+//! | `zip_limits` | the entry count of a zip archive from outside, read before it is parsed |
 //! | `progress` | the `Reporter` that long operations report through |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
 //! | `tags` | PEP 425 compatibility tags: what a target supports, best first, and wheel ranking |
@@ -35,6 +36,7 @@
 mod env;
 mod fs;
 mod hash;
+mod zip_limits;
 mod progress;
 mod requirement;
 mod tags;

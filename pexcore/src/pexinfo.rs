@@ -52,7 +52,12 @@ pub enum Error {
     },
     #[error("the PEX-INFO of `{path}` has an invalid `{field}`: {reason}")]
     Field { path: Utf8PathBuf, field: &'static str, reason: String },
+    #[error("the PEX-INFO of `{path}` is larger than {} MiB, more than any PEX needs", MAX_PEX_INFO_BYTES >> 20)]
+    TooLarge { path: Utf8PathBuf },
 }
+
+/// The largest PEX-INFO read: a manifest of thousands of wheels takes a few hundred KiB.
+const MAX_PEX_INFO_BYTES: u64 = 16 << 20;
 
 /// How much of the host's `sys.path` a PEX keeps (`inherit_path`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -328,16 +333,20 @@ impl PexInfo {
             })?;
             return Self::from_json(&text, path);
         }
-        let file = fs_err::File::open(path).map_err(read_error)?;
-        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
-            .map_err(|source| Error::NotZip { path: path.to_owned(), source })?;
-        let mut entry = match archive.by_name(PEX_INFO_ENTRY) {
+        let file = std::io::BufReader::new(fs_err::File::open(path).map_err(read_error)?);
+        let mut archive =
+            crate::zip_limits::open(file).map_err(|source| Error::NotZip { path: path.to_owned(), source })?;
+        let entry = match archive.by_name(PEX_INFO_ENTRY) {
             Ok(entry) => entry,
             Err(zip::result::ZipError::FileNotFound) => return Err(Error::NoPexInfo { path: path.to_owned() }),
             Err(source) => return Err(Error::NotZip { path: path.to_owned(), source }),
         };
+        // Whatever its header claims, never more than the limit is read.
         let mut text = String::new();
-        entry.read_to_string(&mut text).map_err(read_error)?;
+        entry.take(MAX_PEX_INFO_BYTES + 1).read_to_string(&mut text).map_err(read_error)?;
+        if text.len() as u64 > MAX_PEX_INFO_BYTES {
+            return Err(Error::TooLarge { path: path.to_owned() });
+        }
         Self::from_json(&text, path)
     }
 }

@@ -205,6 +205,22 @@ pub(crate) fn parse_entry(text: &str, working_directory: &Utf8Path, origin: &str
     Ok(Entry { kind, hashes, origin: origin.to_owned() })
 }
 
+/// Parses the text of a requirements file line by line as [`RequirementsFile::read`] does, but
+/// applies no option and reads no included file: the fuzz target's view of the format.
+pub(crate) fn parse_text(text: &str, working_directory: &Utf8Path) -> Result<Vec<Entry>, Error> {
+    let mut entries = Vec::new();
+    for (number, line) in logical_lines(text) {
+        let origin = format!("fuzz:{number}");
+        let line = expand_variables(&line, &|_| None, &origin)?;
+        let (requirement, options) = split_options(&line);
+        parse_options(options, &origin)?;
+        if !requirement.is_empty() {
+            entries.push(parse_entry(requirement, working_directory, &origin)?);
+        }
+    }
+    Ok(entries)
+}
+
 /// The value of the environment variable `name`, if it is set, not empty and UTF-8. Empty
 /// counts as unset, as in pip.
 fn environment_variable(name: &str) -> Option<String> {

@@ -10,9 +10,10 @@
 //! Installing follows PEP 427 for a virtual environment whose site-packages is the install
 //! directory and whose prefix is `.prefix/` inside it (`docs/format.md` has the table).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Cursor, Read};
 use std::sync::Arc;
+use unicode_normalization::UnicodeNormalization as _;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rayon::prelude::*;
@@ -81,8 +82,15 @@ pub enum Error {
         "wheel `{wheel}` has `{member}` in an unknown `.data` scheme (expected purelib, platlib, scripts, data or headers)"
     )]
     DataScheme { wheel: String, member: String },
+    #[error("wheel `{wheel}` has a member `{member}` of {actual} bytes that claims {declared} bytes")]
+    SizeMismatch { wheel: String, member: String, declared: u64, actual: u64 },
     #[error("wheel `{wheel}` installs two members to `{path}`")]
     Collision { wheel: String, path: String },
+    #[error(
+        "wheel `{wheel}` has members `{first}` and `{second}`, one file where names ignore case or \
+         Unicode normalisation (macOS, Windows); refusing it"
+    )]
+    FoldedCollision { wheel: String, first: String, second: String },
     #[error(
         "wheel `{wheel}` has {listed} entries in its central directory but {distinct} distinct names: a name is given twice, and which copy is meant cannot be told"
     )]
@@ -124,32 +132,6 @@ pub(crate) struct Wheel {
     /// Script files from the `.data/scripts` directory (installed under `.prefix/bin/`).
     pub(crate) data_scripts: Vec<String>,
     bytes: Arc<[u8]>,
-}
-
-/// The number of entries the central directory of the zip archive `bytes` declares (its end
-/// record, or the ZIP64 one), or `None` when the records cannot be found.
-fn central_directory_entries(bytes: &[u8]) -> Option<u64> {
-    const END: [u8; 4] = 0x0605_4b50_u32.to_le_bytes();
-    const ZIP64_LOCATOR: [u8; 4] = 0x0706_4b50_u32.to_le_bytes();
-    const ZIP64_END: [u8; 4] = 0x0606_4b50_u32.to_le_bytes();
-    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
-    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
-    // The end record is the last 22 bytes plus a comment of at most 65,535 bytes.
-    let search_from = bytes.len().saturating_sub(22 + usize::from(u16::MAX));
-    let end = (search_from..=bytes.len().checked_sub(22)?).rev().find(|&at| bytes[at..at + 4] == END)?;
-    let entries = u16_at(end + 10)?;
-    if entries != u16::MAX {
-        return Some(u64::from(entries));
-    }
-    let locator = end.checked_sub(20)?;
-    if bytes.get(locator..locator + 4)? != ZIP64_LOCATOR {
-        return None;
-    }
-    let zip64_end = usize::try_from(u64_at(locator + 8)?).ok()?;
-    if bytes.get(zip64_end..zip64_end + 4)? != ZIP64_END {
-        return None;
-    }
-    u64_at(zip64_end + 32)
 }
 
 /// Where the wheel member at `relative` is installed: as it is, or for a member of the
@@ -251,10 +233,15 @@ impl Wheel {
             .unwrap_or(path.as_str())
             .parse()
             .map_err(|source| Error::Filename { path: path.to_owned(), source })?;
-        let bytes: Arc<[u8]> =
-            fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?.into();
+        let read_error = |source| Error::Read { path: path.to_owned(), source };
+        let mut file = fs_err::File::open(path).map_err(read_error)?;
+        crate::zip_limits::check_entries(&mut file).map_err(|source| Error::Zip { path: path.to_owned(), source })?;
+        let mut bytes =
+            Vec::with_capacity(file.metadata().map_or(0, |metadata| usize::try_from(metadata.len()).unwrap_or(0)));
+        file.read_to_end(&mut bytes).map_err(read_error)?;
+        let bytes: Arc<[u8]> = bytes.into();
         let sha256 = sha256.unwrap_or_else(|| Sha256Digest::of(&bytes));
-        let archive = zip::ZipArchive::new(Cursor::new(Arc::clone(&bytes)))
+        let archive = crate::zip_limits::open(Cursor::new(Arc::clone(&bytes)))
             .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
         let wheel = filename.to_string();
 
@@ -312,7 +299,7 @@ impl Wheel {
         }
         // The zip reader keeps one entry per name (the last): count the central directory's own
         // records to see a name given twice.
-        if let Some(listed) = central_directory_entries(&bytes)
+        if let Some(listed) = crate::zip_limits::declared_entries(&bytes)
             && listed != archive.len() as u64
         {
             return Err(Error::DuplicateMember { wheel, listed, distinct: archive.len() });
@@ -321,6 +308,16 @@ impl Wheel {
         for member in &members {
             if !seen.insert(member.installed_path.as_str()) {
                 return Err(Error::Collision { wheel, path: member.installed_path.to_string() });
+            }
+        }
+        // Names that differ only by case or Unicode normalisation are one file on the file
+        // systems of macOS and Windows: the install would keep one of them.
+        let mut folded = HashMap::with_capacity(members.len());
+        for member in &members {
+            let path = member.installed_path.as_str();
+            let key: String = path.nfc().flat_map(char::to_lowercase).collect();
+            if let Some(first) = folded.insert(key, path) {
+                return Err(Error::FoldedCollision { wheel, first: first.to_owned(), second: path.to_owned() });
             }
         }
         // `a` and `a/b`: the file would have to be a directory too.
@@ -388,7 +385,8 @@ impl Wheel {
             let install_error = |source| Error::Install { wheel: wheel.clone(), path: destination.clone(), source };
             let mut entry = archive.by_index(member.index).map_err(|error| install_error(io::Error::other(error)))?;
             let mode = entry.unix_mode().unwrap_or(0o644);
-            let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            // The declared size is a hint, not a promise: never reserve more than a little.
+            let mut bytes = Vec::with_capacity(usize::try_from(entry.size().min(1 << 20)).unwrap_or(0));
             entry.read_to_end(&mut bytes).map_err(install_error)?;
             if is_script && bytes.starts_with(b"#!python") {
                 let rest = bytes.iter().position(|byte| *byte == b'\n').map_or(&[][..], |end| &bytes[end + 1..]);
@@ -440,7 +438,7 @@ pub(crate) fn read_metadata<R: io::Read + io::Seek>(
     filename: &WheelFilename,
 ) -> Result<(CoreMetadata, Vec<u8>), Error> {
     let wheel = filename.to_string();
-    let mut archive = zip::ZipArchive::new(reader)
+    let mut archive = crate::zip_limits::open(reader)
         .map_err(|source| Error::Zip { path: Utf8PathBuf::from(wheel.as_str()), source })?;
     let name = format!("{}/METADATA", find_dist_info(&archive, filename)?);
     let mut bytes = Vec::new();
@@ -547,6 +545,9 @@ fn parse_record(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, RecordDige
         let [path, hash, ..] = fields.as_slice() else {
             return Err(syntax(number, "expected `path,hash,size`"));
         };
+        if enclosed(path).is_none() {
+            return Err(syntax(number, "the path leaves the wheel (or is not a file name pex-rs accepts)"));
+        }
         if hash.is_empty() {
             continue;
         }
@@ -599,10 +600,35 @@ fn verify_member(
 ) -> Result<(), Error> {
     let member_error = |source| Error::Member { wheel: wheel.to_owned(), member: name.to_owned(), source };
     let entry = archive.by_index(index).map_err(|error| member_error(io::Error::other(error)))?;
-    if expected.matches(entry).map_err(member_error)? {
-        Ok(())
-    } else {
-        Err(Error::RecordMismatch { wheel: wheel.to_owned(), member: name.to_owned() })
+    // A size the headers claim and the data does not have (a zip bomb by size) would mislead
+    // whoever trusts it later: the member must be exactly as long as it says.
+    let declared = entry.size();
+    let mut counted = CountingReader { inner: entry, count: 0 };
+    if !expected.matches(&mut counted).map_err(member_error)? {
+        return Err(Error::RecordMismatch { wheel: wheel.to_owned(), member: name.to_owned() });
+    }
+    if counted.count != declared {
+        return Err(Error::SizeMismatch {
+            wheel: wheel.to_owned(),
+            member: name.to_owned(),
+            declared,
+            actual: counted.count,
+        });
+    }
+    Ok(())
+}
+
+/// A reader that counts the bytes read through it.
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.count += read as u64;
+        Ok(read)
     }
 }
 

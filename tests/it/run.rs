@@ -216,7 +216,10 @@ fn a_python_older_than_the_runtime_gets_one_line() {
     let mut tried = 0;
     for name in ["python2.7", "python3.6", "python3.7"] {
         let Some(python) = crate::support::probe(name) else {
-            crate::support::skip("a_python_older_than_the_runtime_gets_one_line", &format!("`{name}` is not available here"));
+            crate::support::skip(
+                "a_python_older_than_the_runtime_gets_one_line",
+                &format!("`{name}` is not available here"),
+            );
             continue;
         };
         tried += 1;
@@ -224,7 +227,10 @@ fn a_python_older_than_the_runtime_gets_one_line() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
-        assert!(stderr.starts_with(&format!("pex-rs: error: {pex} needs Python 3.8 or newer, and ")), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("pex-rs: error: {pex} needs Python 3.8 or newer, and ")),
+            "{name}: {stderr}"
+        );
         assert!(stderr.contains("run it as a program"), "{name}: {stderr}");
     }
     if tried > 0 {

@@ -142,7 +142,10 @@ pub(crate) fn python3() -> &'static Python {
 pub(crate) fn probe(name: &str) -> Option<Python> {
     let output = Command::new(name)
         // Python 2 syntax too: the test of old interpreters probes `python2.7`.
-        .args(["-c", "import sys; sys.stdout.write('%s\\n%d %d\\n' % ((sys.executable,) + tuple(sys.version_info[:2])))"])
+        .args([
+            "-c",
+            "import sys; sys.stdout.write('%s\\n%d %d\\n' % ((sys.executable,) + tuple(sys.version_info[:2])))",
+        ])
         .output()
         .ok()?;
     if !output.status.success() {

@@ -66,23 +66,32 @@ def _load_json(text):
 
     try:
         return json.loads(text)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested deeper than Python goes
         raise _Error("PEX-INFO is not valid JSON (%s); rebuild the PEX" % e)
 
 
-_UNSAFE_CHARACTERS = frozenset([chr(c) for c in range(32)] + ["\x7f", "\\"])
+# Control characters (C0, DEL and C1, as Rust's char::is_control) and the Windows separator.
+_UNSAFE_CHARACTERS = frozenset([chr(c) for c in range(32)] + [chr(c) for c in range(0x7F, 0xA0)] + ["\\"])
+
+
+# The longest file name (one path component) file systems take, in bytes.
+_NAME_MAX = 255
 
 
 def _bad_name(name):
     """Why an archive member name would escape or confuse its target directory, or None. Every
-    member of a first start passes here: the checks run in C (set and substring operations)."""
-    if not name or name.startswith("/"):
-        return "absolute or empty"
+    member of a first start passes here: the checks run in C (set and substring operations).
+    The same rule as pexcore's `enclosed` (a differential test runs both on one corpus)."""
+    if not name or name.startswith("/") or name[1:2] == ":":
+        return "absolute, a drive or empty"
     if not _UNSAFE_CHARACTERS.isdisjoint(name):
         return "backslash or control character"
     slashed = "/%s/" % name
     if "//" in slashed or "/./" in slashed or "/../" in slashed:
         return "empty, '.' or '..' component"
+    # A character takes at most four bytes: shorter names need no closer look.
+    if len(name) > _NAME_MAX // 4 and any(len(part.encode("utf-8", "surrogateescape")) > _NAME_MAX for part in name.split("/")):
+        return "a component longer than %d bytes" % _NAME_MAX
     return None
 
 
@@ -171,18 +180,34 @@ _WHOLE_MEMBER = 64 << 20
 _FORK_FILES = 256
 
 
+def _nfc(text):
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
+
+
 def _files_of(members, dest):
     """Check the members' names and make their directories under dest; returns what
     _write_files writes: (member name, target path, make executable, ZipInfo) of each file."""
-    files, dirs = [], set()
+    files, dirs, folded = [], set(), {}
     for name, rel, info in members:
         is_dir = name.endswith("/")  # pex-rs writes no directory entries; other zips may
-        rel = rel.rstrip("/") if is_dir else rel
+        rel = rel[:-1] if is_dir else rel
         if is_dir and not rel:
             continue
         why = _bad_name(rel)
         if why:
             raise _Error("unsafe member name %r in the archive (%s); refusing to install it" % (name, why))
+        if not is_dir:
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                raise _Error("member %r of the archive is a symbolic link; refusing to install it" % name)
+            # The same name twice, or one file where names ignore case or Unicode normalisation
+            # (macOS, Windows): the install would keep one of the two.
+            key = (rel if rel.isascii() else _nfc(rel)).lower()
+            first = folded.setdefault(key, name)
+            if first is not name:
+                raise _Error("members %r and %r of the archive are one file (the same name, or names that differ"
+                             " only by case or Unicode normalisation); refusing to install it" % (first, name))
         parent = rel if is_dir else os.path.dirname(rel)
         while parent and parent not in dirs:
             dirs.add(parent)
@@ -257,6 +282,8 @@ def _write_files(zf, files, parent=None):
                     if written > info.file_size:  # zipfile checks the CRC only at the end
                         raise zipfile.BadZipFile("%s is larger than its directory entry says" % name)
                     dst.write(chunk)
+            if written != info.file_size:
+                raise zipfile.BadZipFile("%s is smaller than its directory entry says" % name)
         if executable:
             os.chmod(target, 0o755)
 
@@ -699,6 +726,8 @@ def _member_groups(zf):
     tool = _by_tool()
     for info in zf.infolist():
         name = info.filename
+        if "\0" in info.orig_filename:  # zipfile cuts a name at a NUL: judge the name as written
+            raise _Error("unsafe member name %r in the archive (a NUL); refusing to install it" % info.orig_filename)
         if name.startswith(".deps/"):
             whl, _, rest = name[6:].partition("/")
             if tool and rest.endswith(".pyc") and "__pycache__/" in rest:

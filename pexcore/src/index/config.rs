@@ -41,7 +41,7 @@ impl PipConfig {
         config
     }
 
-    fn apply(&mut self, text: &str, path: &Utf8Path) {
+    pub(crate) fn apply(&mut self, text: &str, path: &Utf8Path) {
         let mut section = String::new();
         let mut values: Vec<(String, String, String)> = Vec::new();
         let mut last_key: Option<usize> = None;

@@ -59,8 +59,8 @@ pub(crate) struct Client {
 
 /// A user name and password for one host (and port).
 #[derive(Clone)]
-struct Credential {
-    host: String,
+pub(crate) struct Credential {
+    pub(crate) host: String,
     port: Option<u16>,
     authorization: String,
 }
@@ -346,9 +346,11 @@ fn basic_authorization(user: &str, password: &str) -> String {
 /// Reads the `machine` entries of a `.netrc` file (a missing or unreadable file has none);
 /// `default` entries are ignored so credentials never go to an unnamed host.
 fn read_netrc(path: &camino::Utf8Path) -> Vec<Credential> {
-    let Ok(text) = fs_err::read_to_string(path) else {
-        return Vec::new();
-    };
+    fs_err::read_to_string(path).map(|text| parse_netrc(&text)).unwrap_or_default()
+}
+
+/// The `machine` entries of the text of a `.netrc` file, as [`read_netrc`] reads them.
+pub(crate) fn parse_netrc(text: &str) -> Vec<Credential> {
     let mut credentials = Vec::new();
     let mut tokens = text.split_whitespace();
     let mut current: Option<(String, String, String)> = None;

@@ -36,7 +36,7 @@ pub use config::IndexOrigin;
 pub(crate) use config::{PipConfig, parse_index_url};
 pub(crate) use git::GitReference;
 pub use http::NetworkOptions;
-pub(crate) use http::{percent_decoded, redact};
+pub(crate) use http::{parse_netrc, percent_decoded, redact};
 pub(crate) use simple::{IndexFile, SdistFile, parse_html, parse_json};
 
 /// How long a page without `Cache-Control` stays fresh: the `max-age` that the main public

@@ -7,7 +7,7 @@
 //! archive, or twice; a symbolic link whose target is absolute, escapes the root (checked by its
 //! text, then again on the unpacked tree, so that chains of links cannot escape), or points
 //! nowhere; a hard link to anything but a regular file unpacked before it; more than
-//! [`MAX_UNPACKED_BYTES`] of content or [`MAX_MEMBERS`] members (a decompression bomb). Modes
+//! [`allowance`] of content (100 times its size, within 256 MiB to 4 GiB) or [`MAX_MEMBERS`] members (a decompression bomb). Modes
 //! are normalized: `0o755` for anything executable, `0o644` otherwise.
 
 use std::collections::HashSet;
@@ -21,6 +21,16 @@ use crate::fs::enclosed;
 
 /// The most content an archive may unpack to.
 pub(crate) const MAX_UNPACKED_BYTES: u64 = 4 << 30;
+/// How many times its own size an archive may unpack to beyond [`MIN_ALLOWANCE`]: source
+/// compresses three to ten times, a run of zeros a thousand.
+const MAX_RATIO: u64 = 100;
+/// What any archive may unpack to, whatever its size.
+const MIN_ALLOWANCE: u64 = 256 << 20;
+
+/// The most content an archive of `size` bytes may unpack to.
+fn allowance(size: u64) -> u64 {
+    size.saturating_mul(MAX_RATIO).clamp(MIN_ALLOWANCE, MAX_UNPACKED_BYTES)
+}
 /// The most members an archive may have.
 pub(crate) const MAX_MEMBERS: usize = 1 << 20;
 /// The largest `PKG-INFO` read.
@@ -30,8 +40,9 @@ const MAX_PKG_INFO_BYTES: u64 = 1 << 20;
 /// the project root: the archive's one top-level directory, else `destination` itself.
 pub(crate) fn unpack(archive: &Utf8Path, format: SdistFormat, destination: &Utf8Path) -> Result<Utf8PathBuf, Error> {
     let name = archive.file_name().unwrap_or(archive.as_str());
-    let mut unpacked = Unpacked::new(name, destination);
     let file = fs_err::File::open(archive).map_err(|source| unpacked_error(name, source))?;
+    let size = file.metadata().map_err(|source| unpacked_error(name, source))?.len();
+    let mut unpacked = Unpacked::new(name, destination, allowance(size));
     match format {
         SdistFormat::TarGz | SdistFormat::Tar => unpack_tar(tar_stream(file, format), &mut unpacked)?,
         SdistFormat::Zip => unpack_zip(file, &mut unpacked)?,
@@ -77,7 +88,7 @@ pub(crate) fn read_top_file(
         Ok(bytes)
     };
     if format == SdistFormat::Zip {
-        let mut zip = zip::ZipArchive::new(io::BufReader::new(file))
+        let mut zip = crate::zip_limits::open(io::BufReader::new(file))
             .map_err(|source| unpacked_error(name, io::Error::other(source)))?;
         let found = zip
             .file_names()
@@ -281,7 +292,7 @@ fn unpack_tar(reader: impl Read, unpacked: &mut Unpacked<'_>) -> Result<(), Erro
 
 fn unpack_zip(file: fs_err::File, unpacked: &mut Unpacked<'_>) -> Result<(), Error> {
     let mut archive =
-        zip::ZipArchive::new(io::BufReader::new(file)).map_err(|source| unpacked.error(io::Error::other(source)))?;
+        crate::zip_limits::open(io::BufReader::new(file)).map_err(|source| unpacked.error(io::Error::other(source)))?;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|source| unpacked.error(io::Error::other(source)))?;
         let member = entry.name().map_err(|source| unpacked.error(io::Error::other(source)))?.into_owned();
@@ -310,11 +321,13 @@ struct Unpacked<'a> {
     links: Vec<Utf8PathBuf>,
     members: usize,
     bytes: u64,
+    /// The most content it may unpack to ([`allowance`]).
+    allowed: u64,
 }
 
 impl<'a> Unpacked<'a> {
-    fn new(archive: &'a str, destination: &'a Utf8Path) -> Self {
-        Self { archive, destination, files: HashSet::new(), links: Vec::new(), members: 0, bytes: 0 }
+    fn new(archive: &'a str, destination: &'a Utf8Path, allowed: u64) -> Self {
+        Self { archive, destination, files: HashSet::new(), links: Vec::new(), members: 0, bytes: 0, allowed }
     }
 
     fn error(&self, source: io::Error) -> Error {
@@ -384,7 +397,7 @@ impl<'a> Unpacked<'a> {
                 write_error(source)
             }
         })?;
-        let allowed = MAX_UNPACKED_BYTES - self.bytes;
+        let allowed = self.allowed - self.bytes;
         let copied = io::copy(&mut reader.take(allowed + 1), &mut file).map_err(|source| {
             let is_read_error = source.kind() == io::ErrorKind::InvalidData
                 || source.kind() == io::ErrorKind::UnexpectedEof
@@ -438,7 +451,7 @@ impl<'a> Unpacked<'a> {
         let source = self.destination.join(&target);
         let size =
             fs_err::metadata(&source).map_err(|error| Error::Write { path: source.clone(), source: error })?.len();
-        if self.bytes + size > MAX_UNPACKED_BYTES {
+        if self.bytes + size > self.allowed {
             return Err(Error::TooLarge { archive: self.archive.to_owned() });
         }
         let path = self.claim(member, relative)?;

@@ -43,7 +43,7 @@ use crate::progress::Reporter;
 use crate::requirement::{PackageName, Requirement, Version, parse_requirement};
 use crate::wheel::Wheel;
 
-pub(crate) use archive::read_pkg_info;
+pub(crate) use archive::{read_pkg_info, unpack};
 pub(crate) use pyproject::dependency_group;
 
 /// What building `source` requires, as its `[build-system]` table says (not what its backend
@@ -79,7 +79,8 @@ pub enum Error {
     #[error("the source archive `{archive}` has a member `{member}` that {reason}; nothing of it was used")]
     UnsafeMember { archive: String, member: String, reason: &'static str },
     #[error(
-        "the source archive `{archive}` unpacks to more than 4 GiB or a million files; it was refused as a decompression bomb"
+        "the source archive `{archive}` unpacks to more than 100 times its size (at least 256 MiB, at most 4 GiB) or a \
+         million files; it was refused as a decompression bomb"
     )]
     TooLarge { archive: String },
     #[error("the PKG-INFO of the source archive `{archive}` is invalid")]

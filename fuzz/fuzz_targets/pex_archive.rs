@@ -1,0 +1,5 @@
+//! The `pex_archive` fuzz target: `pexcore::fuzzing::pex_archive` says what it parses and checks.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pexcore::fuzzing::pex_archive(data));
