@@ -158,6 +158,12 @@ impl<K, V> Default for OnceMap<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    /// The value for `key`, when one was computed.
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
+        let cells = self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cells.get(key).and_then(|cell| cell.get().cloned())
+    }
+
     pub(crate) fn get_or_init(&self, key: &K, init: impl FnOnce() -> V) -> V {
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

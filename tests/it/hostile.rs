@@ -12,7 +12,7 @@ use std::process::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-use crate::support::{TestContext, clean_environment, python3};
+use crate::support::{TestContext, clean_environment, deflate_run, measured, python3};
 
 /// No reader may use more than this on any attack (peak resident set, in KiB).
 const MEMORY_LIMIT_KIB: u64 = 100 * 1024;
@@ -139,53 +139,6 @@ fn raw_zip(members: &[Member], layout: Layout) -> Vec<u8> {
     out
 }
 
-/// A raw deflate stream (one block, fixed Huffman codes) of `prefix`, then `run` more copies of
-/// its last byte, then `suffix`: how a 1 GB member fits in about 6 MB, written without
-/// compressing a gigabyte. Bytes of the prefix and suffix must be below 144 (one code length).
-fn deflate_run(prefix: &[u8], run: usize, suffix: &[u8]) -> Vec<u8> {
-    struct Bits {
-        out: Vec<u8>,
-        value: u64,
-        count: u32,
-    }
-    impl Bits {
-        fn put(&mut self, value: u32, count: u32) {
-            self.value |= u64::from(value) << self.count;
-            self.count += count;
-            while self.count >= 8 {
-                self.out.push(self.value.to_le_bytes()[0]);
-                self.value >>= 8;
-                self.count -= 8;
-            }
-        }
-        /// A Huffman code goes in most significant bit first.
-        fn code(&mut self, code: u32, length: u32) {
-            self.put(code.reverse_bits() >> (32 - length), length);
-        }
-        fn literal(&mut self, byte: u8) {
-            assert!(byte < 144, "one code length only");
-            self.code(0x30 + u32::from(byte), 8);
-        }
-    }
-    let mut bits = Bits { out: Vec::new(), value: 0, count: 0 };
-    bits.put(1, 1); // the final block
-    bits.put(1, 2); // fixed Huffman codes
-    for byte in prefix {
-        bits.literal(*byte);
-    }
-    for _ in 0..run / 258 {
-        bits.code(0xC5, 8); // length 258 (code 285)
-        bits.code(0, 5); // distance 1
-    }
-    (0..run % 258).for_each(|_| bits.literal(*prefix.last().unwrap()));
-    for byte in suffix {
-        bits.literal(*byte);
-    }
-    bits.code(0, 7); // end of block
-    bits.put(0, 7);
-    bits.out
-}
-
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for byte in bytes {
@@ -223,42 +176,6 @@ fn wheel_members(extra: &[Member]) -> Vec<Member> {
     record.push_str("demo-1.0.dist-info/RECORD,,\n");
     members.push(Member::file("demo-1.0.dist-info/RECORD", record));
     members
-}
-
-/// What a reader did with an attack.
-struct Outcome {
-    success: bool,
-    stderr: String,
-    peak_kib: u64,
-}
-
-/// Runs `command` under a Python wrapper that reports its children's peak resident set.
-fn measured(command: &Command) -> Outcome {
-    const WRAPPER: &str = "import resource, subprocess, sys\n\
-        code = subprocess.call(sys.argv[1:])\n\
-        sys.stderr.write('\\npeak-kib=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
-        sys.exit(code)\n";
-    let program = command.get_program().to_owned();
-    let args: Vec<_> = command.get_args().map(std::ffi::OsStr::to_owned).collect();
-    let mut wrapped = Command::new(&python3().path);
-    wrapped.arg("-c").arg(WRAPPER).arg(program).args(args);
-    for (name, value) in command.get_envs() {
-        match value {
-            Some(value) => wrapped.env(name, value),
-            None => wrapped.env_remove(name),
-        };
-    }
-    if let Some(dir) = command.get_current_dir() {
-        wrapped.current_dir(dir);
-    }
-    let output = wrapped.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let (stderr, peak) = stderr.rsplit_once("\npeak-kib=").expect("the wrapper's report");
-    Outcome {
-        success: output.status.success(),
-        stderr: stderr.trim_end().to_owned(),
-        peak_kib: peak.trim().parse().unwrap(),
-    }
 }
 
 /// The readers an attack can meet.

@@ -69,6 +69,14 @@ impl ServedFile {
         self
     }
 
+    /// Serves `metadata` as the file's PEP 658 METADATA, whatever the wheel holds: an index
+    /// whose metadata disagrees with its wheel.
+    #[must_use]
+    pub(crate) fn metadata_file(mut self, metadata: &str) -> Self {
+        self.metadata = Some(metadata.as_bytes().to_vec());
+        self
+    }
+
     /// Advertises the sha256 of other bytes than those served, so a client must catch the mismatch.
     #[must_use]
     pub(crate) fn lie_about_hash(mut self) -> Self {
@@ -92,6 +100,24 @@ pub(crate) struct LoggedRequest {
     pub(crate) authorization: Option<String>,
     /// The `If-None-Match` header.
     pub(crate) if_none_match: Option<String>,
+}
+
+/// A way a lying or broken server answers one path.
+#[derive(Clone, Debug)]
+pub(crate) enum Misbehaviour {
+    /// Declares the whole file's length, sends half of it, and closes the connection.
+    StopsEarly,
+    /// Sends zeros with no length and no end, until the client hangs up.
+    Endless,
+    /// Sends `body` as it is with `Content-Encoding: gzip` (a gzip bomb when it inflates to far
+    /// more than the file).
+    Gzip(Vec<u8>),
+    /// Redirects (302) to `location`, which may be on another host.
+    Redirect(String),
+    /// Answers 200 with an HTML error page.
+    HtmlPage,
+    /// Answers 200 with `body` as a PEP 691 JSON page.
+    Json(Vec<u8>),
 }
 
 /// Configures an [`IndexServer`] before it starts.
@@ -137,6 +163,13 @@ impl IndexServerBuilder {
         self
     }
 
+    /// Answers requests for `path` (`/files/NAME`, `/simple/NAME/`) as `misbehaviour` says.
+    #[must_use]
+    pub(crate) fn misbehave(mut self, path: &str, misbehaviour: Misbehaviour) -> Self {
+        self.options.misbehaviours.push((path.to_owned(), misbehaviour));
+        self
+    }
+
     /// Binds a free port on 127.0.0.1 and starts serving.
     pub(crate) fn start(self) -> IndexServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the index server");
@@ -169,7 +202,14 @@ impl IndexServer {
 
     /// A server for `files` to configure before starting.
     pub(crate) fn builder(files: Vec<ServedFile>) -> IndexServerBuilder {
-        let options = Options { json: true, metadata: true, ranges: true, authorization: None, pages: Vec::new() };
+        let options = Options {
+            json: true,
+            metadata: true,
+            ranges: true,
+            authorization: None,
+            pages: Vec::new(),
+            misbehaviours: Vec::new(),
+        };
         IndexServerBuilder { files, options }
     }
 
@@ -247,6 +287,8 @@ struct Options {
     /// Project pages served as given (HTML), instead of the listing of the served files: a
     /// hostile or broken index.
     pages: Vec<(String, String)>,
+    /// Paths answered by a lying or broken server.
+    misbehaviours: Vec<(String, Misbehaviour)>,
 }
 
 /// A served file with what its pages advertise, computed once.
@@ -333,6 +375,29 @@ impl Shared {
 
     fn route(&self, request: &Request) -> Response {
         let path = request.path.as_str();
+        if let Some((_, misbehaviour)) = self.options.misbehaviours.iter().find(|(other, _)| other == path) {
+            let served = path
+                .strip_prefix("/files/")
+                .and_then(|name| self.entries.iter().find(|entry| entry.file.filename == name));
+            let bytes = served.map(|entry| entry.file.bytes.clone()).unwrap_or_default();
+            return match misbehaviour {
+                Misbehaviour::StopsEarly => {
+                    let half = bytes.len() / 2;
+                    Response { tail: Tail::StopAt(half), ..Response::new(200, "application/octet-stream", bytes) }
+                }
+                Misbehaviour::Endless => {
+                    Response { tail: Tail::Endless, ..Response::new(200, "application/octet-stream", Vec::new()) }
+                }
+                Misbehaviour::Gzip(body) => {
+                    Response::new(200, "application/octet-stream", body.clone()).header("Content-Encoding", "gzip")
+                }
+                Misbehaviour::Redirect(location) => Response::text(302, "found").header("Location", location.clone()),
+                Misbehaviour::HtmlPage => {
+                    Response::new(200, HTML_TYPE, html_page("Error", "<p>Service unavailable</p>").into_bytes())
+                }
+                Misbehaviour::Json(body) => Response::new(200, JSON_TYPE, body.clone()),
+            };
+        }
         if path == "/simple" {
             return Response::redirect("/simple/");
         }
@@ -579,11 +644,23 @@ struct Response {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
+    tail: Tail,
+}
+
+/// How a response's body ends.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// As its `Content-Length` says.
+    Whole,
+    /// After this many bytes, with the connection closed (the length says more).
+    StopAt(usize),
+    /// Never: zeros with no length until the client hangs up.
+    Endless,
 }
 
 impl Response {
     fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        Self { status, headers: vec![("Content-Type", content_type.to_owned())], body }
+        Self { status, headers: vec![("Content-Type", content_type.to_owned())], body, tail: Tail::Whole }
     }
 
     fn text(status: u16, text: &str) -> Self {
@@ -595,7 +672,7 @@ impl Response {
     }
 
     fn not_modified() -> Self {
-        Self { status: 304, headers: Vec::new(), body: Vec::new() }
+        Self { status: 304, headers: Vec::new(), body: Vec::new(), tail: Tail::Whole }
     }
 
     #[must_use]
@@ -610,6 +687,7 @@ impl Response {
             200 => "OK",
             206 => "Partial Content",
             301 => "Moved Permanently",
+            302 => "Found",
             304 => "Not Modified",
             400 => "Bad Request",
             401 => "Unauthorized",
@@ -623,19 +701,36 @@ impl Response {
             let _ = write!(head, "{name}: {value}\r\n");
         }
         // A 304 has no body, and RFC 9110 forbids a Content-Length other than the full body's.
-        if self.status != 304 {
+        if self.status != 304 && !matches!(self.tail, Tail::Endless) {
             let _ = write!(head, "Content-Length: {}\r\n", self.body.len());
         }
-        if close {
+        if close || !matches!(self.tail, Tail::Whole) {
             head.push_str("Connection: close\r\n");
         }
         head.push_str("\r\n");
         let mut message = head.into_bytes();
         if !head_only {
-            message.extend_from_slice(&self.body);
+            match self.tail {
+                Tail::Whole => message.extend_from_slice(&self.body),
+                Tail::StopAt(length) => message.extend_from_slice(&self.body[..length]),
+                Tail::Endless => {}
+            }
         }
         stream.write_all(&message)?;
-        stream.flush()
+        if matches!(self.tail, Tail::Endless) && !head_only {
+            let zeros = vec![0u8; 64 * 1024];
+            loop {
+                stream.write_all(&zeros)?; // fails once the client hangs up
+            }
+        }
+        stream.flush()?;
+        if let Tail::Whole = self.tail {
+            return Ok(());
+        }
+        // Ends the connection (the acceptor keeps a handle to every connection, so dropping this
+        // one would not): the client must see a body shorter than its length.
+        let _ = stream.shutdown(Shutdown::Both);
+        Err(io::Error::other("the body was cut short on purpose"))
     }
 }
 

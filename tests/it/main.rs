@@ -18,6 +18,9 @@ mod index_server;
 mod interpreters;
 /// Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`).
 mod live;
+/// A lying index: short, endless and inflating bodies, wrong sizes, redirects, pages of 100 MB,
+/// PEP 658 metadata that disagrees with the wheel.
+mod lying_index;
 /// Lock files: `pex-rs lock`, builds from locks (ours, uv's, pip's, pex's), air-gapped builds,
 /// and the make workflow (depfiles, untouched outputs).
 mod locks;

@@ -31,8 +31,9 @@ impl Default for NetworkOptions {
 }
 
 /// The most a response read into memory may hold (index pages, METADATA, ranges): the largest
-/// real pages are tens of megabytes; a server that sends more is refused, not believed.
-const MAX_BODY: u64 = 256 * 1024 * 1024;
+/// real pages are tens of megabytes; a server that sends more is refused, not believed, and
+/// reading it stays within about twice this much memory.
+const MAX_BODY: u64 = 64 * 1024 * 1024;
 
 /// A response that was read in full.
 pub(crate) struct Response {

@@ -72,6 +72,12 @@ pub enum Error {
     )]
     HashMismatch { file: String, expected: String, actual: String, source_of_truth: &'static str },
     #[error(
+        "the index's METADATA for `{file}` (its PEP 658 file, or a read of part of the wheel) disagrees with the \
+         wheel's own METADATA on its dependencies or Requires-Python; nothing was built. The index is broken or \
+         tampered with"
+    )]
+    MetadataDisagrees { file: String },
+    #[error(
         "`{file}` is {actual} bytes, but the lock file says {expected}; the file or the lock is wrong, so neither was used"
     )]
     SizeMismatch { file: String, expected: u64, actual: u64 },
@@ -471,6 +477,23 @@ impl Index {
             .map_err(Error::Shared)
     }
 
+    /// Checks the METADATA of the downloaded `wheel` against what this index gave the resolver
+    /// for it (a PEP 658 file, or a ranged read), when it gave anything: dependencies and
+    /// `Requires-Python` chosen from one and installed from the other would be a wrong
+    /// install. The wheel's own METADATA is the truth; a disagreement is the index's fault.
+    pub(crate) fn check_resolved_metadata(&self, file: &IndexFile, wheel: &CoreMetadata) -> Result<(), Error> {
+        let Some(Ok(resolved)) = self.metadata.get(&file.url) else { return Ok(()) };
+        let dependencies = |metadata: &CoreMetadata| {
+            let mut texts: Vec<String> = metadata.requires_dist().iter().map(ToString::to_string).collect();
+            texts.sort();
+            texts
+        };
+        if dependencies(&resolved) == dependencies(wheel) && resolved.requires_python() == wheel.requires_python() {
+            return Ok(());
+        }
+        Err(Error::MetadataDisagrees { file: file.filename.to_string() })
+    }
+
     fn fetch_metadata(&self, file: &IndexFile) -> Result<CoreMetadata, Error> {
         // Keyed by where the METADATA came from and the digest the index claimed for the wheel,
         // never by the claimed digest alone: a hostile index could otherwise plant METADATA
@@ -626,10 +649,20 @@ impl Index {
             let mut temp = tempfile::Builder::new().prefix(".download.").tempfile_in(&bucket)?;
             let mut hasher = Hasher::default();
             let mut buffer = vec![0u8; 256 * 1024];
+            let mut total = 0;
             loop {
                 let count = reader.read(&mut buffer)?;
                 if count == 0 {
                     break;
+                }
+                // The size the index gives bounds what is written: an endless body, or a small
+                // one that inflates (`Content-Encoding: gzip`), stops there.
+                total += count as u64;
+                if let Some(size) = file.size.filter(|size| total > *size) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("the server sent more than the {size} bytes the index gives as its size"),
+                    ));
                 }
                 hasher.update(&buffer[..count]);
                 temp.write_all(&buffer[..count])?;

@@ -500,6 +500,7 @@ pub(crate) fn download_and_open(index: &Index, pinned: &Pinned, cache: &Cache) -
             && (pinned.hashes.is_empty() || pinned.hashes.contains(&wheel.sha256));
         if matches {
             index.check_size(file, &downloaded.path)?;
+            index.check_resolved_metadata(file, &wheel.metadata)?;
             return Ok(wheel);
         }
         if !downloaded.cached || attempt == 1 {
