@@ -271,6 +271,26 @@ pub fn netrc(bytes: &[u8]) {
     }
 }
 
+/// A small seeded generator (`SplitMix64`), for randomized tests that must replay by their seed:
+/// the smoke run of the fuzz targets and the kill harness of the integration tests.
+pub struct Random(pub u64);
+
+impl Random {
+    /// The next number of the sequence.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        usize::try_from(self.next_u64() % (bound.max(1) as u64)).expect("below a usize")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The smoke run of every fuzz target, in every `cargo test`: the committed seeds, then a
@@ -279,7 +299,7 @@ mod tests {
 
     use camino::Utf8PathBuf;
 
-    use super::TARGETS;
+    use super::{Random, TARGETS};
 
     /// Mutations per seed: enough to catch a target that breaks on near-valid input, few
     /// enough for the whole run to take seconds.
@@ -289,20 +309,12 @@ mod tests {
         Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
     }
 
-    /// A small deterministic generator (SplitMix64): the same mutations on every run.
-    struct Mutator(u64);
+    /// Mutations from a seeded generator: the same ones on every run.
+    struct Mutator(Random);
 
     impl Mutator {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
         fn below(&mut self, bound: usize) -> usize {
-            usize::try_from(self.next() % (bound.max(1) as u64)).expect("below a usize")
+            self.0.below(bound)
         }
 
         /// One of: flip a byte, insert an interesting byte, delete a span, duplicate a span,
@@ -348,7 +360,7 @@ mod tests {
                 .map(|entry| entry.unwrap().path())
                 .collect();
             seeds.sort();
-            let mut mutator = Mutator(seeds.len() as u64);
+            let mut mutator = Mutator(Random(seeds.len() as u64));
             for seed in seeds {
                 let bytes = fs_err::read(&seed).unwrap();
                 target(&bytes);

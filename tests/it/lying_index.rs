@@ -5,11 +5,8 @@
 use std::io::Write as _;
 use std::process::Command;
 
-use camino::Utf8Path;
-use sha2::{Digest, Sha256};
-
 use crate::index_server::{IndexServer, Misbehaviour, ServedFile};
-use crate::support::{TestContext, WheelBuilder, deflate_run, measured, stdout_of};
+use crate::support::{TestContext, WheelBuilder, assert_cache_consistent, deflate_run, measured, stdout_of};
 
 /// The most memory any of these builds may take, in KiB.
 const MEMORY_LIMIT_KIB: u64 = 200 * 1024;
@@ -39,26 +36,6 @@ fn refused(context: &TestContext, index: &str, expected: &str) {
     let _ = writeln!(std::io::stderr(), "note: refused in {} KiB: {first}", outcome.peak_kib);
     assert!(!context.dir.join("app.pex").exists());
     assert_cache_consistent(&context.cache_dir);
-}
-
-/// Every wheel or sdist in the cache is at `<bucket>/v1/<sha256>/<name>` with that digest, and
-/// no download is left half-written under its final name.
-fn assert_cache_consistent(cache: &Utf8Path) {
-    for bucket in ["wheels", "sdists"] {
-        let Ok(digests) = fs_err::read_dir(cache.join(bucket).join("v1")) else { continue };
-        for digest in digests {
-            let digest = digest.unwrap();
-            let name = digest.file_name().to_string_lossy().into_owned();
-            if !digest.file_type().unwrap().is_dir() {
-                continue; // lock files and unfinished downloads (`.download.*`)
-            }
-            for file in fs_err::read_dir(digest.path()).unwrap() {
-                let bytes = fs_err::read(file.unwrap().path()).unwrap();
-                let actual = format!("{:x}", Sha256::digest(&bytes));
-                assert_eq!(actual, name, "a cache entry disagrees with its name");
-            }
-        }
-    }
 }
 
 #[test]

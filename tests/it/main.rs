@@ -16,6 +16,8 @@ mod hostile;
 mod index_server;
 /// Choosing the interpreter: the best wheel for each, constraints, the search and the re-exec.
 mod interpreters;
+/// The kill harness: builds, extracts, first starts and prunes killed at random points.
+mod kill_harness;
 /// Opt-in tests against the default package index (`PEX_RS_LIVE_TESTS=1`).
 mod live;
 /// A lying index: short, endless and inflating bodies, wrong sizes, redirects, pages of 100 MB,

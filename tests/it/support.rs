@@ -455,3 +455,23 @@ pub(crate) fn deflate_run(prefix: &[u8], run: usize, suffix: &[u8]) -> Vec<u8> {
     bits.put(0, 7);
     bits.out
 }
+
+/// Every wheel or sdist in the cache is at `<bucket>/v1/<sha256>/<name>` with that digest, and
+/// no download is left half-written under its final name.
+pub(crate) fn assert_cache_consistent(cache: &Utf8Path) {
+    for bucket in ["wheels", "sdists"] {
+        let Ok(digests) = fs_err::read_dir(cache.join(bucket).join("v1")) else { continue };
+        for digest in digests {
+            let digest = digest.unwrap();
+            let name = digest.file_name().to_string_lossy().into_owned();
+            if !digest.file_type().unwrap().is_dir() {
+                continue; // lock files and unfinished downloads (`.download.*`)
+            }
+            for file in fs_err::read_dir(digest.path()).unwrap() {
+                let bytes = fs_err::read(file.unwrap().path()).unwrap();
+                let actual = format!("{:x}", Sha256::digest(&bytes));
+                assert_eq!(actual, name, "a cache entry disagrees with its name");
+            }
+        }
+    }
+}

@@ -90,7 +90,9 @@ def _bad_name(name):
     if "//" in slashed or "/./" in slashed or "/../" in slashed:
         return "empty, '.' or '..' component"
     # A character takes at most four bytes: shorter names need no closer look.
-    if len(name) > _NAME_MAX // 4 and any(len(part.encode("utf-8", "surrogateescape")) > _NAME_MAX for part in name.split("/")):
+    if len(name) > _NAME_MAX // 4 and any(
+        len(part.encode("utf-8", "surrogateescape")) > _NAME_MAX for part in name.split("/")
+    ):
         return "a component longer than %d bytes" % _NAME_MAX
     return None
 
