@@ -546,7 +546,7 @@ fn parse_record(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, RecordDige
             return Err(syntax(number, "expected `path,hash,size`"));
         };
         if enclosed(path).is_none() {
-            return Err(syntax(number, "the path leaves the wheel (or is not a file name pex-rs accepts)"));
+            return Err(syntax(number, &format!("`{path}` is outside the wheel (or not a file name pex-rs accepts)")));
         }
         if hash.is_empty() {
             continue;

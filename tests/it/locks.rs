@@ -275,7 +275,7 @@ fn fail_tampered_or_missing_files_leave_nothing() {
     let size = format!("size = {}", lib.bytes().len());
     write_file(&context.dir, "sized.toml", &text.replace(&size, "size = 7"));
     let error = stderr_of(&pex_rs(&context, &["build", "--lock", "sized.toml", "-o", "app.pex"]));
-    assert!(error.contains("bytes, but the lock file says 7"), "{error}");
+    assert!(error.contains("went on past the 7 bytes the lock file gives as its size"), "{error}");
     assert!(!context.dir.join("app.pex").exists());
     // A URL that answers 404 (with a cold cache: the cache serves a file by its digest).
     let cold = TestContext::new();

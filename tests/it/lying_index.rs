@@ -74,7 +74,7 @@ fn a_size_smaller_than_the_file() {
     );
     let server =
         IndexServer::builder(vec![lib()]).misbehave("/simple/lib/", Misbehaviour::Json(page.into_bytes())).start();
-    refused(&context, &server.simple_url(), "more than the 100 bytes the index gives as its size");
+    refused(&context, &server.simple_url(), "went on past the 100 bytes the index gives as its size");
 }
 
 #[test]

@@ -526,7 +526,9 @@ fn a_member_larger_than_its_directory_entry_is_refused() {
 fn tampered_copy(pex: &Utf8Path, destination: &Utf8Path, replaced: &[(&str, Vec<u8>)]) {
     let script = r#"
 import base64, json, sys, zipfile
-source, destination, replaced = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+source, destination = sys.argv[1], sys.argv[2]
+with open(sys.argv[3]) as f:
+    replaced = json.load(f)
 replaced = {name: base64.b64decode(data) for name, data in replaced.items()}
 with zipfile.ZipFile(source) as old, zipfile.ZipFile(destination, "w") as new:
     for info in old.infolist():
@@ -536,8 +538,11 @@ with zipfile.ZipFile(source) as old, zipfile.ZipFile(destination, "w") as new:
         .iter()
         .map(|(name, bytes)| ((*name).to_owned(), serde_json::Value::String(crate::support::standard_base64(bytes))))
         .collect();
-    let replaced = serde_json::Value::Object(replaced).to_string();
-    crate::support::run_python_script(script, &[pex.as_str(), destination.as_str(), &replaced]);
+    // In a file: the boot code alone is more than one command-line argument may hold (128 KiB).
+    let replaced_file = destination.with_extension("replaced.json");
+    fs_err::write(&replaced_file, serde_json::Value::Object(replaced).to_string()).unwrap();
+    crate::support::run_python_script(script, &[pex.as_str(), destination.as_str(), replaced_file.as_str()]);
+    fs_err::remove_file(&replaced_file).unwrap();
 }
 
 #[test]

@@ -81,6 +81,12 @@ pub enum Error {
         "`{file}` is {actual} bytes, but the lock file says {expected}; the file or the lock is wrong, so neither was used"
     )]
     SizeMismatch { file: String, expected: u64, actual: u64 },
+    #[error(
+        "the download of `{file}` went on past the {size} bytes {source_of_truth} gives as its size; nothing was \
+         cached or built. The server sent something else (an endless body, or one that inflates), or \
+         {source_of_truth} is wrong"
+    )]
+    LargerThanSaid { file: String, size: u64, source_of_truth: &'static str },
     #[error("`{file}` is not in the cache and `--offline` forbids fetching it; run once without `--offline`")]
     Offline { file: String },
     #[error("failed to read the certificate bundle `{path}` given with `--cert`")]
@@ -655,23 +661,24 @@ impl Index {
                 if count == 0 {
                     break;
                 }
-                // The size the index gives bounds what is written: an endless body, or a small
-                // one that inflates (`Content-Encoding: gzip`), stops there.
+                // The size the index or lock gives bounds what is written: an endless body, or a
+                // small one that inflates (`Content-Encoding: gzip`), stops there, untried again.
                 total += count as u64;
                 if let Some(size) = file.size.filter(|size| total > *size) {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("the server sent more than the {size} bytes the index gives as its size"),
-                    ));
+                    return Ok(Err(size));
                 }
                 hasher.update(&buffer[..count]);
                 temp.write_all(&buffer[..count])?;
                 self.reporter.download_progressed(count as u64);
             }
-            Ok((temp, hasher.finish()))
+            Ok(Ok((temp, hasher.finish())))
         });
         self.reporter.download_finished(filename);
-        let (temp, digest) = result?;
+        let (temp, digest) = result?.map_err(|size| Error::LargerThanSaid {
+            file: filename.to_owned(),
+            size,
+            source_of_truth: self.vouched_by(),
+        })?;
         let path = self.enter(file, pins, temp, digest)?;
         Ok(Downloaded { path, cached: true, sha256: Some(digest) })
     }
