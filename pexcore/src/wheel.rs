@@ -84,6 +84,11 @@ pub enum Error {
     DataScheme { wheel: String, member: String },
     #[error("wheel `{wheel}` has a member `{member}` of {actual} bytes that claims {declared} bytes")]
     SizeMismatch { wheel: String, member: String, declared: u64, actual: u64 },
+    #[error(
+        "wheel `{wheel}` declares the script `{name} = {target}`, which is not a file name and `module:function`; \
+         refusing it"
+    )]
+    EntryPoint { wheel: String, name: String, target: String },
     #[error("wheel `{wheel}` installs two members to `{path}`")]
     Collision { wheel: String, path: String },
     #[error(
@@ -260,6 +265,12 @@ impl Wheel {
             Some(text) => scripts_in_entry_points(&String::from_utf8_lossy(&text)),
             None => Vec::new(),
         };
+        // A script is a file of the environment's `bin/`, and its target a module to import.
+        if let Some((name, target)) =
+            entry_point_scripts.iter().find(|(name, target)| !is_script_name(name) || !is_entry_point_target(target))
+        {
+            return Err(Error::EntryPoint { wheel, name: name.clone(), target: target.clone() });
+        }
 
         let data_dir = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
         let mut members = Vec::with_capacity(archive.len());
@@ -640,6 +651,25 @@ fn digest_of<D: sha2::Digest + io::Write>(mut reader: impl Read) -> io::Result<V
     Ok(hasher.finalize().to_vec())
 }
 
+/// A script name a `bin/` directory can hold: one file name, no path.
+fn is_script_name(name: &str) -> bool {
+    !name.contains('/') && enclosed(name).is_some()
+}
+
+/// `module` or `module:attribute`, each a dotted path of Python identifiers.
+fn is_entry_point_target(target: &str) -> bool {
+    let is_identifier = |part: &str| {
+        let mut characters = part.chars();
+        characters.next().is_some_and(|first| first.is_alphabetic() || first == '_')
+            && characters.all(|character| character.is_alphanumeric() || character == '_')
+    };
+    let is_dotted = |path: &str| path.split('.').all(is_identifier);
+    match target.split_once(':') {
+        Some((module, attribute)) => is_dotted(module.trim()) && is_dotted(attribute.trim()),
+        None => is_dotted(target.trim()),
+    }
+}
+
 /// Returns the scripts declared under `[console_scripts]` and `[gui_scripts]` in an
 /// `entry_points.txt` (an INI file; values are `module:attr [extras]`): each name with its
 /// `module:attr`, extras dropped.
@@ -662,7 +692,21 @@ pub(crate) fn scripts_in_entry_points(text: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{scripts_in_entry_points, split_csv_line};
+    use super::{is_entry_point_target, is_script_name, scripts_in_entry_points, split_csv_line};
+
+    #[test]
+    fn ok_entry_point_targets_and_script_names() {
+        for target in ["pkg.cli:main", "pkg:App.run", "pkg.__main__", "caf\u{e9}:main", "mod : main"] {
+            assert!(is_entry_point_target(target), "{target}");
+        }
+        for target in ["../evil:main", "pkg/cli:main", "pkg.:main", "pkg:", ":main", "a b:main", "1pkg:main", ""] {
+            assert!(!is_entry_point_target(target), "{target}");
+        }
+        assert!(is_script_name("black") && is_script_name("tool-3.11") && is_script_name("x.exe"));
+        assert!(
+            !is_script_name("../escaped") && !is_script_name("bin/x") && !is_script_name("a\\b") && !is_script_name("")
+        );
+    }
 
     #[test]
     fn ok_csv() {

@@ -579,6 +579,33 @@ fn sdist_attacks_are_refused() {
 }
 
 #[test]
+fn entry_points_with_paths_are_refused_or_never_written() {
+    let attacks = [
+        ("a script name with a path", "[console_scripts]\n../../pex-rs-escaped = demo:main\n"),
+        ("a script module with path separators", "[console_scripts]\nevil = ../../pex-rs-escaped:main\n"),
+    ];
+    for (attack, text) in attacks {
+        let extra = [Member::file("demo-1.0.dist-info/entry_points.txt", text)];
+        // The builder refuses the wheel.
+        run_catalogue(vec![(
+            attack,
+            vec![(Reader::BuildWheel, raw_zip(&wheel_members(&extra), Layout::default()))],
+            false,
+        )]);
+        // A PEX made elsewhere installs, and its runtime never writes the script.
+        let pex = pex_with(&extra, Layout::default());
+        let context = TestContext::new();
+        fs_err::write(context.dir.join("hostile.pex"), &pex).unwrap();
+        let mut command = Command::new(&python3().path);
+        command.arg("hostile.pex").current_dir(&context.dir);
+        clean_environment(&mut command);
+        let output = command.env("PEX_ROOT", &context.pex_root).output().unwrap();
+        assert!(output.status.success(), "{attack}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_nothing_escaped(attack, &context.dir);
+    }
+}
+
+#[test]
 fn member_names_are_judged_alike_by_the_builder_and_the_boot_code() {
     // One corpus, two implementations of the rule: pexcore's `enclosed` and boot.py's
     // `_bad_name` (as `_files_of` applies it: a directory's trailing `/` dropped first).
