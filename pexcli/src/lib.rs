@@ -4,6 +4,8 @@
 //! 2 on an internal or I/O failure. A closed stdout (`pex-rs info x.pex | head`) exits 0.
 
 mod progress;
+#[cfg(test)]
+mod reference;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -51,6 +53,12 @@ enum Command {
     /// Manage the cache and PEX_ROOT.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Print the completion script for a shell (`pex-rs completions bash > /etc/bash_completion.d/pex-rs`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -226,8 +234,9 @@ struct ResolveFlags {
     /// Recorded in the PEX; with no other target, each matching interpreter on PATH is one.
     #[arg(long, value_name = "SPEC")]
     interpreter_constraint: Vec<String>,
-    /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs].
-    #[arg(long, value_name = "DIR")]
+    /// The build cache directory [default: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else ~/.cache/pex-rs]
+    /// (`--pex-root`, pex's spelling, means the same).
+    #[arg(long, visible_alias = "pex-root", value_name = "DIR")]
     cache_dir: Option<Utf8PathBuf>,
     /// Take every distribution from this lock file (PEP 751 `pylock.toml`, or a pex JSON lock)
     /// instead of resolving: no index is asked. Requirements, if given, pick a subset of it.
@@ -361,10 +370,16 @@ struct BuildArgs {
     #[arg(short = 'D', long = "sources-directory", value_name = "DIR")]
     sources: Vec<Utf8PathBuf>,
     /// What the PEX runs: `module` (as `python -m`) or `module:function`.
-    #[arg(short = 'e', long = "entry-point", value_name = "MODULE[:FUNCTION]", conflicts_with = "console_script")]
+    #[arg(
+        short = 'e',
+        visible_short_alias = 'm',
+        long = "entry-point",
+        value_name = "MODULE[:FUNCTION]",
+        conflicts_with = "console_script"
+    )]
     entry_point: Option<String>,
     /// What the PEX runs: a console script (or wheel script) of a bundled distribution.
-    #[arg(short = 'c', long = "console-script", alias = "script", value_name = "CONSOLE-SCRIPT")]
+    #[arg(short = 'c', long = "console-script", visible_alias = "script", value_name = "CONSOLE-SCRIPT")]
     console_script: Option<String>,
     /// The Python the PEX starts with before it is installed: a name on PATH or a path (a
     /// shebang such as `/usr/bin/env python3.11` is accepted); `python3` and `python` are tried
@@ -388,6 +403,79 @@ struct BuildArgs {
     /// lock file, local wheel and source file that went into it.
     #[arg(long, value_name = "FILE")]
     depfile: Option<Utf8PathBuf>,
+    #[command(flatten)]
+    pex_flags: PexFlags,
+}
+
+/// pex's flags that a build script may carry: those whose meaning pex-rs always has are
+/// accepted (with a note), the others refused with one line saying what pex-rs does instead.
+#[derive(Args)]
+#[expect(clippy::struct_excessive_bools, reason = "pex's flags, one field each")]
+struct PexFlags {
+    /// pex: run from a virtual environment. pex-rs always does; accepted and ignored.
+    #[arg(long, help_heading = "pex's flags", value_name = "prepend|append", num_args = 0..=1, default_missing_value = "")]
+    venv: Option<String>,
+    /// pex: the file layout. `zipapp` is pex-rs's only layout; `packed` and `loose` are refused.
+    #[arg(long, help_heading = "pex's flags", value_name = "zipapp|packed|loose")]
+    layout: Option<String>,
+    /// pex: boot through a `/bin/sh` header. pex-rs always does; accepted and ignored.
+    #[arg(long, help_heading = "pex's flags")]
+    sh_boot: bool,
+    /// pex: compile bytecode. pex-rs does unless `--no-compile`; accepted and ignored.
+    #[arg(long, help_heading = "pex's flags", conflicts_with = "no_compile")]
+    compile: bool,
+    /// pex: store members uncompressed. Refused: pex-rs copies wheel members as they are.
+    #[arg(long, help_heading = "pex's flags")]
+    no_compress: bool,
+    /// pex: build a scie (a native executable with its own interpreter). Refused.
+    #[arg(long, help_heading = "pex's flags", value_name = "lazy|eager", num_args = 0..=1, default_missing_value = "")]
+    scie: Option<String>,
+    /// pex: put the `pex-tools` in the PEX. Refused: `pex-rs info`, `venv` and `extract` work
+    /// on any PEX from outside it.
+    #[arg(long, help_heading = "pex's flags")]
+    include_tools: bool,
+}
+
+impl PexFlags {
+    /// Notes for the flags that change nothing, or the one line for the first that is refused.
+    fn check(&self) -> anyhow::Result<Vec<&'static str>> {
+        if self.no_compress {
+            anyhow::bail!(
+                "`--no-compress` is pex's; pex-rs copies each wheel member as the wheel compressed it, so a PEX \
+                 costs no recompression to build; drop the flag"
+            );
+        }
+        if self.scie.is_some() {
+            anyhow::bail!(
+                "`--scie` is pex's; pex-rs builds PEX files only: ship the PEX with an interpreter (a container \
+                 image, or `--python-shebang` naming one), or build the scie with pex"
+            );
+        }
+        if self.include_tools {
+            anyhow::bail!(
+                "`--include-tools` is pex's; pex-rs needs no tools inside the PEX: `pex-rs info`, `pex-rs venv` and \
+                 `pex-rs extract` do their work on any PEX from outside it; drop the flag"
+            );
+        }
+        match self.layout.as_deref() {
+            None | Some("zipapp") => {}
+            Some(layout) => anyhow::bail!(
+                "`--layout {layout}`: pex-rs writes one file (pex's `zipapp` layout); for a directory of the \
+                 application, build the PEX and run `pex-rs venv APP.pex DIR`"
+            ),
+        }
+        let mut notes = Vec::new();
+        if self.venv.is_some() {
+            notes.push("`--venv`: a PEX built by pex-rs always runs from a virtual environment");
+        }
+        if self.sh_boot {
+            notes.push("`--sh-boot`: a PEX built by pex-rs always starts through its sh header");
+        }
+        if self.compile {
+            notes.push("`--compile`: pex-rs compiles bytecode unless `--no-compile`");
+        }
+        Ok(notes)
+    }
 }
 
 #[derive(Args)]
@@ -506,6 +594,10 @@ fn run(cli: Cli, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<(
         Command::Verify(args) => verify(args),
         Command::Venv(args) => venv(args),
         Command::Cache(command) => cache(command),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "pex-rs", &mut io::stdout().lock());
+            Ok(())
+        }
     }
 }
 
@@ -587,6 +679,9 @@ fn venv(args: VenvArgs) -> anyhow::Result<()> {
 }
 
 fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+    for note in args.pex_flags.check()? {
+        let _ = writeln!(io::stderr(), "note: {note}; the flag changes nothing");
+    }
     let entry_point = match (&args.entry_point, &args.console_script) {
         (Some(module), _) => Some(EntryPoint::parse_module(module)?),
         (None, Some(script)) => Some(EntryPoint::Script(script.clone())),

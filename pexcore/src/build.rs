@@ -132,7 +132,7 @@ pub(crate) fn sh_header(shebang: &Shebang, pex_hash: &str) -> String {
 # (zip64, which a PEX of over 65,535 files needs, came to zipimport in 3.13) runs the file as
 # Python source, and that line is its first error (an unterminated string to Python, since `\'`
 # escapes the quote, but a closed one to sh), which Python shows with the line's text.
-if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}" ]; then
+if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}${{PEX_TOOLS:-}}" ]; then
   if [ -n "${{PEX_ROOT:-}}" ]; then root=$PEX_ROOT
   else case "${{XDG_CACHE_HOME:-}}" in /*) root=$XDG_CACHE_HOME/pex-rs ;; *) root=${{HOME:-}}/.cache/pex-rs ;; esac
   fi

@@ -248,3 +248,67 @@ fn a_wheel_with_a_name_twice_or_a_file_that_is_a_directory() {
         "installs both a file `pkg` and files inside it (`pkg/mod.py`)",
     );
 }
+
+#[test]
+fn pex_flags_are_accepted_or_answered_in_one_line() {
+    let context = TestContext::new();
+    let wheel = WheelBuilder::new("hello", "1.0").file("hello.py", "print('hello')\n").build(&context.dir);
+    // Flags whose meaning pex-rs always has: a note each, and the build goes on (`-m` is `-e`).
+    let output = context.build(&[
+        wheel.as_str(),
+        "-m",
+        "hello",
+        "--venv",
+        "--sh-boot",
+        "--compile",
+        "--layout",
+        "zipapp",
+        "--pex-root",
+        context.cache_dir.as_str(),
+        "-o",
+        "app.pex",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for flag in ["--venv", "--sh-boot", "--compile"] {
+        assert!(stderr.contains(&format!("note: `{flag}`")), "{flag}: {stderr}");
+    }
+    let run = context.run_pex(crate::support::python3(), &context.dir.join("app.pex"), &[]);
+    assert_eq!(crate::support::stdout_of(&run), "hello\n");
+    // pex's tools entry is answered, not handed to the application as its arguments.
+    let tools = context
+        .pex_command(crate::support::python3(), &context.dir.join("app.pex"))
+        .args(["venv", "x"])
+        .env("PEX_TOOLS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&tools.stderr);
+    assert!(!tools.status.success() && stderr.starts_with("pex-rs: error: PEX_TOOLS is pex's"), "{stderr}");
+    assert!(!stderr.contains("hello") && !String::from_utf8_lossy(&tools.stdout).contains("hello"));
+    // Through the sh header too, though the environment exists now (the warm path steps aside).
+    let mut command = std::process::Command::new(context.dir.join("app.pex"));
+    crate::support::clean_environment(&mut command);
+    let tools = command.args(["venv", "x"]).env("PEX_ROOT", &context.pex_root).env("PEX_TOOLS", "1").output().unwrap();
+    assert!(String::from_utf8_lossy(&tools.stderr).starts_with("pex-rs: error: PEX_TOOLS is pex's"));
+    fs_err::remove_file(context.dir.join("app.pex")).unwrap();
+    // The others: one line saying what pex-rs does instead, and no PEX.
+    for (flags, expected) in [
+        (&["--scie", "eager"][..], "`--scie` is pex's"),
+        (&["--no-compress"], "`--no-compress` is pex's"),
+        (&["--include-tools"], "`--include-tools` is pex's"),
+        (&["--layout", "packed"], "`--layout packed`: pex-rs writes one file"),
+    ] {
+        let mut args = vec!["build", wheel.as_str(), "-o", "app.pex"];
+        args.extend(flags);
+        assert_refused(&context, &args, expected);
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let context = TestContext::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = context.pex_rs().args(["completions", shell]).output().unwrap();
+        let script = crate::support::stdout_of(&output);
+        assert!(script.contains("pex-rs") && script.contains("build"), "{shell}: {script}");
+    }
+}

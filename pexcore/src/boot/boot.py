@@ -1755,6 +1755,10 @@ def boot(pex_info_text):
         if sys.version_info < (3, 8):
             raise _Error(_needs_newer_python(pex, pex_info_text))
         env = os.environ
+        if env.get("PEX_TOOLS", "").lower() in ("1", "true") and not _by_tool():
+            # pex's tools entry: the application must not get `venv DIR` as its arguments.
+            raise _Error("PEX_TOOLS is pex's; pex-rs's tools work from outside the PEX: `pex-rs venv %s DIR`,"
+                         " `pex-rs info %s`, `pex-rs extract %s`" % (pex, pex, pex))
         install_only = env.get(_INSTALL_ONLY) == "1"
         # Read once: neither the application nor a PEX it starts may take it for theirs.
         reexec = env.pop(_REEXEC, None)
