@@ -539,7 +539,7 @@ struct InfoArgs {
 
 /// Runs `pex-rs` with the process's arguments.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command().version(version()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     // pip applies `--no-binary` and `--only-binary` in the order given; clap keeps each
     // option's values apart, and their positions on the command line.
@@ -548,6 +548,14 @@ pub fn main() -> ExitCode {
     match run(cli, binary_options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
+    }
+}
+
+/// The version, and the commit it was built from when the build knew it.
+fn version() -> String {
+    match env!("PEX_RS_COMMIT") {
+        "" => env!("CARGO_PKG_VERSION").to_owned(),
+        commit => format!("{} (commit {commit})", env!("CARGO_PKG_VERSION")),
     }
 }
 

@@ -43,27 +43,41 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{origin}`: failed to read the included requirements file `{path}`")]
+    #[error("{}: failed to read the included requirements file `{path}`", shown(origin))]
     ReadIncluded {
         origin: String,
         path: Utf8PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("`{origin}`: the requirements files include each other in a loop: {chain}; remove one of the includes")]
+    #[error(
+        "{}: the requirements files include each other in a loop: {chain}; remove one of the includes",
+        shown(origin)
+    )]
     Cycle { origin: String, chain: String },
-    #[error("`{origin}`: cannot parse `{text}`: {reason}")]
+    #[error("{}: cannot parse `{text}`: {reason}", shown(origin))]
     Syntax { origin: String, text: String, reason: String },
-    #[error("`{origin}`: cannot use `{text}`: {advice}")]
+    #[error("{}: cannot use `{text}`: {advice}", shown(origin))]
     Unsupported { origin: String, text: String, advice: &'static str },
     #[error(
-        "`{origin}`: `{text}` is not a sha256 hash; pex-rs checks sha256 only: write `--hash=sha256:` and 64 hex digits"
+        "{}: `{text}` is not a sha256 hash; pex-rs checks sha256 only: write `--hash=sha256:` and 64 hex digits",
+        shown(origin)
     )]
     Hash { origin: String, text: String },
     #[error(
-        "`{origin}`: the environment variable `{name}` is not set (or is empty or not UTF-8); set it, or write its value in the file"
+        "{}: the environment variable `{name}` is not set (or is empty or not UTF-8); set it, or write its value in the file",
+        shown(origin)
     )]
     Variable { origin: String, name: String },
+}
+
+/// The origin of a requirement given as an argument rather than in a file.
+pub(crate) const COMMAND_LINE: &str = "the command line";
+
+/// An origin as messages show it: a file and line in backticks (`` `reqs.txt:3` ``), the
+/// command line as words.
+fn shown(origin: &str) -> String {
+    if origin == COMMAND_LINE { origin.to_owned() } else { format!("`{origin}`") }
 }
 
 // What to do instead, for each kind of line pex-rs refuses.

@@ -304,8 +304,13 @@ fn pex_flags_are_accepted_or_answered_in_one_line() {
 }
 
 #[test]
-fn completions_for_each_shell() {
+fn completions_for_each_shell_and_the_version() {
     let context = TestContext::new();
+    let version = crate::support::stdout_of(&context.pex_rs().arg("--version").output().unwrap());
+    assert!(version.starts_with(&format!("pex-rs {} ", env!("CARGO_PKG_VERSION"))), "{version}");
+    if Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../.git").exists() {
+        assert!(version.contains("(commit "), "a build from a checkout names its commit: {version}");
+    }
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let output = context.pex_rs().args(["completions", shell]).output().unwrap();
         let script = crate::support::stdout_of(&output);

@@ -153,10 +153,14 @@ pub(crate) fn resolve<'a>(
             .map_err(|reason| Error::FormatControl { option: option.clone(), reason })?;
     }
     for text in &options.requirements {
-        gathered.requirements.push(parse_entry(text, &working_directory, "the command line")?);
+        gathered.requirements.push(parse_entry(text, &working_directory, crate::requirements_file::COMMAND_LINE)?);
     }
     for path in local_wheels {
-        gathered.requirements.push(parse_entry(path.as_str(), &working_directory, "the command line")?);
+        gathered.requirements.push(parse_entry(
+            path.as_str(),
+            &working_directory,
+            crate::requirements_file::COMMAND_LINE,
+        )?);
     }
     for path in &options.requirement_files {
         gathered.merge(RequirementsFile::read(path)?);
