@@ -50,6 +50,9 @@ enum Command {
     Verify(InstallArgs),
     /// Install a PEX as a standalone virtual environment (copies, no PEX_ROOT needed).
     Venv(VenvArgs),
+    /// Run requirements' entry point, or a Python with them, from a PEX kept in the cache for
+    /// these inputs (as `uvx` and `pipx run` do): `pex-rs run black -c black -- --check .`.
+    Run(RunArgs),
     /// Manage the cache and PEX_ROOT.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -479,6 +482,32 @@ impl PexFlags {
 }
 
 #[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    resolve: ResolveFlags,
+    /// What to run: `module` (as `python -m`) or `module:function` [default: a Python with the
+    /// requirements importable].
+    #[arg(
+        short = 'e',
+        visible_short_alias = 'm',
+        long = "entry-point",
+        value_name = "MODULE[:FUNCTION]",
+        conflicts_with = "console_script"
+    )]
+    entry_point: Option<String>,
+    /// What to run: a console script (or wheel script) of a requirement.
+    #[arg(short = 'c', long = "console-script", visible_alias = "script", value_name = "CONSOLE-SCRIPT")]
+    console_script: Option<String>,
+    /// Reuse the PEX built for the same inputs for this many hours; after that (or with
+    /// `--refresh`) the requirements are resolved again.
+    #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
+    max_age: f64,
+    /// The arguments of what runs, after `--`.
+    #[arg(last = true, value_name = "ARGS")]
+    args: Vec<String>,
+}
+
+#[derive(Args)]
 struct LockArgs {
     #[command(flatten)]
     resolve: ResolveFlags,
@@ -601,6 +630,7 @@ fn run(cli: Cli, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<(
         Command::Extract(args) => extract(args),
         Command::Verify(args) => verify(args),
         Command::Venv(args) => venv(args),
+        Command::Run(args) => run_pex(args, binary_options, cli.verbose),
         Command::Cache(command) => cache(command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "pex-rs", &mut io::stdout().lock());
@@ -714,6 +744,47 @@ fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
     let report = pexcore::build_pex(&options, &args.output)?;
     tracing::debug!("wrote `{}`: {} bytes", args.output, report.size);
     Ok(())
+}
+
+/// `pex-rs run`: the PEX of these inputs from the cache (built when missing or stale), then
+/// that PEX in place of this process, with the arguments after `--`.
+fn run_pex(args: RunArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt as _;
+    let entry_point = match (&args.entry_point, &args.console_script) {
+        (Some(module), _) => Some(EntryPoint::parse_module(module)?),
+        (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
+        (None, None) => None,
+    };
+    // The words that choose what is built: everything before `--`, but the flags that only say
+    // when to build again.
+    let mut words = Vec::new();
+    let mut given = std::env::args().skip(1).take_while(|word| word != "--");
+    while let Some(word) = given.next() {
+        match word.as_str() {
+            "--refresh" => {}
+            "--max-age" => drop(given.next()),
+            _ if word.starts_with("--max-age=") => {}
+            _ => words.push(word),
+        }
+    }
+    let refresh = args.resolve.refresh;
+    let max_age = std::time::Duration::from_secs_f64(args.max_age.max(0.0) * 3600.0);
+    let options = args
+        .resolve
+        .into_options(binary_options)?
+        .with_entry_point(entry_point)
+        .with_reporter(progress::Bars::for_terminal(verbose));
+    let prepared = pexcore::prepare_run(&options, &words, refresh, max_age)?;
+    tracing::debug!("{} `{}`", if prepared.built { "built" } else { "reusing" }, prepared.pex);
+    // As the PEX's sh header would, without starting the shell: the environment's python on its
+    // runner when it is complete, else the PEX itself.
+    let error = match &prepared.warm {
+        Some(warm) => {
+            std::process::Command::new(&warm.python).arg(&warm.runner).arg(&prepared.pex).args(&args.args).exec()
+        }
+        None => std::process::Command::new(prepared.pex.as_std_path()).args(&args.args).exec(),
+    };
+    Err(anyhow::Error::new(error).context(format!("failed to run `{}`", prepared.pex)))
 }
 
 fn resolve(flags: ResolveFlags, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {

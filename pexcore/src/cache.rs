@@ -75,6 +75,8 @@ pub(crate) enum Bucket {
     SourceBuilds,
     BuildEnvironments,
     Checkouts,
+    /// The PEX files of `pex-rs run`, by the invocation they were built for.
+    Runs,
 }
 
 impl Bucket {
@@ -91,6 +93,7 @@ impl Bucket {
             Self::SourceBuilds => "source_builds/v1",
             Self::BuildEnvironments => "build_envs/v1",
             Self::Checkouts => "checkouts/v1",
+            Self::Runs => "runs/v1",
         }
     }
 }
@@ -174,7 +177,7 @@ impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
 }
 
 /// The build cache's buckets, for `pex-rs cache info|clear|prune`.
-const BUCKETS: [Bucket; 11] = [
+const BUCKETS: [Bucket; 12] = [
     Bucket::Interpreters,
     Bucket::VerifiedWheels,
     Bucket::Simple,
@@ -186,6 +189,7 @@ const BUCKETS: [Bucket; 11] = [
     Bucket::SourceBuilds,
     Bucket::BuildEnvironments,
     Bucket::Checkouts,
+    Bucket::Runs,
 ];
 
 /// The size of one bucket.

@@ -75,9 +75,9 @@ pub use hash::Sha256Digest;
 pub use index::{IndexOrigin, NetworkOptions};
 pub use interpreter::{ConstraintError, Interpreter, InterpreterConstraint};
 pub use ops::{
-    BuildOptions, BuildReport, InstallOptions, LockOptions, LockReport, ResolveOptions, ResolvedWheel, VenvScope,
-    build_pex, complete_platform, download_distributions, extract_pex, inspect_pex, lock_requirements, prune_pex_root,
-    resolve_requirements, venv_pex, verify_pex,
+    BuildOptions, BuildReport, InstallOptions, LockOptions, LockReport, PreparedRun, ResolveOptions, ResolvedWheel,
+    VenvScope, WarmStart, build_pex, complete_platform, download_distributions, extract_pex, inspect_pex,
+    lock_requirements, prepare_run, prune_pex_root, resolve_requirements, venv_pex, verify_pex,
 };
 pub use pexinfo::{InheritPath, PexInfo, TargetWheels};
 pub use progress::{Reporter, Silent};

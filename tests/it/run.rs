@@ -328,3 +328,41 @@ fn a_native_program_as_the_script_runs() {
     let output = context.run_pex(python3(), &context.dir.join("tool.pex"), &["native", "program"]);
     assert_eq!(stdout_of(&output), "native program\n");
 }
+
+#[test]
+fn pex_rs_run_reuses_refreshes_and_passes_arguments() {
+    use crate::index_server::{IndexServer, ServedFile};
+    let tool = WheelBuilder::new("tool", "1.0")
+        .file("tool.py", "import sys\ndef main():\n    print('args', sys.argv[1:])\n    return int(sys.argv[1]) if sys.argv[1:] else 0\nANSWER = 42\n")
+        .console_script("tool", "tool:main");
+    let server = IndexServer::start(vec![ServedFile::from_wheel(&tool)]);
+    let context = TestContext::new();
+    let run = |extra: &[&str], args: &[&str]| {
+        let mut command = context.pex_rs();
+        command.args(["run", "tool", "--index-url", &server.simple_url()]).args(extra).arg("--").args(args);
+        crate::support::clean_environment(&mut command);
+        command.env("PEX_ROOT", &context.pex_root).env("PEX_RS_CACHE_DIR", &context.cache_dir).output().unwrap()
+    };
+    let pages = || server.count(|request| request.path.starts_with("/simple/"));
+    // The first run builds; the arguments after `--` and the exit code are the script's.
+    let first = run(&["-c", "tool"], &["3", "x y"]);
+    assert_eq!(first.status.code(), Some(3), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(String::from_utf8_lossy(&first.stdout), "args ['3', 'x y']\n");
+    let asked = pages();
+    assert!(asked > 0);
+    // The same inputs again: the cached PEX, no index asked.
+    let second = run(&["-c", "tool"], &[]);
+    assert_eq!(stdout_of(&second), "args []\n");
+    assert_eq!(pages(), asked, "a fresh run asks no index");
+    // Warm (the environment exists, so `run` execs it without the sh header): the same exit code.
+    assert_eq!(run(&["-c", "tool"], &["5"]).status.code(), Some(5));
+    // `--refresh` resolves again.
+    assert_eq!(stdout_of(&run(&["-c", "tool", "--refresh"], &["0"])), "args ['0']\n");
+    assert!(pages() > asked, "--refresh asks the index");
+    // No entry point: a Python with the requirements importable.
+    assert_eq!(stdout_of(&run(&[], &["-c", "import tool; print(tool.ANSWER)"])), "42\n");
+    // A module.
+    assert_eq!(stdout_of(&run(&["-m", "tool"], &[])), "");
+    let built: Vec<_> = fs_err::read_dir(context.cache_dir.join("runs/v1")).unwrap().collect();
+    assert_eq!(built.len(), 3, "one PEX per entry point: script, interpreter, module");
+}

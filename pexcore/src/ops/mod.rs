@@ -1,15 +1,17 @@
 //! The workflows that the CLI and the C ABI share: resolve, lock, build a PEX from wheels,
-//! sources or a lock, download, and inspect, extract, verify or prune. Each takes an options
+//! sources or a lock, download, prepare a `run`, and inspect, extract, verify or prune. Each takes an options
 //! struct and returns a report; none prints.
 
 mod fetch;
 mod lock;
 mod locked;
+mod run;
 mod sources;
 mod targets;
 
 pub use fetch::ResolveOptions;
 pub use lock::{LockOptions, LockReport, lock_requirements};
+pub use run::{PreparedRun, WarmStart, prepare_run};
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;

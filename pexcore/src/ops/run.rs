@@ -1,0 +1,120 @@
+//! `pex-rs run`: the PEX of an invocation, built once into the build cache and named by the
+//! invocation's inputs, then reused while it is fresh, as `uvx` and `pipx run` reuse their
+//! environments. The caller runs the file.
+
+use std::time::{Duration, SystemTime};
+
+use camino::Utf8PathBuf;
+
+use super::{BuildOptions, build_pex};
+use crate::cache::Bucket;
+use crate::error::Error;
+use crate::hash::Hasher;
+
+/// The environment variables that change what a build resolves or where it runs.
+const INPUT_VARIABLES: [&str; 8] = [
+    "PEX_RS_INDEX_URL",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_CONFIG_FILE",
+    "SOURCE_DATE_EPOCH",
+    "PATH",
+    "PEX_PYTHON",
+];
+
+/// The PEX of a `pex-rs run`, whether this call built it, and how it starts warm.
+#[derive(Clone, Debug)]
+pub struct PreparedRun {
+    pub pex: Utf8PathBuf,
+    pub built: bool,
+    /// The environment the PEX's sh header would exec, when it would take its warm path:
+    /// running it directly saves the shell's start.
+    pub warm: Option<WarmStart>,
+}
+
+/// A PEX's warm start: `python runner PEX ARGS...` (docs/format.md, "The sh header").
+#[derive(Clone, Debug)]
+pub struct WarmStart {
+    pub python: std::path::PathBuf,
+    pub runner: std::path::PathBuf,
+}
+
+/// The PEX for `options`: the one built before for the same `invocation` (the command line's
+/// words that choose what is built), when it is younger than `max_age` and `refresh` is not
+/// asked for; otherwise built now. An invocation that names files or directories of this
+/// machine (a project, a wheel, a requirements file) is built every time: their contents are
+/// the inputs, and a build from the warm cache checks them faster than they could be hashed.
+pub fn prepare_run(
+    options: &BuildOptions,
+    invocation: &[String],
+    refresh: bool,
+    max_age: Duration,
+) -> Result<PreparedRun, Error> {
+    let cache = options.cache.clone().map_or_else(crate::cache::Cache::from_env, Ok)?;
+    let bucket = cache.bucket(Bucket::Runs)?;
+    let pex = bucket.join(format!("{}.pex", invocation_key(invocation)));
+    let local = !options.wheels.is_empty()
+        || !options.source_directories.is_empty()
+        || !options.resolve.requirement_files.is_empty()
+        || !options.resolve.constraint_files.is_empty()
+        || options.resolve.lock.is_some()
+        || options.resolve.requirements.iter().any(|requirement| camino::Utf8Path::new(requirement).exists());
+    let fresh = fs_err::metadata(&pex)
+        .and_then(|metadata| metadata.modified())
+        .is_ok_and(|built| SystemTime::now().duration_since(built).is_ok_and(|age| age < max_age));
+    if fresh && !refresh && !local {
+        let warm = warm_start(&pex);
+        return Ok(PreparedRun { pex, built: false, warm });
+    }
+    build_pex(options, &pex)?;
+    // The build leaves an unchanged PEX untouched (for make); its age here is the last check.
+    if let Ok(file) = std::fs::File::options().append(true).open(&pex) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+    let warm = warm_start(&pex);
+    Ok(PreparedRun { pex, built: true, warm })
+}
+
+/// What the sh header of the PEX at `pex` execs on a warm start, found as it finds it: no
+/// `PEX_PYTHON`, `PEX_PYTHON_PATH`, `PEX_VERIFY` or `PEX_TOOLS`, and the environment named by
+/// the header's `venv=$root/venvs/v1/<pex_hash>/sh` line complete in the PEX_ROOT.
+fn warm_start(pex: &camino::Utf8Path) -> Option<WarmStart> {
+    use std::io::Read as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    if ["PEX_PYTHON", "PEX_PYTHON_PATH", "PEX_VERIFY", "PEX_TOOLS"]
+        .into_iter()
+        .any(|name| crate::env::var(name).is_some())
+    {
+        return None;
+    }
+    let mut head = Vec::with_capacity(4096);
+    fs_err::File::open(pex).ok()?.take(4096).read_to_end(&mut head).ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let (_, rest) = head.split_once("venv=$root/venvs/v1/")?;
+    let pex_hash = rest.get(..64).filter(|hash| hash.bytes().all(|byte| byte.is_ascii_hexdigit()))?;
+    let venv = crate::env::pex_root()?.join("venvs").join("v1").join(pex_hash).join("sh");
+    let (python, runner) = (venv.join("bin").join("python"), venv.join("pex"));
+    let executable = fs_err::metadata(&python).is_ok_and(|metadata| metadata.permissions().mode() & 0o111 != 0);
+    (executable && runner.is_file()).then_some(WarmStart { python, runner })
+}
+
+/// The name of an invocation's PEX: its words, the working directory (relative paths), the
+/// variables that steer resolution, and this pex-rs's version.
+fn invocation_key(invocation: &[String]) -> String {
+    let mut hasher = Hasher::default();
+    let mut part = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(crate::VERSION.as_bytes());
+    part(std::env::current_dir().map(std::path::PathBuf::into_os_string).unwrap_or_default().as_encoded_bytes());
+    for name in INPUT_VARIABLES {
+        part(name.as_bytes());
+        part(std::env::var_os(name).unwrap_or_default().as_encoded_bytes());
+    }
+    for word in invocation {
+        part(word.as_bytes());
+    }
+    hasher.finish().to_string()
+}
