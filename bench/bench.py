@@ -56,6 +56,7 @@ MEASURES = [
     "source-edit",                  # rebuild after one file of the project changed
     "lock-cold", "lock-warm",       # write a lock file (PEP 751 / pex JSON)
     "locked-warm",                  # build (install) from a lock file, warm cache
+    "run-warm",                     # `pex-rs run` of the workload again vs its PEX's warm start, uvx
 ]
 GROUPS = {
     "wheels": ["wheels-cold", "wheels-warm"],
@@ -64,6 +65,7 @@ GROUPS = {
     "start": ["start-cold", "start-warm"],
     "source": ["source-cold", "source-warm", "source-edit"],
     "lock": ["lock-cold", "lock-warm", "locked-warm"],
+    "run": ["run-warm"],
     "all": MEASURES,
 }
 QUICK_WORKLOADS = ["w1-black", "w3-boto3"]
@@ -85,6 +87,7 @@ MEASURE_TITLES = {
     "lock-cold": "Write a lock file for the workload's requirements, cold cache",
     "lock-warm": "Write a lock file again, warm cache (no existing lock)",
     "locked-warm": "Build from a lock file (uv: install it into a fresh venv), warm cache",
+    "run-warm": "Run the workload's entry point through `pex-rs run` / `uvx` again (cached), vs the PEX's warm start",
 }
 
 
@@ -967,6 +970,30 @@ class Bench:
         # The reference (ratio 1) is the first command: pex-rs when it exists, else pex.
         self.timed(w, measure, cmds, self.runs_start, 2 if warm else 0, md, wheels)
 
+    def m_run(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        """`pex-rs run` of the workload's requirements and entry point, again (its PEX is cached and
+        its environment installed), against that PEX's own warm start (the reference, ratio 1, as
+        `./app.pex`) and `uvx` (`uv tool run`) from the same wheels, also warm."""
+        why = self.pexrs.can("requirements")
+        if why or w.project or not w.entry or w.entry[0] != "-c":
+            self.note(f"{w.name} {measure}: skipped: {why or 'needs a console script entry and no project'}")
+            return
+        md = d / measure
+        md.mkdir(parents=True, exist_ok=True)
+        cache = md / "cache"
+        env = {**self.pexrs_env(cache), "PATH": self.env["PATH"]}
+        # Requirements as words (a requirements file is a local input, which `run` rebuilds from).
+        run = [self.pexrs.path, "run", "--no-index", "-f", str(wheels), *w.top, *w.entry, *self.pexrs_python(),
+               "--", *w.run]
+        subprocess.run(run, env=dict(self.env, **env), check=True, capture_output=True, timeout=COMMAND_TIMEOUT)
+        pexes = sorted((cache / "runs" / "v1").glob("*.pex"))
+        cmds = [Cmd("pex-rs-sh", [str(pexes[0]), *w.run], env), Cmd("pex-rs-run", run, env)]
+        uv_cache = md / "cache-uv"
+        cmds.append(Cmd("uvx", [str(self.t / "uv"), "tool", "run", "--offline", "--no-index", "--find-links",
+                                str(wheels), "--python", self.py, "--with-requirements", str(w.lock), "--from", w.top[0], w.entry[1], *w.run],
+                        self.uv_env(uv_cache)))
+        self.timed(w, measure, cmds, self.runs_start, 2, md, wheels)
+
     def m_size(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
         art = self.artifacts(w, d, wheels)
         rt = d / "size-rt"
@@ -1075,7 +1102,7 @@ class Bench:
                 fn = {"wheels": self.m_wheels, "build": self.m_build, "resolve": self.m_resolve,
                       "start": self.m_start, "size": self.m_size, "repro": self.m_repro,
                       "targets": self.m_targets, "source": self.m_source, "lock": self.m_lock,
-                      "locked": self.m_locked}[m.split("-")[0]]
+                      "locked": self.m_locked, "run": self.m_run}[m.split("-")[0]]
                 log(f"[{w.name}] {m}")
                 try:
                     fn(w, d, inputs, m)
