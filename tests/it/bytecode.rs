@@ -202,3 +202,34 @@ fn a_wheel_is_compiled_only_by_the_interpreters_that_install_it() {
         assert_eq!(stdout_of(&output), expected, "{}", python.name);
     }
 }
+
+#[test]
+fn two_interpreters_of_one_cache_tag_share_its_bytecode() {
+    // pyenv's CPython 3.X and the system's 3.X are two targets with one `.pyc` file name: the PEX
+    // gets one set of them (a second would be a member twice, which the zip writer refuses).
+    let test = "two_interpreters_of_one_cache_tag_share_its_bytecode";
+    let mut by_tag: std::collections::BTreeMap<String, Vec<&Python>> = std::collections::BTreeMap::new();
+    let system: Vec<Python> =
+        ["/usr/bin/python3", "/usr/local/bin/python3"].iter().filter_map(|path| crate::support::probe(path)).collect();
+    for python in pythons().iter().chain(&system) {
+        let entry = by_tag.entry(cache_tag(python)).or_default();
+        if !entry.iter().any(|other| other.path == python.path) {
+            entry.push(python);
+        }
+    }
+    let Some((tag, pair)) = by_tag.into_iter().find(|(_, pythons)| pythons.len() > 1) else {
+        return skip(test, "no two interpreters of one cache tag here");
+    };
+    let context = TestContext::new();
+    let wheel = WheelBuilder::new("shared", "1.0").file("shared.py", "VALUE = 7\n").build(&context.dir);
+    let (first, second) = (pair[0].path.to_str().unwrap(), pair[1].path.to_str().unwrap());
+    context.build(&[wheel.as_str(), "--python", first, "--python", second, "-o", "app.pex"]);
+    let pex = context.dir.join("app.pex");
+    let compiled: Vec<_> =
+        bytecode_members(&pex).into_iter().filter(|(name, _)| name.ends_with(&format!("shared.{tag}.pyc"))).collect();
+    assert_eq!(compiled.len(), 1, "{compiled:?}");
+    for python in &pair[..2] {
+        let output = context.run_pex(python, &pex, &["-c", "import shared; print(shared.VALUE)"]);
+        assert_eq!(stdout_of(&output), "7\n", "{}", python.name);
+    }
+}

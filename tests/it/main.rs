@@ -10,6 +10,8 @@ mod bad_input;
 mod bytecode;
 /// Building: wheel layout in the PEX, sources, entry points, reproducibility, `info`.
 mod build;
+/// The user guide: every recipe script runs, every documentation link resolves.
+mod guide;
 /// The hostile archive catalogue: every attack fed to every reader.
 mod hostile;
 /// A loopback package index: PEP 503/691 pages, metadata files, ranges, failures, a request log.

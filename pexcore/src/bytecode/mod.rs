@@ -101,12 +101,15 @@ pub(crate) fn compile(units: &[Unit<'_>], cache: Option<&Cache>) -> Result<Vec<C
     let bucket = cache.and_then(|cache| cache.bucket(Bucket::Bytecode).ok());
     let mut jobs: Vec<(&Unit<'_>, String, &Interpreter)> = Vec::new();
     for unit in units {
-        let mut keys: Vec<String> = Vec::new();
+        // One compilation per `.pyc` file name (cache tag): two interpreters of one tag (pyenv's
+        // 3.11.7 and the system's 3.11.2) would write the same members; the first one's serve
+        // both, as the tag's magic number is the same.
+        let mut tags: Vec<&str> = Vec::new();
         for interpreter in &unit.interpreters {
-            if let Some(key) = format_key(interpreter)
-                && !keys.contains(&key)
+            if let (Some(format), Some(key)) = (interpreter.bytecode(), format_key(interpreter))
+                && !tags.contains(&format.cache_tag.as_str())
             {
-                keys.push(key.clone());
+                tags.push(&format.cache_tag);
                 jobs.push((unit, key, interpreter));
             }
         }
