@@ -32,6 +32,10 @@ pub(crate) const NETRC: &str = "NETRC";
 pub(crate) const PATH: &str = "PATH";
 /// `SOURCE_DATE_EPOCH`: the timestamp written into every PEX entry (reproducible builds).
 pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// The variables for which a PEX's sh header leaves its warm path (`PEX_PYTHON`,
+/// `PEX_PYTHON_PATH`, `PEX_VERIFY`, `PEX_TOOLS`); `pex-rs run`, starting a PEX as the header
+/// would, leaves it for them too.
+pub(crate) const WARM_PATH_STEERING: [&str; 4] = ["PEX_PYTHON", "PEX_PYTHON_PATH", "PEX_VERIFY", "PEX_TOOLS"];
 
 pub(crate) fn var(name: &str) -> Option<OsString> {
     std::env::var_os(name).filter(|value| !value.is_empty())

@@ -8,19 +8,22 @@ use camino::Utf8PathBuf;
 
 use super::{BuildOptions, build_pex};
 use crate::cache::Bucket;
+use crate::env;
 use crate::error::Error;
 use crate::hash::Hasher;
 
-/// The environment variables that change what a build resolves or where it runs.
-const INPUT_VARIABLES: [&str; 8] = [
-    "PEX_RS_INDEX_URL",
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_CONFIG_FILE",
-    "SOURCE_DATE_EPOCH",
-    "PATH",
-    "PEX_PYTHON",
+/// The environment variables that change what a build resolves (the index, pip's configuration
+/// files), which interpreters it finds (`PATH`), or the bytes it writes.
+const INPUT_VARIABLES: [&str; 9] = [
+    env::INDEX_URL,
+    env::PIP_INDEX_URL,
+    env::PIP_EXTRA_INDEX_URL,
+    env::PIP_CONFIG_FILE,
+    env::XDG_CONFIG_HOME,
+    env::XDG_CONFIG_DIRS,
+    env::VIRTUAL_ENV,
+    env::PATH,
+    env::SOURCE_DATE_EPOCH,
 ];
 
 /// The PEX of a `pex-rs run`, whether this call built it, and how it starts warm.
@@ -82,10 +85,7 @@ pub fn prepare_run(
 fn warm_start(pex: &camino::Utf8Path) -> Option<WarmStart> {
     use std::io::Read as _;
     use std::os::unix::fs::PermissionsExt as _;
-    if ["PEX_PYTHON", "PEX_PYTHON_PATH", "PEX_VERIFY", "PEX_TOOLS"]
-        .into_iter()
-        .any(|name| crate::env::var(name).is_some())
-    {
+    if env::WARM_PATH_STEERING.into_iter().any(|name| env::var(name).is_some()) {
         return None;
     }
     let mut head = Vec::with_capacity(4096);
@@ -93,7 +93,7 @@ fn warm_start(pex: &camino::Utf8Path) -> Option<WarmStart> {
     let head = String::from_utf8_lossy(&head);
     let (_, rest) = head.split_once("venv=$root/venvs/v1/")?;
     let pex_hash = rest.get(..64).filter(|hash| hash.bytes().all(|byte| byte.is_ascii_hexdigit()))?;
-    let venv = crate::env::pex_root()?.join("venvs").join("v1").join(pex_hash).join("sh");
+    let venv = env::pex_root()?.join("venvs").join("v1").join(pex_hash).join("sh");
     let (python, runner) = (venv.join("bin").join("python"), venv.join("pex"));
     let executable = fs_err::metadata(&python).is_ok_and(|metadata| metadata.permissions().mode() & 0o111 != 0);
     (executable && runner.is_file()).then_some(WarmStart { python, runner })
@@ -111,7 +111,7 @@ fn invocation_key(invocation: &[String]) -> String {
     part(std::env::current_dir().map(std::path::PathBuf::into_os_string).unwrap_or_default().as_encoded_bytes());
     for name in INPUT_VARIABLES {
         part(name.as_bytes());
-        part(std::env::var_os(name).unwrap_or_default().as_encoded_bytes());
+        part(env::var(name).unwrap_or_default().as_encoded_bytes());
     }
     for word in invocation {
         part(word.as_bytes());
