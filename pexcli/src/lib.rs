@@ -188,7 +188,8 @@ struct ResolveFlags {
     /// else the default of the interpreter's pip].
     #[arg(short = 'i', long, value_name = "URL")]
     index_url: Option<String>,
-    /// More indexes; a project comes from the first index that has it (repeatable).
+    /// More indexes; a project comes from the first index that has it (repeatable) [also:
+    /// `PIP_EXTRA_INDEX_URL` and pip's configuration, after these].
     #[arg(long, value_name = "URL")]
     extra_index_url: Vec<String>,
     /// A directory of wheels, or a page that links to wheels (repeatable).
@@ -213,7 +214,8 @@ struct ResolveFlags {
     /// Revalidate every cached index page.
     #[arg(long)]
     refresh: bool,
-    /// A PEM bundle of certificates to trust instead of the system store.
+    /// A PEM bundle of certificates to trust instead of the system store [default: the system
+    /// store]. Index credentials come from the index URL or from `NETRC` (default `~/.netrc`).
     #[arg(long, value_name = "PATH")]
     cert: Option<Utf8PathBuf>,
     /// Seconds without progress before a request fails.
