@@ -154,3 +154,24 @@ fn every_relative_link_of_the_documentation_resolves() {
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
+
+#[test]
+fn the_guide_builds_as_a_book() {
+    // `.ci/run` installs the mdBook it names in `PEX_RS_TEST_MDBOOK`; else one on PATH.
+    let mdbook = std::env::var("PEX_RS_TEST_MDBOOK").unwrap_or_else(|_| "mdbook".to_owned());
+    if Command::new(&mdbook).arg("--version").output().is_err() {
+        return crate::support::skip("the_guide_builds_as_a_book", "no mdbook here; `.ci/run` installs one");
+    }
+    let context = TestContext::new();
+    let out = context.dir.join("book");
+    let output = Command::new(&mdbook)
+        .args(["build", repository().join("docs/guide").as_str(), "--dest-dir", out.as_str()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary = fs_err::read_to_string(repository().join("docs/guide/SUMMARY.md")).unwrap();
+    for page in relative_links(&summary) {
+        let html = out.join(page.replace(".md", ".html").replace("README.html", "index.html"));
+        assert!(html.is_file(), "{html} was not written");
+    }
+}
