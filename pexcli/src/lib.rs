@@ -1,7 +1,8 @@
 //! `pex-rs`: argument parsing, error rendering and output; every decision is `pexcore`'s.
 //!
 //! Exit codes: 0 on success, 1 when the input was at fault (arguments, wheels, requirements),
-//! 2 on an internal or I/O failure. A closed stdout (`pex-rs info x.pex | head`) exits 0.
+//! 2 when the environment failed (the file system, the network, a lock held too long). A closed
+//! stdout (`pex-rs info x.pex | head`) exits 0.
 
 mod progress;
 #[cfg(test)]
@@ -952,7 +953,7 @@ fn report(error: &anyhow::Error) -> ExitCode {
     }
     let kind = error.chain().find_map(|cause| cause.downcast_ref::<pexcore::Error>()).map(pexcore::Error::kind);
     match kind {
-        Some(ErrorKind::Io) => ExitCode::from(2),
+        Some(ErrorKind::Io | ErrorKind::Network | ErrorKind::Lock) => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

@@ -193,6 +193,14 @@ pub enum ErrorKind {
     Interpreter,
     /// Reading or writing the file system failed.
     Io,
+    /// A package index or file host could not be reached, refused, or answered something
+    /// broken (a bad page, a body past its size).
+    Network,
+    /// The cache or the PEX_ROOT stayed busy (a build or a running PEX held its lock) for longer
+    /// than the wait allowed.
+    Lock,
+    /// No set of distributions satisfies the requirements, or one that does cannot be built.
+    Resolution,
 }
 
 impl Error {
@@ -200,6 +208,9 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use crate::wheel::Error as WheelError;
         match self {
+            Self::Cache(crate::cache::Error::Busy { .. }) | Self::Prune(crate::prune::Error::Busy { .. }) => {
+                ErrorKind::Lock
+            }
             Self::Wheel(WheelError::Read { .. }) | Self::PexInfo(crate::pexinfo::Error::Read { .. }) => {
                 if self.is_not_found() { ErrorKind::InvalidInput } else { ErrorKind::Io }
             }
@@ -220,25 +231,67 @@ impl Error {
             | Self::Cache(_)
             | Self::SourceDirectory { .. }
             | Self::Write { .. } => ErrorKind::Io,
-            Self::Index(crate::index::Error::HashMismatch { .. } | crate::index::Error::SizeMismatch { .. }) => {
-                ErrorKind::HashMismatch
-            }
+            Self::Index(error) => index_kind(error),
+            Self::Resolve(error) => resolve_kind(error),
+            Self::BuildRequirements { source, .. } => source.kind(),
             Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
-            Self::Source(error) => match error.as_ref() {
-                crate::sdist::Error::Unpack { .. }
-                | crate::sdist::Error::UnsafeMember { .. }
-                | crate::sdist::Error::TooLarge { .. }
-                | crate::sdist::Error::PkgInfo { .. } => ErrorKind::InvalidArchive,
-                crate::sdist::Error::Write { .. }
-                | crate::sdist::Error::Source { .. }
-                | crate::sdist::Error::Cache(_) => ErrorKind::Io,
-                crate::sdist::Error::Spawn { .. } => ErrorKind::Interpreter,
-                _ => ErrorKind::InvalidInput,
-            },
+            Self::Source(error) => source_kind(error),
             _ => ErrorKind::InvalidInput,
         }
     }
+}
 
+/// The kind of an index error; every variant is named, so a new one must be classified.
+fn index_kind(error: &crate::index::Error) -> ErrorKind {
+    use crate::index::Error as E;
+    match error {
+        E::Network { .. }
+        | E::Status { .. }
+        | E::Unauthorized { .. }
+        | E::Tls { .. }
+        | E::TooLarge { .. }
+        | E::Parse { .. }
+        | E::LargerThanSaid { .. }
+        | E::Git { .. } => ErrorKind::Network,
+        E::HashMismatch { .. } | E::SizeMismatch { .. } | E::MetadataDisagrees { .. } => ErrorKind::HashMismatch,
+        E::BadUrl { .. } | E::Offline { .. } | E::CertEmpty { .. } | E::GitMissing { .. } => ErrorKind::InvalidInput,
+        E::Metadata { .. } => ErrorKind::InvalidArchive,
+        E::Cert { .. } | E::FindLinks { .. } | E::ReadFile { .. } | E::CacheWrite { .. } | E::Cache(_) => ErrorKind::Io,
+        E::Shared(inner) => index_kind(inner),
+    }
+}
+
+/// The kind of a source build error.
+fn source_kind(error: &crate::sdist::Error) -> ErrorKind {
+    match error {
+        crate::sdist::Error::Unpack { .. }
+        | crate::sdist::Error::UnsafeMember { .. }
+        | crate::sdist::Error::TooLarge { .. }
+        | crate::sdist::Error::PkgInfo { .. } => ErrorKind::InvalidArchive,
+        crate::sdist::Error::Write { .. } | crate::sdist::Error::Source { .. } | crate::sdist::Error::Cache(_) => {
+            ErrorKind::Io
+        }
+        crate::sdist::Error::Spawn { .. } => ErrorKind::Interpreter,
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
+/// The kind of a resolution error; every variant is named, so a new one must be classified.
+fn resolve_kind(error: &crate::resolve::Error) -> ErrorKind {
+    use crate::resolve::Error as E;
+    match error {
+        E::NoSolution(_) | E::NoBuilder { .. } | E::ForeignBuild { .. } | E::NoBuild { .. } | E::BuildCycle { .. } => {
+            ErrorKind::Resolution
+        }
+        E::Index(inner) => index_kind(inner),
+        E::Build(inner) => source_kind(inner),
+        E::UrlConstraint { .. } | E::UnpinnedSource { .. } => ErrorKind::InvalidInput,
+        E::PkgInfoMismatch { .. } => ErrorKind::InvalidArchive,
+        E::Shared(inner) => resolve_kind(inner),
+    }
+}
+
+impl Error {
     /// Returns `true` if the error is a file that does not exist.
     pub fn is_not_found(&self) -> bool {
         let (Self::Wheel(crate::wheel::Error::Read { source, .. })
@@ -248,5 +301,29 @@ impl Error {
             return false;
         };
         source.kind() == std::io::ErrorKind::NotFound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use camino::Utf8PathBuf;
+
+    use super::{Error, ErrorKind};
+
+    #[test]
+    fn ok_kinds_of_the_environment_and_of_resolution() {
+        let network =
+            crate::index::Error::Network { url: "https://index.invalid/".into(), reason: "refused".into(), tries: 1 };
+        assert_eq!(Error::Index(network).kind(), ErrorKind::Network);
+        let shared = crate::index::Error::Shared(std::sync::Arc::new(crate::index::Error::Status {
+            url: "https://index.invalid/".into(),
+            status: 503,
+        }));
+        assert_eq!(Error::Index(shared).kind(), ErrorKind::Network);
+        let busy = crate::cache::Error::Busy { root: Utf8PathBuf::from("/cache"), waited: 60 };
+        assert_eq!(Error::Cache(busy).kind(), ErrorKind::Lock);
+        assert_eq!(Error::Resolve(crate::resolve::Error::NoSolution("x".into())).kind(), ErrorKind::Resolution);
+        let offline = crate::index::Error::Offline { file: "x.whl".into() };
+        assert_eq!(Error::Resolve(crate::resolve::Error::Index(Box::new(offline))).kind(), ErrorKind::InvalidInput);
     }
 }

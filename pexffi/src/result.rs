@@ -62,6 +62,9 @@ impl pex_result {
             ErrorKind::HashMismatch => Self::HashMismatch,
             ErrorKind::Interpreter => Self::Interpreter,
             ErrorKind::Io => Self::Io,
+            ErrorKind::Network => Self::Network,
+            ErrorKind::Lock => Self::LockTimeout,
+            ErrorKind::Resolution => Self::ResolutionFailed,
             // `ErrorKind` is `#[non_exhaustive]`: a kind added to pexcore before it is added
             // here fails as `Io`, the environment-failure code, which every caller already
             // treats as "failed; see the message". Add the new kind above when it appears.
