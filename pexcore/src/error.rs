@@ -236,7 +236,44 @@ impl Error {
             Self::BuildRequirements { source, .. } => source.kind(),
             Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
             Self::Source(error) => source_kind(error),
-            _ => ErrorKind::InvalidInput,
+            Self::NoInterpreterAdmitted { .. } => ErrorKind::Interpreter,
+            Self::ThreadPool(_) => ErrorKind::Io,
+            Self::NoWheelForTarget { .. } => ErrorKind::Resolution,
+            // Named one by one (no catch-all), so that a new variant must be classified.
+            Self::Build(_)
+            | Self::Environment(_)
+            | Self::RequirementsFile(_)
+            | Self::Filename(_)
+            | Self::LockFile(_)
+            | Self::LockTarget { .. }
+            | Self::LockName { .. }
+            | Self::OutputIsDirectory { .. }
+            | Self::NothingToLock
+            | Self::LockInvalid { .. }
+            | Self::NoSuchSource { .. }
+            | Self::NotASource { .. }
+            | Self::DirectNameMismatch { .. }
+            | Self::ConfigSetting { .. }
+            | Self::FormatControl { .. }
+            | Self::NotAWheel { .. }
+            | Self::NoIndex { .. }
+            | Self::ResolveTarget(_)
+            | Self::MissingHash { .. }
+            | Self::Target(_)
+            | Self::InterpreterTooOld { .. }
+            | Self::InterpreterNotAdmitted { .. }
+            | Self::NoSeriesAdmitted { .. }
+            | Self::NoPexRoot
+            | Self::NothingToBuild
+            | Self::MissingRequirement { .. }
+            | Self::UnsatisfiedRequirement { .. }
+            | Self::ConflictingWheels { .. }
+            | Self::EntryPointNotFound { .. }
+            | Self::EntryPointPackage { .. }
+            | Self::ScriptNotFound { .. }
+            | Self::SourceName { .. }
+            | Self::DuplicateFile { .. }
+            | Self::ReservedName { .. } => ErrorKind::InvalidInput,
         }
     }
 }
