@@ -230,14 +230,13 @@ impl Error {
             | Self::BootInstall { .. }
             | Self::Cache(_)
             | Self::SourceDirectory { .. }
+            | Self::ThreadPool(_)
             | Self::Write { .. } => ErrorKind::Io,
             Self::Index(error) => index_kind(error),
             Self::Resolve(error) => resolve_kind(error),
             Self::BuildRequirements { source, .. } => source.kind(),
-            Self::Interpreter(_) | Self::Bytecode(_) => ErrorKind::Interpreter,
+            Self::Interpreter(_) | Self::Bytecode(_) | Self::NoInterpreterAdmitted { .. } => ErrorKind::Interpreter,
             Self::Source(error) => source_kind(error),
-            Self::NoInterpreterAdmitted { .. } => ErrorKind::Interpreter,
-            Self::ThreadPool(_) => ErrorKind::Io,
             Self::NoWheelForTarget { .. } => ErrorKind::Resolution,
             // Named one by one (no catch-all), so that a new variant must be classified.
             Self::Build(_)
