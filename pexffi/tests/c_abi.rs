@@ -10,10 +10,14 @@
 //! [`CBINDGEN_INSTALL`]) and a C compiler with its sanitizer runtime (`cc`, or `$CC`).
 //! `PEXFFI_CFLAGS` adds flags to both C builds.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
+
+use common::{build_pex, library_directory};
 use std::process::{Command, Output};
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 /// The cbindgen that generated the committed header (it records itself in the header).
 const CBINDGEN_VERSION: &str = "0.29.4";
@@ -113,31 +117,6 @@ fn header_version_matches_cargo() {
              pexffi/cbindgen.toml and regenerate the header with `{REGENERATE}`",
         );
     }
-}
-
-/// The directory holding the `libpex.a` that cargo built for this test run: cargo hard-links
-/// it into `target/<profile>/`, the parent of the `deps/` directory this test runs from, and
-/// leaves the original in `deps/`.
-fn library_directory() -> PathBuf {
-    let executable = std::env::current_exe().unwrap();
-    let deps = executable.parent().unwrap();
-    let candidates = [deps.parent().unwrap(), deps];
-    candidates
-        .iter()
-        .find(|directory| directory.join("libpex.a").is_file())
-        .unwrap_or_else(|| panic!("no libpex.a in {candidates:?}; `cargo test -p pexffi` builds it"))
-        .to_path_buf()
-}
-
-/// Builds a PEX holding one module, with pexcore, in `directory`.
-fn build_pex(directory: &Utf8Path) -> Utf8PathBuf {
-    let sources = directory.join("src");
-    fs_err::create_dir_all(&sources).unwrap();
-    fs_err::write(sources.join("hello.py"), "print('hello')\n").unwrap();
-    let output = directory.join("hello.pex");
-    let options = pexcore::BuildOptions::default().with_source_directories(vec![sources]);
-    pexcore::build_pex(&options, &output).unwrap();
-    output
 }
 
 /// Compiles `tests/c/test.c` with `flags` against the committed header and `libpex.a`, and
