@@ -366,3 +366,31 @@ fn pex_rs_run_reuses_refreshes_and_passes_arguments() {
     let built: Vec<_> = fs_err::read_dir(context.cache_dir.join("runs/v1")).unwrap().collect();
     assert_eq!(built.len(), 3, "one PEX per entry point: script, interpreter, module");
 }
+
+#[test]
+fn pex_rs_run_reuses_by_the_contents_of_requirements_files() {
+    use crate::index_server::{IndexServer, ServedFile};
+    let tool = |version: &str| {
+        WheelBuilder::new("tool", version)
+            .file("tool.py", format!("def main():\n    print('tool {version}')\n"))
+            .console_script("tool", "tool:main")
+    };
+    let server = IndexServer::start(vec![ServedFile::from_wheel(&tool("1.0")), ServedFile::from_wheel(&tool("2.0"))]);
+    let context = TestContext::new();
+    let requirements = crate::support::write_file(&context.dir, "requirements.txt", "tool==1.0\n");
+    let run = || {
+        let mut command = context.pex_rs();
+        command.args(["run", "-r", requirements.as_str(), "-c", "tool", "--index-url", &server.simple_url()]);
+        crate::support::clean_environment(&mut command);
+        stdout_of(
+            &command.env("PEX_ROOT", &context.pex_root).env("PEX_RS_CACHE_DIR", &context.cache_dir).output().unwrap(),
+        )
+    };
+    let pages = || server.count(|request| request.path.starts_with("/simple/"));
+    assert_eq!(run(), "tool 1.0\n");
+    let asked = pages();
+    assert_eq!(run(), "tool 1.0\n");
+    assert_eq!(pages(), asked, "the same requirements file: the cached PEX");
+    fs_err::write(&requirements, "tool==2.0\n").unwrap();
+    assert_eq!(run(), "tool 2.0\n", "a changed requirements file builds again");
+}

@@ -44,10 +44,12 @@ pub struct WarmStart {
 }
 
 /// The PEX for `options`: the one built before for the same `invocation` (the command line's
-/// words that choose what is built), when it is younger than `max_age` and `refresh` is not
-/// asked for; otherwise built now. An invocation that names files or directories of this
-/// machine (a project, a wheel, a requirements file) is built every time: their contents are
-/// the inputs, and a build from the warm cache checks them faster than they could be hashed.
+/// words that choose what is built) and the same requirements, constraints and lock files (by
+/// their contents, with every file they include), when it is younger than `max_age` and
+/// `refresh` is not asked for; otherwise built now. An invocation that names a project, a wheel
+/// or a source directory of this machine, on the command line or in a requirements file, is
+/// built every time: a build from the warm cache checks their contents faster than they could
+/// be hashed.
 pub fn prepare_run(
     options: &BuildOptions,
     invocation: &[String],
@@ -56,12 +58,10 @@ pub fn prepare_run(
 ) -> Result<PreparedRun, Error> {
     let cache = options.cache.clone().map_or_else(crate::cache::Cache::from_env, Ok)?;
     let bucket = cache.bucket(Bucket::Runs)?;
-    let pex = bucket.join(format!("{}.pex", invocation_key(invocation)));
-    let local = !options.wheels.is_empty()
+    let (files, mut local) = input_files(options);
+    let pex = bucket.join(format!("{}.pex", invocation_key(invocation, &files)));
+    local |= !options.wheels.is_empty()
         || !options.source_directories.is_empty()
-        || !options.resolve.requirement_files.is_empty()
-        || !options.resolve.constraint_files.is_empty()
-        || options.resolve.lock.is_some()
         || options.resolve.requirements.iter().any(|requirement| camino::Utf8Path::new(requirement).exists());
     let fresh = fs_err::metadata(&pex)
         .and_then(|metadata| metadata.modified())
@@ -99,9 +99,39 @@ fn warm_start(pex: &camino::Utf8Path) -> Option<WarmStart> {
     (executable && runner.is_file()).then_some(WarmStart { python, runner })
 }
 
-/// The name of an invocation's PEX: its words, the working directory (relative paths), the
-/// variables that steer resolution, and this pex-rs's version.
-fn invocation_key(invocation: &[String]) -> String {
+/// The requirements, constraints and lock files of `options` with every file they include, as
+/// (path, contents); and whether they name anything of this machine that only a build checks
+/// (a local project or wheel), or could not be read (the build then says why).
+fn input_files(options: &BuildOptions) -> (Vec<(String, Vec<u8>)>, bool) {
+    use crate::requirements_file::{EntryKind, RequirementsFile};
+    let resolve = &options.resolve;
+    let mut paths: Vec<camino::Utf8PathBuf> = resolve.lock.iter().cloned().collect();
+    let mut local = false;
+    let read = resolve
+        .requirement_files
+        .iter()
+        .map(|path| RequirementsFile::read(path))
+        .chain(resolve.constraint_files.iter().map(|path| RequirementsFile::read_constraints(path)));
+    for file in read {
+        let Ok(file) = file else { return (Vec::new(), true) };
+        local |= file
+            .requirements
+            .iter()
+            .chain(&file.constraints)
+            .any(|entry| matches!(entry.kind, EntryKind::LocalWheel(_) | EntryKind::LocalSource { .. }));
+        paths.extend(file.files);
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        let Ok(contents) = fs_err::read(&path) else { return (Vec::new(), true) };
+        files.push((path.into_string(), contents));
+    }
+    (files, local)
+}
+
+/// The name of an invocation's PEX: its words and input files, the working directory
+/// (relative paths), the variables that steer resolution, and this pex-rs's version.
+fn invocation_key(invocation: &[String], files: &[(String, Vec<u8>)]) -> String {
     let mut hasher = Hasher::default();
     let mut part = |bytes: &[u8]| {
         hasher.update(&(bytes.len() as u64).to_le_bytes());
@@ -115,6 +145,10 @@ fn invocation_key(invocation: &[String]) -> String {
     }
     for word in invocation {
         part(word.as_bytes());
+    }
+    for (path, contents) in files {
+        part(path.as_bytes());
+        part(contents);
     }
     hasher.finish().to_string()
 }
