@@ -60,23 +60,13 @@ mod tests {
     use std::ffi::{CStr, CString, c_char};
     use std::ptr;
 
-    use camino::{Utf8Path, Utf8PathBuf};
+    use camino::Utf8Path;
 
     use super::pex_inspect;
     use crate::error::{pex_error, pex_error_code, pex_error_free, pex_error_message, pex_error_new};
     use crate::result::pex_result;
     use crate::string::pex_string_free;
-
-    /// Builds a PEX holding one module, with pexcore, in `directory`.
-    fn build_pex(directory: &Utf8Path) -> Utf8PathBuf {
-        let sources = directory.join("src");
-        fs_err::create_dir_all(&sources).unwrap();
-        fs_err::write(sources.join("hello.py"), "print('hello')\n").unwrap();
-        let output = directory.join("hello.pex");
-        let options = pexcore::BuildOptions::default().with_source_directories(vec![sources]);
-        pexcore::build_pex(&options, &output).unwrap();
-        output
-    }
+    use crate::test_pex::build_pex;
 
     /// Calls `pex_inspect` on `path` with a fresh error object; returns the code, the JSON on
     /// success, and the error message.

@@ -37,6 +37,11 @@ mod result;
 mod string;
 mod version;
 
+/// The PEX the unit tests inspect, built as the integration tests build it (one file for both).
+#[cfg(test)]
+#[path = "../tests/common/build.rs"]
+mod test_pex;
+
 pub use error::{pex_error, pex_error_code, pex_error_free, pex_error_message, pex_error_new};
 pub use inspect::pex_inspect;
 pub use result::pex_result;
