@@ -770,6 +770,12 @@ fn run_pex(args: RunArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
             _ => words.push(word),
         }
     }
+    if args.resolve.requirements.is_empty() && args.resolve.requirement_files.is_empty() && args.resolve.lock.is_none()
+    {
+        anyhow::bail!(
+            "nothing to run: pass requirements (`pex-rs run black -c black -- --check .`), `-r FILE` or `--lock FILE`"
+        );
+    }
     let refresh = args.resolve.refresh;
     let max_age = std::time::Duration::from_secs_f64(args.max_age.max(0.0) * 3600.0);
     let options = args
