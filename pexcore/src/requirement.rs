@@ -13,15 +13,24 @@ pub(crate) type Requirement = uv_pep508::Requirement<uv_pep508::VerbatimUrl>;
 
 /// Parses one requirement; the error text is the parser's own (it points at the bad character).
 ///
-/// pex-rs writes requirements back as text (PEX-INFO, lock files), and uv-pep508 writes marker
-/// values in single quotes without escaping (PEP 508 has none): a value holding a `'`
-/// (`platform_machine == "x'86"`) would be written as text that no longer parses. No
-/// environment has such a value, so such a requirement is refused here (found by fuzzing).
+/// pex-rs writes requirements back as text (PEX-INFO, lock files), and uv-pep508 does not always
+/// write text that reads back: it puts marker values in single quotes without escaping (PEP 508
+/// has none), so `platform_machine == "x'86"` is written as text that no longer parses, and a
+/// URL that ends in `;` runs into the marker's `;`. Such requirements are refused here (both
+/// found by fuzzing); only texts that can hit either case pay for writing and reading again.
 pub(crate) fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    const UNWRITABLE: &str =
+        "it cannot be written back as PEP 508 text (a marker value holding a `'`, or a URL that ends in `;`)";
     let requirement = text.parse::<Requirement>().map_err(|error| error.to_string())?;
-    if text.contains('\'') && text.contains('"') && requirement.to_string().parse().ok().as_ref() != Some(&requirement)
-    {
-        return Err("a marker value holds a quote (`'`), which PEP 508 text cannot write back".to_owned());
+    let quoted = text.contains('\'') && text.contains('"');
+    let url = matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_)));
+    if quoted || url {
+        // A URL's credentials are written redacted, on purpose: for a URL, reading back is enough.
+        match requirement.to_string().parse::<Requirement>() {
+            Err(_) => return Err(UNWRITABLE.to_owned()),
+            Ok(again) if !url && again != requirement => return Err(UNWRITABLE.to_owned()),
+            Ok(_) => {}
+        }
     }
     Ok(requirement)
 }
@@ -40,10 +49,14 @@ mod tests {
     use super::parse_requirement;
 
     #[test]
-    fn issue_14_a_marker_value_with_a_quote_is_refused() {
+    fn issue_14_requirements_that_cannot_be_written_back_are_refused() {
         // Found by the `requirement` fuzz target: written back, it would not parse.
         let error = parse_requirement(r#"pkg ; platform_machine == "'x86_64""#).unwrap_err();
-        assert!(error.contains("cannot write back"), "{error}");
+        assert!(error.contains("cannot be written back"), "{error}");
+        let error = parse_requirement("pkg @ https://host.example/pkg.whl?x;; os_name == 'posix'").unwrap_err();
+        assert!(error.contains("cannot be written back"), "{error}");
+        let credentials = parse_requirement("pkg @ https://user:secret@host.example/pkg-1.0.tar.gz").unwrap();
+        assert!(credentials.to_string().contains("****"), "credentials are written redacted");
         let fine = parse_requirement(r#"pkg ; platform_machine == 'x86_64' and extra == "cli""#).unwrap();
         assert_eq!(parse_requirement(&fine.to_string()).unwrap(), fine);
     }
