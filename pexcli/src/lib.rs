@@ -375,18 +375,8 @@ struct BuildArgs {
     /// A directory of sources to put at the root of the PEX (repeatable).
     #[arg(short = 'D', long = "sources-directory", value_name = "DIR")]
     sources: Vec<Utf8PathBuf>,
-    /// What the PEX runs: `module` (as `python -m`) or `module:function`.
-    #[arg(
-        short = 'e',
-        visible_short_alias = 'm',
-        long = "entry-point",
-        value_name = "MODULE[:FUNCTION]",
-        conflicts_with = "console_script"
-    )]
-    entry_point: Option<String>,
-    /// What the PEX runs: a console script (or wheel script) of a bundled distribution.
-    #[arg(short = 'c', long = "console-script", visible_alias = "script", value_name = "CONSOLE-SCRIPT")]
-    console_script: Option<String>,
+    #[command(flatten)]
+    entry: EntryArgs,
     /// The Python the PEX starts with before it is installed: a name on PATH or a path (a
     /// shebang such as `/usr/bin/env python3.11` is accepted); `python3` and `python` are tried
     /// after it [default: the most specific name that fits every target, e.g. `python3.11`].
@@ -484,12 +474,11 @@ impl PexFlags {
     }
 }
 
+/// What a PEX runs, for `build` and `run`.
 #[derive(Args)]
-struct RunArgs {
-    #[command(flatten)]
-    resolve: ResolveFlags,
-    /// What to run: `module` (as `python -m`) or `module:function` [default: a Python with the
-    /// requirements importable].
+struct EntryArgs {
+    /// What the PEX runs: `module` (as `python -m`) or `module:function` [default: a Python
+    /// with the requirements importable].
     #[arg(
         short = 'e',
         visible_short_alias = 'm',
@@ -498,9 +487,27 @@ struct RunArgs {
         conflicts_with = "console_script"
     )]
     entry_point: Option<String>,
-    /// What to run: a console script (or wheel script) of a requirement.
+    /// What the PEX runs: a console script (or wheel script) of a bundled distribution.
     #[arg(short = 'c', long = "console-script", visible_alias = "script", value_name = "CONSOLE-SCRIPT")]
     console_script: Option<String>,
+}
+
+impl EntryArgs {
+    fn entry_point(&self) -> anyhow::Result<Option<EntryPoint>> {
+        Ok(match (&self.entry_point, &self.console_script) {
+            (Some(module), _) => Some(EntryPoint::parse_module(module)?),
+            (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
+            (None, None) => None,
+        })
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    resolve: ResolveFlags,
+    #[command(flatten)]
+    entry: EntryArgs,
     /// Reuse the PEX built for the same inputs for this many hours; after that (or with
     /// `--refresh`) the requirements are resolved again.
     #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
@@ -723,11 +730,7 @@ fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
     for note in args.pex_flags.check()? {
         let _ = writeln!(io::stderr(), "note: {note}; the flag changes nothing");
     }
-    let entry_point = match (&args.entry_point, &args.console_script) {
-        (Some(module), _) => Some(EntryPoint::parse_module(module)?),
-        (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
-        (None, None) => None,
-    };
+    let entry_point = args.entry.entry_point()?;
     let inherit_path = match args.inherit_path {
         InheritPathArg::False => InheritPath::False,
         InheritPathArg::Prefer => InheritPath::Prefer,
@@ -753,11 +756,7 @@ fn build(args: BuildArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
 /// that PEX in place of this process, with the arguments after `--`.
 fn run_pex(args: RunArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
     use std::os::unix::process::CommandExt as _;
-    let entry_point = match (&args.entry_point, &args.console_script) {
-        (Some(module), _) => Some(EntryPoint::parse_module(module)?),
-        (None, Some(script)) => Some(EntryPoint::Script(script.clone())),
-        (None, None) => None,
-    };
+    let entry_point = args.entry.entry_point()?;
     // The words that choose what is built: everything before `--`, but the flags that only say
     // when to build again.
     let mut words = Vec::new();

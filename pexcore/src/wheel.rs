@@ -246,7 +246,8 @@ impl Wheel {
         file.read_to_end(&mut bytes).map_err(read_error)?;
         let bytes: Arc<[u8]> = bytes.into();
         let sha256 = sha256.unwrap_or_else(|| Sha256Digest::of(&bytes));
-        let archive = crate::zip_limits::open(Cursor::new(Arc::clone(&bytes)))
+        // Its entries were counted above, before the file was read into memory.
+        let archive = zip::ZipArchive::new(Cursor::new(Arc::clone(&bytes)))
             .map_err(|source| Error::Zip { path: path.to_owned(), source })?;
         let wheel = filename.to_string();
 
@@ -326,7 +327,11 @@ impl Wheel {
         let mut folded = HashMap::with_capacity(members.len());
         for member in &members {
             let path = member.installed_path.as_str();
-            let key: String = path.nfc().flat_map(char::to_lowercase).collect();
+            let key: String = if path.is_ascii() {
+                path.to_ascii_lowercase()
+            } else {
+                path.nfc().flat_map(char::to_lowercase).collect()
+            };
             if let Some(first) = folded.insert(key, path) {
                 return Err(Error::FoldedCollision { wheel, first: first.to_owned(), second: path.to_owned() });
             }

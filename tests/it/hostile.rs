@@ -319,19 +319,7 @@ fn assert_no_install(what: &str, pex_root: &Utf8Path) {
 /// A PEX of the wheel `demo-1.0` whose wheel carries `extra` members too (under its
 /// `.deps/` directory), everything else as pex-rs built it.
 fn pex_with(extra: &[Member], layout: Layout) -> Vec<u8> {
-    let context = TestContext::new();
-    let wheel = context.dir.join("demo-1.0-py3-none-any.whl");
-    fs_err::write(&wheel, raw_zip(&wheel_members(&[]), Layout::default())).unwrap();
-    context.build(&[wheel.as_str(), "--no-compile", "-o", "genuine.pex"]);
-    let genuine = fs_err::File::open(context.dir.join("genuine.pex")).unwrap();
-    let mut archive = zip::ZipArchive::new(genuine).unwrap();
-    let mut members = Vec::new();
-    for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).unwrap();
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
-        members.push(Member::file(entry.name().unwrap().as_bytes(), data));
-    }
+    let (mut members, _) = genuine_pex_members();
     for member in extra {
         let mut name = b".deps/demo-1.0-py3-none-any.whl/".to_vec();
         name.extend_from_slice(&member.name);
