@@ -956,9 +956,44 @@ fn report(error: &anyhow::Error) -> ExitCode {
     for cause in error.chain().skip(1) {
         let _ = writeln!(stderr, "  caused by: {cause}");
     }
-    let kind = error.chain().find_map(|cause| cause.downcast_ref::<pexcore::Error>()).map(pexcore::Error::kind);
-    match kind {
+    let pexcore_error = error.chain().find_map(|cause| cause.downcast_ref::<pexcore::Error>());
+    for hint in pexcore_error.map(pexcore::Error::hints).unwrap_or_default() {
+        let _ = match hint.setting {
+            Some(setting) => writeln!(stderr, "  hint: {} (`{}`)", hint.text, flag(setting)),
+            None => writeln!(stderr, "  hint: {}", hint.text),
+        };
+    }
+    match pexcore_error.map(pexcore::Error::kind) {
         Some(ErrorKind::Io | ErrorKind::Network | ErrorKind::Lock) => ExitCode::from(2),
-        _ => ExitCode::from(1),
+        Some(
+            ErrorKind::InvalidInput
+            | ErrorKind::InvalidArchive
+            | ErrorKind::HashMismatch
+            | ErrorKind::Interpreter
+            | ErrorKind::Resolution
+            | ErrorKind::Cancelled,
+        )
+        | None => ExitCode::from(1),
+    }
+}
+
+/// The flag of the command line that changes `setting`.
+fn flag(setting: pexcore::Setting) -> &'static str {
+    use pexcore::Setting;
+    match setting {
+        Setting::CacheDirectory => "--cache-dir",
+        Setting::PexRoot => "--pex-root",
+        Setting::Python => "--python",
+        Setting::Output => "-o",
+        Setting::Inputs => "REQUIREMENT, -r FILE, wheel files or -D DIR",
+        Setting::IndexUrl => "--index-url",
+        Setting::FindLinks => "--find-links DIR",
+        Setting::Offline => "--offline",
+        Setting::Certificate => "--cert",
+        Setting::NoBuild => "--no-build",
+        Setting::Compile => "--no-compile",
+        Setting::CompletePlatform => "--complete-platform",
+        Setting::InterpreterConstraints => "--interpreter-constraint",
+        Setting::EntryPoint => "-e",
     }
 }

@@ -22,7 +22,7 @@ const BOOT: &str = include_str!("boot/boot.py");
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("failed to write the PEX file `{path}`; check that its directory exists (or can be made) and is writable")]
+    #[error("failed to write the PEX file `{path}`")]
     Output {
         path: Utf8PathBuf,
         #[source]

@@ -33,11 +33,11 @@ use crate::env;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("no cache directory: set `PEX_RS_CACHE_DIR` or `HOME`, or pass `--cache-dir`")]
+    #[error("no cache directory")]
     NoDefault,
-    #[error("the cache directory `{0}` is not valid UTF-8; choose another with `--cache-dir`")]
+    #[error("the cache directory `{0}` is not valid UTF-8")]
     NonUtf8(String),
-    #[error("failed to create the cache directory `{path}`; choose another with `--cache-dir`")]
+    #[error("failed to create the cache directory `{path}`")]
     Create {
         path: Utf8PathBuf,
         #[source]
@@ -49,11 +49,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "the build cache `{root}` is in use by a running build, which did not finish within {waited} s; prune again when it is done"
-    )]
+    #[error("the build cache `{root}` is in use by a running build, which did not finish within {waited} s")]
     Busy { root: Utf8PathBuf, waited: u64 },
-    #[error("failed to remove `{path}` from the cache; check its permissions")]
+    #[error("failed to remove `{path}` from the cache")]
     Remove {
         path: Utf8PathBuf,
         #[source]

@@ -59,7 +59,7 @@ pub fn pex_root() -> Option<std::path::PathBuf> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("`SOURCE_DATE_EPOCH` is `{0}`, which is not a whole number of seconds since 1970; unset it or fix it")]
+    #[error("`SOURCE_DATE_EPOCH` is `{0}`, which is not a whole number of seconds since 1970")]
     SourceDateEpoch(String),
 }
 

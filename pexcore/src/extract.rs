@@ -36,7 +36,7 @@ pub enum Error {
         #[source]
         source: zip::result::ZipError,
     },
-    #[error("`{pex}` is corrupt: its member `{member}` cannot be read; rebuild it or download it again")]
+    #[error("`{pex}` is corrupt: its member `{member}` cannot be read")]
     CorruptMember {
         pex: Utf8PathBuf,
         member: String,
@@ -51,7 +51,7 @@ pub enum Error {
         "`{pex}` is not what its PEX-INFO says: {reason}; it was changed after it was built, so nothing of it is used"
     )]
     Identity { pex: Utf8PathBuf, reason: String },
-    #[error("failed to install into `{path}`; check that the PEX_ROOT is writable or choose another with `--pex-root`")]
+    #[error("failed to install into `{path}`")]
     Install {
         path: Utf8PathBuf,
         #[source]

@@ -68,7 +68,7 @@ pub use build::{EntryPoint, Shebang};
 pub use cache::{BucketUsage, Cache};
 pub use dist::{CoreMetadata, WheelFilename};
 pub use env::{pex_root, source_date_epoch};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Hint, Setting};
 pub use extract::ExtractReport;
 pub use fs::enclosed;
 pub use hash::Sha256Digest;

@@ -23,6 +23,13 @@ pub trait Reporter: Send + Sync {
     fn build_output(&self, _line: &str) {}
     /// The build of `source` finished (or failed).
     fn build_finished(&self, _source: &str) {}
+    /// Whether the caller wants the operation stopped. It is asked between steps: before each
+    /// resolver decision, during each download, and between the phases of a build. Once it
+    /// says `true`, the operation fails with [`crate::ErrorKind::Cancelled`] and leaves no
+    /// partial output or cache entry behind.
+    fn is_cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A reporter that ignores everything: the default.

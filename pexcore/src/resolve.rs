@@ -48,26 +48,22 @@ pub enum Error {
         "the constraint on `{constraint}` is a URL (`{url}`); constraints take versions only, give the URL as a requirement"
     )]
     UrlConstraint { constraint: String, url: String },
-    #[error(
-        "{project} has only a source distribution, and no Python here can build it for `{target}`; build its wheel on such a machine and pass it with `--find-links DIR`"
-    )]
+    #[error("{project} has only a source distribution, and no Python here can build it for `{target}`")]
     NoBuilder { project: String, target: String },
     #[error(
-        "{project} has only a source distribution, and the wheel built from it here (`{wheel}`) does not run on `{target}`; build its wheel on such a machine and pass it with `--find-links DIR`"
+        "{project} has only a source distribution, and the wheel built from it here (`{wheel}`) does not run on `{target}`"
     )]
     ForeignBuild { project: String, wheel: String, target: String },
-    #[error(
-        "{project} must be built from source, and `--no-build` forbids that; give a wheel of it, or drop `--no-build`"
-    )]
+    #[error("{project} must be built from source, and building from source is turned off")]
     NoBuild { project: String },
-    #[error(
-        "building `{project}` needs `{project}` itself ({chain}): a build requirements cycle; give a wheel of one of them with `--find-links DIR`"
-    )]
+    #[error("building `{project}` needs `{project}` itself ({chain}): a build requirements cycle")]
     BuildCycle { project: String, chain: String },
     #[error(
         "hash checking is on (a `--hash` or `--require-hashes` was given), and {project} would be built from `{file}`, which no `--hash` pins; add `--hash=sha256:{digest}` to its requirement"
     )]
     UnpinnedSource { project: String, file: String, digest: String },
+    #[error("cancelled")]
+    Cancelled,
     #[error("the PKG-INFO of `{file}` says it is {found}, which its file name contradicts")]
     PkgInfoMismatch { file: String, found: String },
     #[error(transparent)]
@@ -777,6 +773,9 @@ impl DependencyProvider for Provider<'_> {
         match package {
             Package::Root => Ok(Some(Version::new([0]))),
             Package::Project(name) => {
+                if self.source.reporter().is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
                 let picked = self.pick(name, range)?.map(|(version, _)| version);
                 match &picked {
                     Some(version) => self.source.reporter().resolve_chose(name.as_str(), &version.to_string()),

@@ -27,9 +27,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "`{path}` is not a complete platform: {reason}; write one with `pex-rs interpreter --complete-platform` on the target machine"
-    )]
+    #[error("`{path}` is not a complete platform: {reason}")]
     CompletePlatform { path: Utf8PathBuf, reason: String },
 }
 

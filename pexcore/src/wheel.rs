@@ -39,13 +39,13 @@ pub enum Error {
         #[source]
         source: dist::Error,
     },
-    #[error("wheel `{path}` is not a valid zip archive (truncated or corrupt?); download it again")]
+    #[error("wheel `{path}` is not a valid zip archive (truncated or corrupt?)")]
     Zip {
         path: Utf8PathBuf,
         #[source]
         source: zip::result::ZipError,
     },
-    #[error("wheel `{wheel}` is corrupt: member `{member}` cannot be read; download it again")]
+    #[error("wheel `{wheel}` is corrupt: member `{member}` cannot be read")]
     Member {
         wheel: String,
         member: String,

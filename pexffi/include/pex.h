@@ -39,6 +39,7 @@
 // - 200-299: the environment failed (file system, network, locks, the Python interpreter).
 // - 300-399: the input's content is wrong (requirements that cannot be met, archives that are
 //   not what they claim, digests that do not match).
+// - 400: the caller cancelled the operation.
 // - 900: a bug in pex-rs.
 enum pex_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -69,6 +70,8 @@ enum pex_result
   PEX_RESULT_INVALID_ARCHIVE = 301,
   // A file's content does not match the digest that vouches for it.
   PEX_RESULT_HASH_MISMATCH = 302,
+  // The operation was cancelled through its `pex_cancel` flag.
+  PEX_RESULT_CANCELLED = 400,
   // pex-rs panicked: a bug; please report it with the message.
   PEX_RESULT_PANIC = 900,
 };
@@ -79,6 +82,90 @@ typedef enum pex_result pex_result;
 typedef uint32_t pex_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// What a progress event reports.
+enum pex_progress_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Resolution started.
+  PEX_PROGRESS_KIND_RESOLVE_STARTED = 1,
+  // The resolver chose version `detail` of project `name` (it may change its mind later).
+  PEX_PROGRESS_KIND_RESOLVE_CHOSE = 2,
+  // Resolution finished with `amount` distributions.
+  PEX_PROGRESS_KIND_RESOLVE_FINISHED = 3,
+  // A download of the file `name` started; `amount` is its size, or 0 if the server did not
+  // say.
+  PEX_PROGRESS_KIND_DOWNLOAD_STARTED = 4,
+  // `amount` more bytes of a download arrived (of any download running: they run at once).
+  PEX_PROGRESS_KIND_DOWNLOAD_PROGRESSED = 5,
+  // The download of `name` finished, or failed.
+  PEX_PROGRESS_KIND_DOWNLOAD_FINISHED = 6,
+  // A build of a wheel from the source `name` started.
+  PEX_PROGRESS_KIND_BUILD_STARTED = 7,
+  // A build printed the line `detail` (without its line break).
+  PEX_PROGRESS_KIND_BUILD_OUTPUT = 8,
+  // The build of `name` finished, or failed.
+  PEX_PROGRESS_KIND_BUILD_FINISHED = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum pex_progress_kind pex_progress_kind;
+#else
+typedef uint32_t pex_progress_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What part of a PEX `pex_venv()` installs.
+enum pex_venv_scope
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The dependencies and the sources: a venv that runs the application.
+  PEX_VENV_SCOPE_ALL = 0,
+  // Only the dependencies (a container layer that changes rarely).
+  PEX_VENV_SCOPE_DEPENDENCIES = 1,
+  // Only the sources (the layer that changes with each release).
+  PEX_VENV_SCOPE_SOURCES = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum pex_venv_scope pex_venv_scope;
+#else
+typedef uint32_t pex_venv_scope;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What to build, resolve or lock, and where to look: the options of `pex-rs build`.
+//
+// Create it with `pex_build_options_new()`, set what differs from the defaults with the
+// `pex_build_options_add_*` and `_set_*` functions, pass it to `pex_build()`, `pex_resolve()`,
+// `pex_lock()` or `pex_download()` (as often as wanted: they only read it), and free it with
+// `pex_build_options_free()`.
+//
+// Defaults are those of `pex-rs build`: the interpreter `python3` found on the process's
+// `PATH`, the package index from the environment (`PEX_RS_INDEX_URL`, `PIP_INDEX_URL`, pip's
+// configuration), the build cache at `PEX_RS_CACHE_DIR` (else under `PEX_ROOT` or `HOME`),
+// bytecode compiled, entries dated `SOURCE_DATE_EPOCH` (else 1980-01-01).
+//
+// Thread safety: setters must not run at the same time as any other use of the same handle;
+// operations only read it, so several threads may run operations on one handle at once.
+typedef struct pex_build_options pex_build_options;
+
+// What `pex_build()` produced: read it with the `pex_build_report_*` functions, free it with
+// `pex_build_report_free()`. Immutable, so any number of threads may read it at once.
+typedef struct pex_build_report pex_build_report;
+
+// A cancellation flag: raise it with `pex_cancel_request()` from any thread, and a build,
+// resolution or lock that was given it (`pex_build_options_set_cancel()`) stops at its next
+// step with `PEX_RESULT_CANCELLED`, leaving no partial output or cache entry behind.
+//
+// Create it with `pex_cancel_new()` and free it with `pex_cancel_free()`; options that were
+// given it keep their own reference, so it may be freed before them. Safe to use from several
+// threads at once.
+typedef struct pex_cancel pex_cancel;
 
 // An error object: the code and message of the last failure of a call it was passed to.
 //
@@ -95,9 +182,438 @@ typedef uint32_t pex_result;
 // its own.
 typedef struct pex_error pex_error;
 
+// How to install a PEX into a `PEX_ROOT`: for `pex_extract()`, `pex_verify()` and `pex_venv()`.
+//
+// Create it with `pex_install_options_new()`, set what differs from the defaults, and free it
+// with `pex_install_options_free()`. Defaults: the `PEX_ROOT` of the environment (else
+// `~/.cache/pex-rs`), the interpreter `python3` on the process's `PATH`, bytecode compiled.
+//
+// Thread safety: as for `pex_build_options`.
+typedef struct pex_install_options pex_install_options;
+
+// One progress event. The strings are NUL-terminated UTF-8, never NULL ("" when the kind has
+// none), and valid only during the callback: copy what you keep.
+typedef struct pex_progress {
+  // What happened.
+  pex_progress_kind kind;
+  // The project, file or source the event is about.
+  const char *name;
+  // The version chosen, or the line a build printed.
+  const char *detail;
+  // A count or a number of bytes, as the kind says; 0 otherwise.
+  uint64_t amount;
+} pex_progress;
+
+// A function that receives progress events: `userdata` is the pointer given with it to
+// `pex_build_options_set_progress()`.
+//
+// It is called on the threads doing the work, which are not the caller's thread and may be
+// several at once (downloads run in parallel): it must be thread-safe, and quick. It must not
+// call back into the running operation's handles (the options, the cancel flag may be raised).
+// It must not unwind (a C++ exception or `longjmp` out of it is undefined behaviour).
+typedef void (*pex_progress_callback)(void *userdata, const struct pex_progress *progress);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Builds a PEX at `output` (a NUL-terminated UTF-8 path) from `options`, as `pex-rs build`
+// does: resolves the requirements, downloads or builds the wheels, writes the file
+// atomically (a failed build leaves no file).
+//
+// On success returns `PEX_RESULT_OK` and stores a new report in `*out_report`, which the caller
+// frees with `pex_build_report_free()`; `out_report` may be NULL when the report is not
+// wanted. Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
+// `PEX_RESULT_INVALID_ARGUMENT` (nothing to build, a bad requirement or entry point),
+// `PEX_RESULT_RESOLUTION_FAILED`, `PEX_RESULT_NETWORK`, `PEX_RESULT_HASH_MISMATCH`,
+// `PEX_RESULT_INVALID_ARCHIVE`, `PEX_RESULT_INTERPRETER`, `PEX_RESULT_IO`,
+// `PEX_RESULT_LOCK_TIMEOUT`, `PEX_RESULT_CANCELLED`.
+//
+// Runs on the calling thread (and a pool of its own for downloads); several threads may build
+// at once, with the same or different options.
+//
+// # Safety
+//
+// `options` is NULL or a live handle that no thread modifies during the call; `output` is
+// NULL or NUL-terminated; `out_report` is NULL or writable; `error` is NULL or a live error
+// object no other thread uses.
+pex_result pex_build(const struct pex_build_options *options,
+                     const char *output,
+                     struct pex_build_report **out_report,
+                     struct pex_error *error);
+
+// Adds a complete platform file to build for (JSON, as `pex-rs interpreter --complete-platform`
+// writes it).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_complete_platform(struct pex_build_options *options,
+                                                   const char *path,
+                                                   struct pex_error *error);
+
+// Adds a constraints file (pip's `--constraint`).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_constraints_file(struct pex_build_options *options,
+                                                  const char *path,
+                                                  struct pex_error *error);
+
+// Adds an index to ask besides the main one.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_extra_index_url(struct pex_build_options *options,
+                                                 const char *url,
+                                                 struct pex_error *error);
+
+// Adds a directory of distributions, or the URL of a page that links to them (`--find-links`).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_find_links(struct pex_build_options *options,
+                                            const char *location,
+                                            struct pex_error *error);
+
+// Adds an interpreter constraint (`CPython>=3.9,<3.13`); the PEX runs under interpreters that
+// meet any of them. Fails with `PEX_RESULT_INVALID_ARGUMENT` if it does not parse.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_interpreter_constraint(struct pex_build_options *options,
+                                                        const char *constraint,
+                                                        struct pex_error *error);
+
+// Adds a platform to build for, abbreviated as pex writes it (`manylinux2014_x86_64-cp-311-cp311`).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_platform(struct pex_build_options *options,
+                                          const char *platform,
+                                          struct pex_error *error);
+
+// Adds an interpreter to build for: a name looked up on the search path (`python3.12`) or a
+// path. With none (and no platform), `python3`.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_python(struct pex_build_options *options,
+                                        const char *python,
+                                        struct pex_error *error);
+
+// Adds a requirement to resolve: a PEP 508 requirement (`requests>=2`), a local project
+// directory, a source archive or wheel path, or a URL, as on the `pex-rs build` command line.
+// Checked when an operation runs.
+//
+// # Safety
+//
+// `options` is NULL or a live handle that no other thread uses during the call; `requirement`
+// is NULL or a NUL-terminated string; `error` is NULL or a live error object no other thread
+// uses. (Every `pex_build_options_add_*`/`_set_*` taking a string has these rules.)
+pex_result pex_build_options_add_requirement(struct pex_build_options *options,
+                                             const char *requirement,
+                                             struct pex_error *error);
+
+// Adds a requirements file (pip's format: `-r`).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_requirements_file(struct pex_build_options *options,
+                                                   const char *path,
+                                                   struct pex_error *error);
+
+// Adds a directory whose files go to the root of the PEX (`-D`): the application's own code.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_source_directory(struct pex_build_options *options,
+                                                  const char *path,
+                                                  struct pex_error *error);
+
+// Adds a wheel file to bundle as it is.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_add_wheel(struct pex_build_options *options,
+                                       const char *path,
+                                       struct pex_error *error);
+
+// Frees build options. NULL does nothing.
+//
+// # Safety
+//
+// `options` is NULL or was returned by `pex_build_options_new()` and not yet freed, and no
+// operation is using it.
+void pex_build_options_free(struct pex_build_options *options);
+
+// Creates build options with every default. Returns NULL only if pex-rs panicked.
+//
+// # Safety
+//
+// Always safe to call.
+struct pex_build_options *pex_build_options_new(void);
+
+// Sets the build cache directory (downloads, built wheels, interpreter probes).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_cache_dir(struct pex_build_options *options,
+                                           const char *path,
+                                           struct pex_error *error);
+
+// Gives the options a cancellation flag: an operation running with them stops at its next step
+// once the flag is raised (`pex_cancel_request()`), with `PEX_RESULT_CANCELLED`. The options
+// keep their own reference to the flag. NULL `cancel` removes it.
+//
+// # Safety
+//
+// `options` is NULL or a live handle that no other thread uses during the call; `cancel` is
+// NULL or a live flag from `pex_cancel_new()`.
+pex_result pex_build_options_set_cancel(struct pex_build_options *options,
+                                        const struct pex_cancel *cancel);
+
+// Sets a PEM bundle of certificate authorities that replaces the system trust store.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_cert(struct pex_build_options *options,
+                                      const char *path,
+                                      struct pex_error *error);
+
+// Whether the PEX carries the bytecode of its modules (default `true`).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_compile(struct pex_build_options *options, bool compile);
+
+// Sets what the PEX runs: a module (`app`, run like `python -m app`) or a function
+// (`app.cli:main`). Fails with `PEX_RESULT_INVALID_ARGUMENT` if it is neither.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_entry_point(struct pex_build_options *options,
+                                             const char *entry_point,
+                                             struct pex_error *error);
+
+// Sets the package index (a PEP 503 simple repository URL), instead of the environment's.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_index_url(struct pex_build_options *options,
+                                           const char *url,
+                                           struct pex_error *error);
+
+// Builds from this lock file (`pylock.toml`, or a pex JSON lock) instead of asking an index; the
+// requirements, if any, choose a subset of it.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_lock(struct pex_build_options *options,
+                                      const char *path,
+                                      struct pex_error *error);
+
+// Builds nothing from source, not even local projects (`--no-build`).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_no_build(struct pex_build_options *options, bool no_build);
+
+// Asks no index, only the find-links locations (`--no-index`). Returns
+// `PEX_RESULT_NULL_PARAMETER` if `options` is NULL. (Every boolean and number setter is like
+// this.)
+//
+// # Safety
+//
+// `options` is NULL or a live handle that no other thread uses during the call.
+pex_result pex_build_options_set_no_index(struct pex_build_options *options, bool no_index);
+
+// Uses only the build cache, never the network (`--offline`).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_offline(struct pex_build_options *options, bool offline);
+
+// Allows pre-releases (`--pre`).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_pre(struct pex_build_options *options, bool pre);
+
+// Sets the function that receives progress events (see `pex_progress_callback` for the threads
+// it is called on), and the `userdata` pointer passed to it. NULL `callback` turns progress off.
+//
+// # Safety
+//
+// `options` is NULL or a live handle that no other thread uses during the call. `callback` is
+// NULL or a function that may be called from any thread, several at once, with `userdata`,
+// for as long as an operation runs with these options (or a copy of them).
+pex_result pex_build_options_set_progress(struct pex_build_options *options,
+                                          pex_progress_callback callback,
+                                          void *userdata);
+
+// How many times a failed request is tried again (default 5).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_retries(struct pex_build_options *options, uint32_t retries);
+
+// Sets what the PEX runs to a console script of one of its distributions (`-c`).
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_script(struct pex_build_options *options,
+                                        const char *script,
+                                        struct pex_error *error);
+
+// Sets the list of directories interpreters are looked up in, as a `PATH` value (`:`-separated).
+// Defaults to the process's `PATH`.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_build_options_set_search_path(struct pex_build_options *options,
+                                             const char *search_path,
+                                             struct pex_error *error);
+
+// Dates every entry of the PEX `seconds` after 1970 (as `SOURCE_DATE_EPOCH` does).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_source_date_epoch(struct pex_build_options *options,
+                                                   uint64_t seconds);
+
+// Seconds without progress before a request fails (default 15).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_build_options_set_timeout(struct pex_build_options *options, uint64_t seconds);
+
+// Frees a build report. NULL does nothing.
+//
+// # Safety
+//
+// `report` is NULL or a report not yet freed, which no other thread is reading.
+void pex_build_report_free(struct pex_build_report *report);
+
+// The path of input `index` (from 0, sorted), owned by the report; NULL if `report` is NULL or
+// `index` is out of range.
+//
+// # Safety
+//
+// `report` is NULL or a live report.
+const char *pex_build_report_input(const struct pex_build_report *report, size_t index);
+
+// How many files of this machine the PEX was built from (what a make depfile lists); 0 if
+// `report` is NULL.
+//
+// # Safety
+//
+// `report` is NULL or a live report.
+size_t pex_build_report_input_count(const struct pex_build_report *report);
+
+// The PEX-INFO manifest of the PEX, as JSON (as `pex_inspect()` returns it). Owned by the
+// report: valid until it is freed. NULL if `report` is NULL.
+//
+// # Safety
+//
+// `report` is NULL or a live report.
+const char *pex_build_report_pex_info(const struct pex_build_report *report);
+
+// The size of the PEX file in bytes; 0 if `report` is NULL.
+//
+// # Safety
+//
+// `report` is NULL or a live report.
+uint64_t pex_build_report_size(const struct pex_build_report *report);
+
+// Stores in `*out_json` a JSON object describing the build cache of `options`, which the caller
+// frees with `pex_string_free()`:
+// `{"root": "/home/me/.cache/pex-rs", "buckets": [{"name": "wheels/v1", "entries": 3, "bytes": 1234}]}`.
+//
+// # Safety
+//
+// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
+// writable; `error` is NULL or a live error object no other thread uses.
+pex_result pex_cache_info(const struct pex_build_options *options,
+                          char **out_json,
+                          struct pex_error *error);
+
+// Removes from the build cache of `options` the entries not used for `older_than_seconds`;
+// first waits at most `wait_seconds` for running builds (else `PEX_RESULT_LOCK_TIMEOUT`). On
+// success stores in `*out_removed_bytes` (if not NULL) how many bytes were freed.
+//
+// # Safety
+//
+// `options` is NULL or a live handle no thread modifies during the call; `out_removed_bytes` is
+// NULL or writable; `error` is NULL or a live error object no other thread uses.
+pex_result pex_cache_prune(const struct pex_build_options *options,
+                           uint64_t older_than_seconds,
+                           uint64_t wait_seconds,
+                           uint64_t *out_removed_bytes,
+                           struct pex_error *error);
+
+// Frees a cancellation flag. NULL does nothing. Options that were given it keep working.
+//
+// # Safety
+//
+// `cancel` is NULL or a flag from `pex_cancel_new()` not yet freed, and no other thread is
+// using this handle.
+void pex_cancel_free(struct pex_cancel *cancel);
+
+// Creates a cancellation flag, not raised. Returns NULL only if pex-rs panicked.
+//
+// # Safety
+//
+// Always safe to call.
+struct pex_cancel *pex_cancel_new(void);
+
+// Raises the flag: the operations given it stop at their next step. It stays raised.
+//
+// Returns `PEX_RESULT_NULL_PARAMETER` if `cancel` is NULL.
+//
+// # Safety
+//
+// `cancel` is NULL or a live flag from `pex_cancel_new()`. Any thread may call this at any time,
+// also while an operation runs.
+pex_result pex_cancel_request(const struct pex_cancel *cancel);
+
+// Resolves `options` (from its lock, if it has one) and copies the chosen wheels and sdists
+// into the directory `directory`, each checked against its digest, for builds on machines
+// without a network (`pex_build_options_add_find_links()` with `_set_no_index()`).
+//
+// On success stores in `*out_json` (if not NULL) a JSON array of the files' paths, which the
+// caller frees with `pex_string_free()`. Codes as for `pex_build()`.
+//
+// # Safety
+//
+// As for `pex_build()`; `directory` is NULL or NUL-terminated; `out_json` is NULL or writable.
+pex_result pex_download(const struct pex_build_options *options,
+                        const char *directory,
+                        char **out_json,
+                        struct pex_error *error);
 
 // Returns the code of the last failure recorded in `error`, or `PEX_RESULT_OK` if none was.
 //
@@ -117,6 +633,20 @@ pex_result pex_error_code(const struct pex_error *error);
 // `error` is NULL or was returned by `pex_error_new()` and not yet freed; it is freed at most
 // once, and no other thread is using it.
 void pex_error_free(struct pex_error *error);
+
+// Returns how to fix the last failure recorded in `error`: one hint per line, each ending in a
+// line break, in UTF-8, NUL-terminated; "" when there is none. A hint that is a setting to
+// change ends in its name in backquotes, the name of the options setter that changes it
+// (`cache_dir` for `pex_build_options_set_cache_dir()`).
+//
+// The string is owned by `error`, like the one of `pex_error_message()`.
+//
+// Returns NULL if `error` is NULL.
+//
+// # Safety
+//
+// `error` is NULL or a live object from `pex_error_new()` that no other thread is writing.
+const char *pex_error_hints(const struct pex_error *error);
 
 // Returns the message of the last failure recorded in `error`: the whole chain of causes as
 // "what failed: why: why", in UTF-8, NUL-terminated. It is "" if no failure was recorded. An
@@ -140,6 +670,27 @@ const char *pex_error_message(const struct pex_error *error);
 //
 // Always safe to call.
 struct pex_error *pex_error_new(void);
+
+// Installs the PEX at `pex` into the `PEX_ROOT` of `options` ahead of time (wheels, user code,
+// its virtual environment, bytecode), as its first start would, so that a read-only root
+// starts warm.
+//
+// On success stores in `*out_json` (if not NULL) a JSON object the caller frees with
+// `pex_string_free()`: `{"installed": [paths installed by this call], "entries": [every
+// entry of the PEX]}`. Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
+// `PEX_RESULT_INVALID_ARGUMENT` (no such file), `PEX_RESULT_INVALID_ARCHIVE`,
+// `PEX_RESULT_HASH_MISMATCH`, `PEX_RESULT_INTERPRETER`, `PEX_RESULT_IO`,
+// `PEX_RESULT_LOCK_TIMEOUT`.
+//
+// # Safety
+//
+// `pex` is NULL or NUL-terminated; `options` is NULL or a live handle no thread modifies during
+// the call; `out_json` is NULL or writable; `error` is NULL or a live error object no other
+// thread uses.
+pex_result pex_extract(const char *pex,
+                       const struct pex_install_options *options,
+                       char **out_json,
+                       struct pex_error *error);
 
 // Reads the PEX-INFO manifest of the PEX at `path` and returns it as JSON.
 //
@@ -167,6 +718,102 @@ struct pex_error *pex_error_new(void);
 // `pex_error_new()` that no other thread is using.
 pex_result pex_inspect(const char *path, char **out_json, struct pex_error *error);
 
+// Frees install options. NULL does nothing.
+//
+// # Safety
+//
+// `options` is NULL or was returned by `pex_install_options_new()` and not yet freed, and no
+// operation is using it.
+void pex_install_options_free(struct pex_install_options *options);
+
+// Creates install options with every default. Returns NULL only if pex-rs panicked.
+//
+// # Safety
+//
+// Always safe to call.
+struct pex_install_options *pex_install_options_new(void);
+
+// Whether the installed modules are compiled to bytecode (default `true`).
+//
+// # Safety
+//
+// As for `pex_build_options_set_no_index()`.
+pex_result pex_install_options_set_compile(struct pex_install_options *options, bool compile);
+
+// Sets the `PEX_ROOT` to install into.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_install_options_set_pex_root(struct pex_install_options *options,
+                                            const char *path,
+                                            struct pex_error *error);
+
+// Sets the interpreter the PEX will run under: a name on the search path, or a path.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_install_options_set_python(struct pex_install_options *options,
+                                          const char *python,
+                                          struct pex_error *error);
+
+// Sets the directories the interpreter is looked up in, as a `PATH` value.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_install_options_set_search_path(struct pex_install_options *options,
+                                               const char *search_path,
+                                               struct pex_error *error);
+
+// Resolves the requirements of `options` and writes a PEP 751 lock file at `output`
+// (`pylock.toml` or `pylock.NAME.toml`), keeping the versions of an existing one where they
+// still fit. `universal` locks for every CPython the interpreter constraints admit on Linux,
+// macOS and Windows, rather than for the options' targets.
+//
+// On success stores in `*out_json` (if not NULL) a JSON object the caller frees with
+// `pex_string_free()`: `{"packages": 12, "changes": ["+ idna 3.7", ...], "written": true}`.
+// Codes as for `pex_build()`.
+//
+// # Safety
+//
+// As for `pex_build()`; `out_json` is NULL or writable.
+pex_result pex_lock(const struct pex_build_options *options,
+                    const char *output,
+                    bool universal,
+                    char **out_json,
+                    struct pex_error *error);
+
+// Removes from the `PEX_ROOT` of `options` the virtual environments not used for
+// `older_than_seconds`, then the installs no remaining environment uses; first waits at most
+// `wait_seconds` until no PEX runs from that root (else fails with `PEX_RESULT_LOCK_TIMEOUT`).
+//
+// On success stores in `*out_json` (if not NULL) a JSON object the caller frees with
+// `pex_string_free()`: `{"removed": [directories], "bytes": 123}`.
+//
+// # Safety
+//
+// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
+// writable; `error` is NULL or a live error object no other thread uses.
+pex_result pex_prune(const struct pex_install_options *options,
+                     uint64_t older_than_seconds,
+                     uint64_t wait_seconds,
+                     char **out_json,
+                     struct pex_error *error);
+
+// Resolves the requirements of `options` (as `pex_build()` would) without downloading wheels,
+// and stores in `*out_json` a JSON array of the chosen distributions, sorted by project:
+// `[{"name": "requests", "version": "2.32.3", "file": "requests-2.32.3-py3-none-any.whl"}]`.
+// The caller frees the string with `pex_string_free()`. Codes as for `pex_build()`.
+//
+// # Safety
+//
+// As for `pex_build()`; `out_json` is NULL or writable.
+pex_result pex_resolve(const struct pex_build_options *options,
+                       char **out_json,
+                       struct pex_error *error);
+
 // Frees a string that a pex function returned to the caller (for example the JSON of
 // `pex_inspect()`). NULL does nothing.
 //
@@ -178,6 +825,30 @@ pex_result pex_inspect(const char *path, char **out_json, struct pex_error *erro
 // with `pex_string_free()`, not yet freed and not modified (in particular no NUL byte was
 // written into it). It must not be used after this call.
 void pex_string_free(char *string);
+
+// Installs the PEX at `pex` as a standalone virtual environment at `destination` (copies, no
+// link into the `PEX_ROOT`), all of it or the part `scope` says. Codes as for `pex_extract()`.
+//
+// # Safety
+//
+// As for `pex_extract()`; `destination` is NULL or NUL-terminated.
+pex_result pex_venv(const char *pex,
+                    const char *destination,
+                    pex_venv_scope scope,
+                    const struct pex_install_options *options,
+                    struct pex_error *error);
+
+// Checks what the `PEX_ROOT` of `options` holds for the PEX at `pex` against the PEX, file by
+// file, and repairs what differs. On success stores in `*out_json` (if not NULL) a JSON array of
+// lines, one per entry: `"ok PATH"` or `"repaired PATH: WHAT"`. Codes as for `pex_extract()`.
+//
+// # Safety
+//
+// As for `pex_extract()`.
+pex_result pex_verify(const char *pex,
+                      const struct pex_install_options *options,
+                      char **out_json,
+                      struct pex_error *error);
 
 // Returns the version of this library, such as "0.1.0": the same text as `PEX_VERSION` in the
 // header it was built with. Compare the two at start-up: there is no ABI stability between

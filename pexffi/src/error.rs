@@ -19,12 +19,14 @@ use crate::result::pex_result;
 pub(crate) struct Failure {
     pub(crate) code: pex_result,
     pub(crate) message: String,
+    /// How to fix it, one line per hint (see `pex_error_hints`).
+    pub(crate) hints: String,
 }
 
 impl Failure {
     pub(crate) fn new(code: pex_result, message: impl Into<String>) -> Self {
         debug_assert_ne!(code, pex_result::Ok, "a failure needs a failing code");
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), hints: String::new() }
     }
 
     /// A NULL pointer was passed for `argument`.
@@ -43,7 +45,9 @@ impl Failure {
 
 impl From<pexcore::Error> for Failure {
     fn from(error: pexcore::Error) -> Self {
-        Self::new(pex_result::from_error(&error), render_chain(&error))
+        let mut failure = Self::new(pex_result::from_error(&error), render_chain(&error));
+        failure.hints = render_hints(&error.hints());
+        failure
     }
 }
 
@@ -62,6 +66,22 @@ pub(crate) fn render_chain(error: &dyn std::error::Error) -> String {
     message
 }
 
+/// Renders hints one per line, each setting named as the options setter that changes it
+/// (`pex_build_options_set_cache_dir` is named `cache_dir`).
+fn render_hints(hints: &[pexcore::Hint]) -> String {
+    let mut text = String::new();
+    for hint in hints {
+        text.push_str(&hint.text);
+        if let Some(setting) = hint.setting {
+            text.push_str(" (`");
+            text.push_str(setting.name());
+            text.push_str("`)");
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// Makes a C string of `message`, writing each interior NUL byte as the two characters `\0` so
 /// that nothing after it is lost (file names and zip errors can contain one).
 fn message_c_string(message: &str) -> CString {
@@ -73,11 +93,13 @@ fn message_c_string(message: &str) -> CString {
 pub(crate) struct ErrorState {
     code: pex_result,
     message: CString,
+    hints: CString,
 }
 
 impl ErrorState {
     fn set(&mut self, failure: &Failure) {
         self.message = message_c_string(&failure.message);
+        self.hints = message_c_string(&failure.hints);
         self.code = failure.code;
     }
 }
@@ -133,7 +155,11 @@ pub(crate) unsafe fn record(error: *mut pex_error, result: Result<(), Failure>) 
 #[unsafe(no_mangle)]
 pub extern "C" fn pex_error_new() -> *mut pex_error {
     ffi_panic_boundary! {
-        to_boxed_mut_ptr::<pex_error>(ErrorState { code: pex_result::Ok, message: CString::default() })
+        to_boxed_mut_ptr::<pex_error>(ErrorState {
+            code: pex_result::Ok,
+            message: CString::default(),
+            hints: CString::default(),
+        })
     }
 }
 
@@ -184,6 +210,25 @@ pub unsafe extern "C" fn pex_error_code(error: *const pex_error) -> pex_result {
 pub unsafe extern "C" fn pex_error_message(error: *const pex_error) -> *const c_char {
     ffi_panic_boundary! {
         try_ref!(error).message.as_ptr()
+    }
+}
+
+/// Returns how to fix the last failure recorded in `error`: one hint per line, each ending in a
+/// line break, in UTF-8, NUL-terminated; "" when there is none. A hint that is a setting to
+/// change ends in its name in backquotes, the name of the options setter that changes it
+/// (`cache_dir` for `pex_build_options_set_cache_dir()`).
+///
+/// The string is owned by `error`, like the one of `pex_error_message()`.
+///
+/// Returns NULL if `error` is NULL.
+///
+/// # Safety
+///
+/// `error` is NULL or a live object from `pex_error_new()` that no other thread is writing.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pex_error_hints(error: *const pex_error) -> *const c_char {
+    ffi_panic_boundary! {
+        try_ref!(error).hints.as_ptr()
     }
 }
 

@@ -24,26 +24,46 @@
 //! | `error` | the `pex_error` object and the internal `Failure` that fills it |
 //! | `string` | strings handed to C, and `pex_string_free` |
 //! | `version` | `pex_version` |
+//! | `progress` | progress events to a C callback, and the `pex_cancel` flag |
+//! | `options` | the option handles `pex_build_options` and `pex_install_options` |
 //! | `inspect` | `pex_inspect`: read a PEX's PEX-INFO |
+//! | `build` | `pex_build` and its report, `pex_resolve`, `pex_lock`, `pex_download` |
+//! | `install` | `pex_extract`, `pex_verify`, `pex_venv`, `pex_prune` (the `PEX_ROOT`) |
+//! | `cache` | `pex_cache_info`, `pex_cache_prune` (the build cache) |
 
 // C names (`pex_error`, `pex_result`) are part of the ABI and follow C conventions.
 #![expect(non_camel_case_types, reason = "the exported type names are the C names")]
 
 mod error;
 mod ffi;
-mod inspect;
 mod panic;
 mod result;
 mod string;
 mod version;
+mod progress;
+mod options;
+mod inspect;
+mod build;
+mod install;
+mod cache;
 
-/// The PEX the unit tests inspect, built as the integration tests build it (one file for both).
+/// A real PEX for the unit tests to inspect.
 #[cfg(test)]
-#[path = "../tests/common/build.rs"]
 mod test_pex;
 
-pub use error::{pex_error, pex_error_code, pex_error_free, pex_error_message, pex_error_new};
+pub use build::{
+    pex_build, pex_build_report, pex_build_report_free, pex_build_report_input, pex_build_report_input_count,
+    pex_build_report_pex_info, pex_build_report_size, pex_download, pex_lock, pex_resolve,
+};
+pub use cache::{pex_cache_info, pex_cache_prune};
+pub use error::{pex_error, pex_error_code, pex_error_free, pex_error_hints, pex_error_message, pex_error_new};
 pub use inspect::pex_inspect;
+pub use install::{pex_extract, pex_prune, pex_venv, pex_venv_scope, pex_verify};
+pub use options::*;
+pub use progress::{
+    pex_cancel, pex_cancel_free, pex_cancel_new, pex_cancel_request, pex_progress, pex_progress_callback,
+    pex_progress_kind,
+};
 pub use result::pex_result;
 pub use string::pex_string_free;
 pub use version::pex_version;

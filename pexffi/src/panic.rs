@@ -40,6 +40,18 @@ impl PanicOrDefault for () {
     fn panic_or_default() -> Self {}
 }
 
+impl PanicOrDefault for u64 {
+    fn panic_or_default() -> Self {
+        0
+    }
+}
+
+impl PanicOrDefault for usize {
+    fn panic_or_default() -> Self {
+        0
+    }
+}
+
 /// Runs an exported body, catching any panic.
 ///
 /// Two forms:

@@ -20,6 +20,7 @@ use pexcore::ErrorKind;
 /// - 200-299: the environment failed (file system, network, locks, the Python interpreter).
 /// - 300-399: the input's content is wrong (requirements that cannot be met, archives that are
 ///   not what they claim, digests that do not match).
+/// - 400: the caller cancelled the operation.
 /// - 900: a bug in pex-rs.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,13 +49,14 @@ pub enum pex_result {
     InvalidArchive = 301,
     /// A file's content does not match the digest that vouches for it.
     HashMismatch = 302,
+    /// The operation was cancelled through its `pex_cancel` flag.
+    Cancelled = 400,
     /// pex-rs panicked: a bug; please report it with the message.
     Panic = 900,
 }
 
 impl pex_result {
     /// The code for a `pexcore` error: the one mapping from [`ErrorKind`].
-    #[expect(clippy::match_same_arms, reason = "`Io` is listed so that every known kind is visible")]
     pub(crate) fn from_error(error: &pexcore::Error) -> Self {
         match error.kind() {
             ErrorKind::InvalidInput => Self::InvalidArgument,
@@ -65,10 +67,7 @@ impl pex_result {
             ErrorKind::Network => Self::Network,
             ErrorKind::Lock => Self::LockTimeout,
             ErrorKind::Resolution => Self::ResolutionFailed,
-            // `ErrorKind` is `#[non_exhaustive]`: a kind added to pexcore before it is added
-            // here fails as `Io`, the environment-failure code, which every caller already
-            // treats as "failed; see the message". Add the new kind above when it appears.
-            _ => Self::Io,
+            ErrorKind::Cancelled => Self::Cancelled,
         }
     }
 }
@@ -94,6 +93,7 @@ mod tests {
             (pex_result::ResolutionFailed, 300),
             (pex_result::InvalidArchive, 301),
             (pex_result::HashMismatch, 302),
+            (pex_result::Cancelled, 400),
             (pex_result::Panic, 900),
         ] {
             assert_eq!(code as u32, value, "{code:?}");

@@ -11,7 +11,12 @@ use crate::result::pex_result;
 ///
 /// `what` names the text in the error if it contains a NUL byte, which a C string cannot hold.
 pub(crate) fn into_owned_c_string(text: String, what: &str) -> Result<*mut c_char, Failure> {
-    CString::new(text).map(CString::into_raw).map_err(|error| {
+    c_string(text, what).map(CString::into_raw)
+}
+
+/// Converts `text` into a C string that a handle keeps; `what` as for [`into_owned_c_string`].
+pub(crate) fn c_string(text: String, what: &str) -> Result<CString, Failure> {
+    CString::new(text).map_err(|error| {
         Failure::new(
             pex_result::InvalidArchive,
             format!("{what} contains a NUL byte at offset {}, which a C string cannot hold", error.nul_position()),

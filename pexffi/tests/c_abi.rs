@@ -1,23 +1,16 @@
 //! The C ABI from the outside, as a C user gets it:
 //!
 //! - the committed `include/pex.h` is exactly what the pinned cbindgen generates now;
-//! - its version macros match Cargo.toml;
-//! - `tests/c/test.c`, compiled against that header with `-Wall -Werror` and linked to the
-//!   freshly built `libpex.a`, runs and passes against a real PEX built here with pexcore, once
-//!   plainly and once under the address sanitizer, which also finds leaks across the boundary.
+//! - its version macros match Cargo.toml.
+//!
+//! The C program that uses the header (`tests/c/test.c`) runs in the workspace's integration
+//! tests (`tests/it/embedding.rs`), next to the loopback index it builds from.
 //!
 //! Needs on `PATH`: cbindgen (the exact version in [`CBINDGEN_VERSION`], installed with
-//! [`CBINDGEN_INSTALL`]) and a C compiler with its sanitizer runtime (`cc`, or `$CC`).
-//! `PEXFFI_CFLAGS` adds flags to both C builds.
-
-mod common;
+//! [`CBINDGEN_INSTALL`]).
 
 use std::path::Path;
-
-use common::{build_pex, library_directory};
 use std::process::{Command, Output};
-
-use camino::Utf8Path;
 
 /// The cbindgen that generated the committed header (it records itself in the header).
 const CBINDGEN_VERSION: &str = "0.29.4";
@@ -117,54 +110,4 @@ fn header_version_matches_cargo() {
              pexffi/cbindgen.toml and regenerate the header with `{REGENERATE}`",
         );
     }
-}
-
-/// Compiles `tests/c/test.c` with `flags` against the committed header and `libpex.a`, and
-/// runs it on a real PEX, a file that is not a PEX, and a missing file.
-#[cfg(target_os = "linux")]
-fn compile_and_run_c_program(flags: &[&str]) {
-    let directory = tempfile::tempdir().unwrap();
-    let directory = Utf8Path::from_path(directory.path()).unwrap();
-    let valid_pex = build_pex(directory);
-    let not_a_pex = directory.join("not-a.pex");
-    fs_err::write(&not_a_pex, "print('not a zip')\n").unwrap();
-    let missing = directory.join("missing.pex");
-
-    let program = directory.join("test");
-    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-    let extra_flags = std::env::var("PEXFFI_CFLAGS").unwrap_or_default();
-    let mut compile = Command::new(&compiler);
-    compile
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
-        .args(flags)
-        .args(extra_flags.split_whitespace())
-        .arg("-I")
-        .arg(crate_dir().join("include"))
-        .arg(crate_dir().join("tests/c/test.c"))
-        .arg(library_directory().join("libpex.a"))
-        // What `cargo rustc -p pexffi --lib --crate-type staticlib -- --print native-static-libs`
-        // lists on Linux.
-        .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"])
-        .arg("-o")
-        .arg(&program);
-    run(&mut compile);
-
-    let output = run(Command::new(&program).args([&valid_pex, &not_a_pex, &missing]));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.lines().last().is_some_and(|line| line.ends_with(" checks")), "{stdout}");
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn c_program_passes() {
-    compile_and_run_c_program(&[]);
-}
-
-/// The same program under the address and undefined-behaviour sanitizers: the Rust side uses
-/// the system allocator, so the leak checker also catches a string or error object that is never freed.
-/// Needs the compiler's sanitizer runtime (libasan, which Debian's gcc depends on).
-#[cfg(target_os = "linux")]
-#[test]
-fn c_program_passes_under_asan() {
-    compile_and_run_c_program(&["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]);
 }

@@ -10,6 +10,9 @@ mod bad_input;
 mod bytecode;
 /// Building: wheel layout in the PEX, sources, entry points, reproducibility, `info`.
 mod build;
+/// pex-rs embedded: the C ABI's test program (plain, sanitizers, valgrind) and the Python
+/// binding's pytest suite, installed from its wheel.
+mod embedding;
 /// The user guide: every recipe script runs, every documentation link resolves.
 mod guide;
 /// The hostile archive catalogue: every attack fed to every reader.

@@ -38,9 +38,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error(
-        "the Python interpreter `{python}` failed to compile the bytecode of `{unit}`: {reason}; pass `--no-compile` to build without bytecode"
-    )]
+    #[error("the Python interpreter `{python}` failed to compile the bytecode of `{unit}`: {reason}")]
     Compile { python: Utf8PathBuf, unit: String, reason: String },
     #[error("failed to read `{unit}` to compile its bytecode")]
     Read {

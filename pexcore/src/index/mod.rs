@@ -57,11 +57,9 @@ pub enum Error {
         "`{url}` needs credentials (HTTP {status}): put them in the index URL (`https://user:password@host/...`) or in `~/.netrc`"
     )]
     Unauthorized { url: String, status: u16 },
-    #[error(
-        "the TLS connection to `{url}` failed: {reason}; if a proxy re-signs TLS, add its CA to the system store or pass `--cert BUNDLE`"
-    )]
+    #[error("the TLS connection to `{url}` failed: {reason}")]
     Tls { url: String, reason: String },
-    #[error("`{url}` sent more than {limit} bytes, more than an index page or METADATA can be; check the index URL")]
+    #[error("`{url}` sent more than {limit} bytes, more than an index page or METADATA can be")]
     TooLarge { url: String, limit: u64 },
     #[error("`{url}` is not a usable index answer: {reason}")]
     Parse { url: String, reason: String },
@@ -87,15 +85,15 @@ pub enum Error {
          {source_of_truth} is wrong"
     )]
     LargerThanSaid { file: String, size: u64, source_of_truth: &'static str },
-    #[error("`{file}` is not in the cache and `--offline` forbids fetching it; run once without `--offline`")]
+    #[error("`{file}` is not in the cache, and offline mode forbids fetching it")]
     Offline { file: String },
-    #[error("failed to read the certificate bundle `{path}` given with `--cert`")]
+    #[error("failed to read the certificate bundle `{path}`")]
     Cert {
         path: Utf8PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}` given with `--cert` holds no PEM certificate")]
+    #[error("the certificate bundle `{path}` holds no PEM certificate")]
     CertEmpty { path: Utf8PathBuf },
     #[error("failed to read the find-links directory `{path}`")]
     FindLinks {
@@ -123,8 +121,10 @@ pub enum Error {
     },
     #[error("`git` failed on `{repository}`: {reason}")]
     Git { repository: String, reason: String },
-    #[error("`{repository}` is a git repository, and `git` is not installed; install git, or give a wheel or sdist")]
+    #[error("`{repository}` is a git repository, and `git` is not installed")]
     GitMissing { repository: String },
+    #[error("cancelled")]
+    Cancelled,
     #[error(transparent)]
     Cache(#[from] crate::cache::Error),
     #[error(transparent)]
@@ -665,7 +665,10 @@ impl Index {
                 // small one that inflates (`Content-Encoding: gzip`), stops there, untried again.
                 total += count as u64;
                 if let Some(size) = file.size.filter(|size| total > *size) {
-                    return Ok(Err(size));
+                    return Ok(Err(Some(size)));
+                }
+                if self.reporter.is_cancelled() {
+                    return Ok(Err(None));
                 }
                 hasher.update(&buffer[..count]);
                 temp.write_all(&buffer[..count])?;
@@ -674,10 +677,10 @@ impl Index {
             Ok(Ok((temp, hasher.finish())))
         });
         self.reporter.download_finished(filename);
-        let (temp, digest) = result?.map_err(|size| Error::LargerThanSaid {
-            file: filename.to_owned(),
-            size,
-            source_of_truth: self.vouched_by(),
+        // `Err(None)`: the caller cancelled; `Err(Some(size))`: the body outgrew its size.
+        let (temp, digest) = result?.map_err(|size| match size {
+            None => Error::Cancelled,
+            Some(size) => Error::LargerThanSaid { file: filename.to_owned(), size, source_of_truth: self.vouched_by() },
         })?;
         let path = self.enter(file, pins, temp, digest)?;
         Ok(Downloaded { path, cached: true, sha256: Some(digest) })

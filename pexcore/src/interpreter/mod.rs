@@ -26,9 +26,9 @@ const PROBE: &str = include_str!("probe.py");
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("no Python interpreter `{0}` on PATH; install one or pass `--python PATH`")]
+    #[error("no Python interpreter `{0}` on PATH")]
     NotFound(String),
-    #[error("`{0}` is not an executable file; pass the path of a Python interpreter")]
+    #[error("`{0}` is not an executable file")]
     NoSuchFile(String),
     #[error("failed to run the Python interpreter `{path}`")]
     Spawn {

@@ -193,6 +193,11 @@ impl BuildOptions {
         self
     }
 
+    /// Fails with [`Error::Cancelled`] when the reporter asks to stop.
+    fn check_cancelled(&self) -> Result<(), Error> {
+        if self.reporter.0.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+    }
+
     /// The build cache: the chosen one, else the environment's (resolution needs one).
     fn build_cache(&self) -> Result<Cache, Error> {
         match &self.cache {
@@ -243,7 +248,9 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     } else {
         options.targets.targets(options.cache.as_ref())?
     };
+    options.check_cancelled()?;
     let chosen = if targets.is_empty() { Chosen::default() } else { choose_wheels(options, &targets, output)? };
+    options.check_cancelled()?;
     let Chosen { wheels, requirements, per_target, built, mut inputs, projects } = chosen;
     let (user_files, source_paths) = collect_sources(&options.source_directories)?;
     if let Some(entry_point) = &options.entry_point {
@@ -293,6 +300,7 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
     } else {
         compile_bytecode(&targets, &wheels, &user_files, &pex_info, options.cache.as_ref())?
     };
+    options.check_cancelled()?;
     let contents = Contents {
         shebang: &shebang,
         wheels: &wheels,

@@ -1,14 +1,29 @@
 /*
- * test.c: the C ABI as a C program sees it, built against the committed include/pex.h and
- * linked to libpex by pexffi/tests/c_abi.rs.
+ * test.c: every function of the C ABI as a C program uses it, built against the committed
+ * include/pex.h and linked to libpex.a by tests/it/embedding.rs, which also runs it under the
+ * address and undefined-behaviour sanitizers and under valgrind.
  *
- * Usage: test VALID_PEX NOT_A_PEX MISSING_PATH
+ * It works against a loopback package index the harness serves, and reads from the
+ * environment:
+ *   PEX_TEST_DIR      an empty scratch directory
+ *   PEX_TEST_INDEX    the index URL; it serves greet 1.0 (needs colors), colors 2.0, and
+ *                     liar 1.0, whose listed digest is wrong
+ *   PEX_TEST_DEAD     the URL of a port nothing listens on
+ *   PEX_TEST_PYTHON   a Python 3.8+ interpreter
  *
- * Prints one line per check; on the first failure prints where and why to stderr and exits 1.
+ * Prints one line per step; on the first failure prints where and why to stderr and exits 1.
  */
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pex.h"
 
@@ -24,106 +39,394 @@ static int checks = 0;
                     #condition);                                                  \
             fprintf(stderr, __VA_ARGS__);                                         \
             fprintf(stderr, "\n");                                                \
-            return 1;                                                             \
+            exit(1);                                                              \
         }                                                                         \
     } while (0)
 
-/* A failing call must leave the out-parameter alone: it starts out pointing here. */
-static char sentinel[] = "unwritten";
+/* Checks that a call succeeded, printing the error's message if not. */
+#define CHECK_OK(call, error)                                                     \
+    do {                                                                          \
+        pex_result check_ok_code = (call);                                        \
+        CHECK(check_ok_code == PEX_RESULT_OK, "%s returned %u: %s", #call,        \
+              (unsigned)check_ok_code, pex_error_message(error));                 \
+    } while (0)
 
-static int check_failure(const char *label, const char *path, pex_result expected,
-                         const char *expected_in_message) {
-    pex_error *error = pex_error_new();
-    CHECK(error != NULL, "pex_error_new returned NULL");
-    char *json = sentinel;
-    pex_result code = pex_inspect(path, &json, error);
-    const char *message = pex_error_message(error);
-    CHECK(code == expected, "%s: pex_inspect returned %u, expected %u; message: %s", label,
-          (unsigned)code, (unsigned)expected, message);
-    CHECK(pex_error_code(error) == expected, "%s: pex_error_code is %u", label,
-          (unsigned)pex_error_code(error));
-    CHECK(json == sentinel, "%s: the out-parameter was written on failure", label);
-    CHECK(message != NULL && strstr(message, expected_in_message) != NULL,
-          "%s: the message does not contain \"%s\": %s", label, expected_in_message,
-          message ? message : "(NULL)");
-    printf("ok: %s: %s\n", label, message);
-    pex_error_free(error);
+static const char *scratch, *index_url, *dead_url, *python;
 
-    /* The same failure without an error object: only the code comes back. */
-    json = sentinel;
-    CHECK(pex_inspect(path, &json, NULL) == expected, "%s: without an error object", label);
-    CHECK(json == sentinel, "%s: the out-parameter was written on failure", label);
-    return 0;
+static const char *environment(const char *name) {
+    const char *value = getenv(name);
+    if (value == NULL) {
+        fprintf(stderr, "test.c: set %s (tests/it/embedding.rs does)\n", name);
+        exit(2);
+    }
+    return value;
 }
 
-int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s VALID_PEX NOT_A_PEX MISSING_PATH\n", argv[0]);
-        return 2;
-    }
-    const char *valid_pex = argv[1];
-    const char *not_a_pex = argv[2];
-    const char *missing = argv[3];
+/* A path under the scratch directory, in one of a few static buffers. */
+static const char *path(const char *name) {
+    static char buffers[8][4096];
+    static int next = 0;
+    char *buffer = buffers[next++ % 8];
+    snprintf(buffer, sizeof buffers[0], "%s/%s", scratch, name);
+    return buffer;
+}
 
-    /* The library is the version this header describes. */
-    const char *version = pex_version();
-    CHECK(version != NULL && strcmp(version, PEX_VERSION) == 0, "pex_version() is %s, header %s",
-          version ? version : "(NULL)", PEX_VERSION);
-    char from_parts[64];
-    snprintf(from_parts, sizeof from_parts, "%d.%d.%d", PEX_VERSION_MAJOR, PEX_VERSION_MINOR,
-             PEX_VERSION_PATCH);
-    CHECK(strcmp(from_parts, PEX_VERSION) == 0, "PEX_VERSION_* give %s", from_parts);
-    printf("ok: version %s\n", version);
+static bool exists(const char *file) {
+    struct stat status;
+    return stat(file, &status) == 0;
+}
 
-    /* A new error object is empty. */
-    pex_error *error = pex_error_new();
-    CHECK(error != NULL, "pex_error_new returned NULL");
-    CHECK(pex_error_code(error) == PEX_RESULT_OK, "a new error's code is %u",
+/* Options for the loopback index, the test's cache and interpreter, and no retries. */
+static pex_build_options *index_options(void) {
+    pex_build_options *options = pex_build_options_new();
+    CHECK(options != NULL, "pex_build_options_new returned NULL");
+    CHECK_OK(pex_build_options_set_index_url(options, index_url, NULL), NULL);
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache"), NULL), NULL);
+    CHECK_OK(pex_build_options_add_python(options, python, NULL), NULL);
+    CHECK_OK(pex_build_options_set_retries(options, 0), NULL);
+    CHECK_OK(pex_build_options_set_timeout(options, 10), NULL);
+    return options;
+}
+
+/* Checks that a call failed with `expected`, that the error object says so and that its
+ * message contains `needle`. */
+static void expect_failure(const char *label, pex_result code, pex_error *error,
+                           pex_result expected, const char *needle) {
+    const char *message = pex_error_message(error);
+    CHECK(code == expected, "%s: returned %u, expected %u; message: %s", label, (unsigned)code,
+          (unsigned)expected, message);
+    CHECK(pex_error_code(error) == expected, "%s: pex_error_code is %u", label,
           (unsigned)pex_error_code(error));
-    CHECK(strcmp(pex_error_message(error), "") == 0, "a new error's message is %s",
-          pex_error_message(error));
+    CHECK(strstr(message, needle) != NULL, "%s: the message does not contain \"%s\": %s", label,
+          needle, message);
+    printf("ok: %s -> %u: %s\n", label, (unsigned)code, message);
+}
 
-    /* Success: the manifest as JSON, owned by the caller. */
+/* Progress events, counted from whichever threads report them. */
+struct counts {
+    atomic_int chose, download_started, download_finished, total;
+    atomic_ullong bytes;
+    pex_cancel *cancel_on_first_choice;
+};
+
+static void on_progress(void *userdata, const pex_progress *progress) {
+    struct counts *counts = userdata;
+    atomic_fetch_add(&counts->total, 1);
+    CHECK(progress->name != NULL && progress->detail != NULL, "a progress string is NULL");
+    switch (progress->kind) {
+    case PEX_PROGRESS_KIND_RESOLVE_CHOSE:
+        atomic_fetch_add(&counts->chose, 1);
+        CHECK(strlen(progress->name) > 0 && strlen(progress->detail) > 0,
+              "a choice without a project or version");
+        if (counts->cancel_on_first_choice != NULL) {
+            pex_cancel_request(counts->cancel_on_first_choice);
+        }
+        break;
+    case PEX_PROGRESS_KIND_DOWNLOAD_STARTED:
+        atomic_fetch_add(&counts->download_started, 1);
+        break;
+    case PEX_PROGRESS_KIND_DOWNLOAD_PROGRESSED:
+        atomic_fetch_add(&counts->bytes, progress->amount);
+        break;
+    case PEX_PROGRESS_KIND_DOWNLOAD_FINISHED:
+        atomic_fetch_add(&counts->download_finished, 1);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Runs `command` and checks that its first line of output is `expected`. */
+static void expect_output(const char *command, const char *expected) {
+    FILE *pipe = popen(command, "r");
+    CHECK(pipe != NULL, "popen %s", command);
+    char line[256] = "";
+    if (fgets(line, sizeof line, pipe) == NULL) {
+        line[0] = '\0';
+    }
+    int status = pclose(pipe);
+    line[strcspn(line, "\n")] = '\0';
+    CHECK(status == 0 && strcmp(line, expected) == 0, "`%s` printed \"%s\" (status %d)", command,
+          line, status);
+}
+
+static void build_resolve_lock_download(void) {
+    pex_error *error = pex_error_new();
+    struct counts counts = {0};
+    pex_build_options *options = index_options();
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    CHECK_OK(pex_build_options_set_entry_point(options, "greet:main", error), error);
+    CHECK_OK(pex_build_options_set_progress(options, on_progress, &counts), error);
+    CHECK_OK(pex_build_options_set_source_date_epoch(options, 1700000000), error);
+
+    pex_build_report *report = NULL;
+    CHECK_OK(pex_build(options, path("app.pex"), &report, error), error);
+    CHECK(pex_build_report_size(report) > 0, "an empty PEX");
+    CHECK(strstr(pex_build_report_pex_info(report), "\"greet-1.0-py3-none-any.whl\"") != NULL,
+          "PEX-INFO lacks greet: %s", pex_build_report_pex_info(report));
+    CHECK(pex_build_report_input(report, pex_build_report_input_count(report)) == NULL,
+          "an input past the end");
+    pex_build_report_free(report);
+    CHECK(counts.chose >= 2 && counts.download_started == 2 && counts.download_finished == 2 &&
+              counts.bytes > 0,
+          "progress: %d choices, %d downloads started, %d finished, %llu bytes", counts.chose,
+          counts.download_started, counts.download_finished, (unsigned long long)counts.bytes);
+    char command[8192];
+    snprintf(command, sizeof command, "%s %s", python, path("app.pex"));
+    expect_output(command, "hello from greet, in colors 2.0");
+    printf("ok: pex_build (%d progress events)\n", counts.total);
+
+    /* The same build with no report wanted, and again: byte for byte the same file. */
+    CHECK_OK(pex_build(options, path("again.pex"), NULL, error), error);
+    snprintf(command, sizeof command, "cmp -s %s %s", path("app.pex"), path("again.pex"));
+    CHECK(system(command) == 0, "two builds differ");
+
     char *json = NULL;
-    pex_result code = pex_inspect(valid_pex, &json, error);
-    CHECK(code == PEX_RESULT_OK, "pex_inspect(%s) returned %u: %s", valid_pex, (unsigned)code,
-          pex_error_message(error));
-    CHECK(json != NULL, "no JSON");
-    CHECK(strstr(json, "\"pex_hash\":") != NULL, "no pex_hash in %s", json);
-    CHECK(json[0] == '{' && json[strlen(json) - 1] == '}', "not a JSON object: %s", json);
-    printf("ok: inspect: %s\n", json);
-    pex_string_free(json);
-    CHECK(pex_error_code(error) == PEX_RESULT_OK, "success wrote the error object");
-
-    /* Success without an error object. */
-    json = NULL;
-    CHECK(pex_inspect(valid_pex, &json, NULL) == PEX_RESULT_OK, "inspect without error object");
+    CHECK_OK(pex_resolve(options, &json, error), error);
+    CHECK(strstr(json, "{\"file\":\"colors-2.0-py3-none-any.whl\",\"name\":\"colors\",\"version\":\"2.0\"}") != NULL,
+          "resolve: %s", json);
+    printf("ok: pex_resolve: %s\n", json);
     pex_string_free(json);
 
-    /* Failures, each with a message that says which file. */
-    if (check_failure("not a PEX", not_a_pex, PEX_RESULT_INVALID_ARCHIVE, not_a_pex) != 0) return 1;
-    if (check_failure("missing file", missing, PEX_RESULT_INVALID_ARGUMENT, missing) != 0) return 1;
-    if (check_failure("NULL path", NULL, PEX_RESULT_NULL_PARAMETER, "`path`") != 0) return 1;
-    if (check_failure("non-UTF-8 path", "caf\xe9.pex", PEX_RESULT_INVALID_UTF8, "not valid UTF-8") != 0)
-        return 1;
+    CHECK_OK(pex_lock(options, path("pylock.toml"), false, &json, error), error);
+    CHECK(strstr(json, "\"packages\":2") != NULL && strstr(json, "\"written\":true") != NULL,
+          "lock: %s", json);
+    pex_string_free(json);
+    CHECK(exists(path("pylock.toml")), "no pylock.toml");
+    printf("ok: pex_lock\n");
 
-    /* A NULL out-parameter is refused, and named in the message. */
-    CHECK(pex_inspect(valid_pex, NULL, error) == PEX_RESULT_NULL_PARAMETER, "NULL out_json");
-    CHECK(strstr(pex_error_message(error), "`out_json`") != NULL, "message: %s",
-          pex_error_message(error));
+    CHECK_OK(pex_download(options, path("wheels"), &json, error), error);
+    CHECK(strstr(json, "greet-1.0-py3-none-any.whl") != NULL, "download: %s", json);
+    pex_string_free(json);
+    printf("ok: pex_download\n");
+    pex_build_options_free(options);
 
-    /* The error object is reused: the last failure wins. */
-    CHECK(pex_inspect(missing, &json, error) == PEX_RESULT_INVALID_ARGUMENT, "reuse");
-    CHECK(strstr(pex_error_message(error), missing) != NULL, "reused message: %s",
-          pex_error_message(error));
+    /* From the lock, with the index gone; and from the downloaded wheels, with no index. */
+    options = pex_build_options_new();
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-2"), error), error);
+    CHECK_OK(pex_build_options_add_python(options, python, error), error);
+    CHECK_OK(pex_build_options_set_index_url(options, dead_url, error), error);
+    CHECK_OK(pex_build_options_set_retries(options, 0), error);
+    CHECK_OK(pex_build_options_set_lock(options, path("pylock.toml"), error), error);
+    CHECK_OK(pex_build_options_set_entry_point(options, "greet:main", error), error);
+    CHECK_OK(pex_build(options, path("locked.pex"), NULL, error), error);
+    pex_build_options_free(options);
+    snprintf(command, sizeof command, "%s %s", python, path("locked.pex"));
+    expect_output(command, "hello from greet, in colors 2.0");
+    printf("ok: pex_build from a lock\n");
 
-    /* NULL handles are harmless. */
-    CHECK(pex_error_code(NULL) == PEX_RESULT_NULL_PARAMETER, "pex_error_code(NULL)");
-    CHECK(pex_error_message(NULL) == NULL, "pex_error_message(NULL)");
-    pex_string_free(NULL);
-    pex_error_free(NULL);
+    options = pex_build_options_new();
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-3"), error), error);
+    CHECK_OK(pex_build_options_add_python(options, python, error), error);
+    CHECK_OK(pex_build_options_set_no_index(options, true), error);
+    CHECK_OK(pex_build_options_add_find_links(options, path("wheels"), error), error);
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    CHECK_OK(pex_build_options_set_script(options, "greet", error), error);
+    CHECK_OK(pex_build_options_set_compile(options, false), error);
+    CHECK_OK(pex_build(options, path("offline.pex"), NULL, error), error);
+    pex_build_options_free(options);
+    snprintf(command, sizeof command, "%s %s", python, path("offline.pex"));
+    expect_output(command, "hello from greet, in colors 2.0");
+    printf("ok: pex_build from find-links, with a console script\n");
+
+    CHECK_OK(pex_inspect(path("offline.pex"), &json, error), error);
+    CHECK(strstr(json, "\"script\":\"greet\"") != NULL, "inspect: %s", json);
+    pex_string_free(json);
+    printf("ok: pex_inspect\n");
     pex_error_free(error);
+}
 
-    printf("ok: %d checks\n", checks);
+static void install_and_prune(void) {
+    pex_error *error = pex_error_new();
+    pex_install_options *options = pex_install_options_new();
+    CHECK_OK(pex_install_options_set_pex_root(options, path("root"), error), error);
+    CHECK_OK(pex_install_options_set_python(options, python, error), error);
+
+    char *json = NULL;
+    CHECK_OK(pex_extract(path("app.pex"), options, &json, error), error);
+    CHECK(strstr(json, "\"entries\":[\"") != NULL, "extract: %s", json);
+    pex_string_free(json);
+    printf("ok: pex_extract\n");
+
+    CHECK_OK(pex_verify(path("app.pex"), options, &json, error), error);
+    CHECK(strncmp(json, "[\"ok ", 5) == 0, "verify: %s", json);
+    pex_string_free(json);
+    printf("ok: pex_verify\n");
+
+    CHECK_OK(pex_install_options_set_compile(options, false), error);
+    CHECK_OK(pex_venv(path("app.pex"), path("venv"), PEX_VENV_SCOPE_ALL, options, error), error);
+    char command[8192];
+    snprintf(command, sizeof command, "%s -c 'import greet; greet.main()'", path("venv/bin/python"));
+    expect_output(command, "hello from greet, in colors 2.0");
+    CHECK_OK(pex_venv(path("app.pex"), path("deps"), PEX_VENV_SCOPE_DEPENDENCIES, options, error),
+             error);
+    printf("ok: pex_venv\n");
+
+    /* A running PEX holds the root shared; prune must not wait past its limit. */
+    int held = open(path("root/.access.lck"), O_RDWR | O_CREAT, 0644);
+    CHECK(held >= 0 && flock(held, LOCK_SH) == 0, "cannot hold the PEX_ROOT");
+    json = NULL;
+    pex_result code = pex_prune(options, 0, 0, &json, error);
+    expect_failure("pex_prune of a root in use", code, error, PEX_RESULT_LOCK_TIMEOUT, "running");
+    CHECK(json == NULL, "the out-parameter was written on failure");
+    close(held);
+    CHECK_OK(pex_prune(options, 0, 0, &json, error), error);
+    CHECK(strstr(json, "\"removed\":[\"") != NULL, "prune: %s", json);
+    pex_string_free(json);
+    printf("ok: pex_prune\n");
+    pex_install_options_free(options);
+
+    pex_build_options *build = index_options();
+    CHECK_OK(pex_cache_info(build, &json, error), error);
+    CHECK(strstr(json, "\"name\":\"wheels/v1\"") != NULL, "cache info: %s", json);
+    pex_string_free(json);
+    uint64_t removed = 1;
+    CHECK_OK(pex_cache_prune(build, 3600, 0, &removed, error), error);
+    CHECK(removed == 0, "a fresh cache lost %llu bytes", (unsigned long long)removed);
+    CHECK_OK(pex_cache_prune(build, 0, 0, NULL, error), error);
+    printf("ok: pex_cache_info, pex_cache_prune\n");
+    pex_build_options_free(build);
+    pex_error_free(error);
+}
+
+/* Every pex_result, each produced through the ABI (PEX_RESULT_PANIC excepted: no input makes
+ * pex-rs panic on purpose; the panic boundary has its own unit test). LOCK_TIMEOUT is above. */
+static void every_failure(void) {
+    pex_error *error = pex_error_new();
+    char *json = NULL;
+    pex_build_report *report = NULL;
+
+    expect_failure("NULL options", pex_build(NULL, path("x.pex"), &report, error), error,
+                   PEX_RESULT_NULL_PARAMETER, "`options`");
+    CHECK(pex_build_options_set_offline(NULL, true) == PEX_RESULT_NULL_PARAMETER, "a NULL handle");
+    CHECK(pex_error_message(NULL) == NULL && pex_error_code(NULL) == PEX_RESULT_NULL_PARAMETER,
+          "a NULL error object");
+
+    pex_build_options *options = index_options();
+    expect_failure("non-UTF-8", pex_build_options_add_requirement(options, "gr\xff" "eet", error),
+                   error, PEX_RESULT_INVALID_UTF8, "not valid UTF-8");
+    expect_failure("an entry point that is not one",
+                   pex_build_options_set_entry_point(options, "not an entry point", error), error,
+                   PEX_RESULT_INVALID_ARGUMENT, "not an entry point");
+    expect_failure("nothing to build", pex_build(options, path("x.pex"), &report, error), error,
+                   PEX_RESULT_INVALID_ARGUMENT, "nothing to build");
+    CHECK(strstr(pex_error_hints(error), "(`requirements`)\n") != NULL, "hints: %s",
+          pex_error_hints(error));
+    CHECK(report == NULL && !exists(path("x.pex")), "a failed build left output");
+
+    pex_cancel *cancel = pex_cancel_new();
+    CHECK_OK(pex_build_options_set_cancel(options, cancel), error);
+    CHECK_OK(pex_cancel_request(cancel), error);
+    pex_cancel_free(cancel); /* the options keep the flag */
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    expect_failure("cancelled before it started", pex_build(options, path("x.pex"), &report, error),
+                   error, PEX_RESULT_CANCELLED, "cancelled");
+    CHECK_OK(pex_build_options_set_cancel(options, NULL), error);
+
+    struct counts counts = {0};
+    counts.cancel_on_first_choice = pex_cancel_new();
+    CHECK_OK(pex_build_options_set_cancel(options, counts.cancel_on_first_choice), error);
+    CHECK_OK(pex_build_options_set_progress(options, on_progress, &counts), error);
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-cancel"), error), error);
+    expect_failure("cancelled by the progress callback",
+                   pex_build(options, path("x.pex"), &report, error), error, PEX_RESULT_CANCELLED,
+                   "cancelled");
+    CHECK(counts.chose == 1 && counts.download_started == 0, "went on after the cancel: %d, %d",
+          counts.chose, counts.download_started);
+    CHECK(!exists(path("x.pex")), "a cancelled build left output");
+    pex_cancel_free(counts.cancel_on_first_choice);
+    pex_build_options_free(options);
+
+    options = index_options();
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    expect_failure("output under a file",
+                   pex_build(options, path("app.pex/under-a-file.pex"), &report, error), error,
+                   PEX_RESULT_IO, "app.pex/under-a-file.pex");
+    pex_build_options_free(options);
+
+    options = index_options();
+    CHECK_OK(pex_build_options_set_index_url(options, dead_url, error), error);
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    expect_failure("an index nobody serves", pex_resolve(options, &json, error), error,
+                   PEX_RESULT_NETWORK, dead_url);
+    pex_build_options_free(options);
+
+    options = index_options();
+    CHECK_OK(pex_build_options_add_python(options, "/nonexistent/python3", error), error);
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    expect_failure("a missing interpreter", pex_resolve(options, &json, error), error,
+                   PEX_RESULT_INTERPRETER, "/nonexistent/python3");
+    pex_build_options_free(options);
+
+    options = index_options();
+    CHECK_OK(pex_build_options_add_requirement(options, "greet>5", error), error);
+    expect_failure("an unsatisfiable requirement", pex_resolve(options, &json, error), error,
+                   PEX_RESULT_RESOLUTION_FAILED, "greet");
+    pex_build_options_free(options);
+
+    options = index_options();
+    CHECK_OK(pex_build_options_add_requirement(options, "liar", error), error);
+    expect_failure("a file that is not what the index says",
+                   pex_build(options, path("x.pex"), &report, error), error,
+                   PEX_RESULT_HASH_MISMATCH, "liar-1.0");
+    pex_build_options_free(options);
+
+    FILE *not_a_pex = fopen(path("not-a.pex"), "w");
+    fputs("print('not a zip')\n", not_a_pex);
+    fclose(not_a_pex);
+    expect_failure("not a PEX", pex_inspect(path("not-a.pex"), &json, error), error,
+                   PEX_RESULT_INVALID_ARCHIVE, "not-a.pex");
+    expect_failure("no such file", pex_inspect(path("missing.pex"), &json, error), error,
+                   PEX_RESULT_INVALID_ARGUMENT, "missing.pex");
+    CHECK(json == NULL, "an out-parameter was written on failure");
+    /* Without an error object, only the code comes back. */
+    CHECK(pex_inspect(path("missing.pex"), &json, NULL) == PEX_RESULT_INVALID_ARGUMENT, "no error");
+    pex_error_free(error);
+}
+
+/* Two builds at once on two threads, each with its own options, cache and error object. */
+static void *build_on_a_thread(void *argument) {
+    const char *name = argument;
+    char cache[4096], output[4096];
+    snprintf(cache, sizeof cache, "%s/cache-%s", scratch, name);
+    snprintf(output, sizeof output, "%s/%s.pex", scratch, name);
+    pex_error *error = pex_error_new();
+    pex_build_options *options = pex_build_options_new();
+    CHECK_OK(pex_build_options_set_index_url(options, index_url, error), error);
+    CHECK_OK(pex_build_options_set_cache_dir(options, cache, error), error);
+    CHECK_OK(pex_build_options_add_python(options, python, error), error);
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    CHECK_OK(pex_build_options_set_entry_point(options, "greet:main", error), error);
+    CHECK_OK(pex_build(options, output, NULL, error), error);
+    pex_build_options_free(options);
+    pex_error_free(error);
+    return NULL;
+}
+
+static void two_threads(void) {
+    pthread_t first, second;
+    CHECK(pthread_create(&first, NULL, build_on_a_thread, "thread-1") == 0, "pthread_create");
+    CHECK(pthread_create(&second, NULL, build_on_a_thread, "thread-2") == 0, "pthread_create");
+    pthread_join(first, NULL);
+    pthread_join(second, NULL);
+    char command[8192];
+    snprintf(command, sizeof command, "%s %s && cmp -s %s %s", python, path("thread-1.pex"),
+             path("thread-1.pex"), path("thread-2.pex"));
+    expect_output(command, "hello from greet, in colors 2.0");
+    printf("ok: two builds on two threads\n");
+}
+
+int main(void) {
+    scratch = environment("PEX_TEST_DIR");
+    index_url = environment("PEX_TEST_INDEX");
+    dead_url = environment("PEX_TEST_DEAD");
+    python = environment("PEX_TEST_PYTHON");
+    CHECK(strcmp(pex_version(), PEX_VERSION) == 0, "library %s, header %s", pex_version(),
+          PEX_VERSION);
+    build_resolve_lock_download();
+    install_and_prune();
+    every_failure();
+    two_threads();
+    printf("%d checks\n", checks);
     return 0;
 }

@@ -1,5 +1,4 @@
-//! A real PEX for the tests of the C ABI: the unit tests include this file too (`#[path]`), so
-//! that both build it one way.
+//! A real PEX for the unit tests of the C ABI, built with pexcore.
 
 use camino::{Utf8Path, Utf8PathBuf};
 

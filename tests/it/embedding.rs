@@ -1,0 +1,238 @@
+//! pex-rs embedded: the C ABI through `pexffi/tests/c/test.c` (every function and every error
+//! code, two threads at once), plainly, under the address and undefined-behaviour sanitizers and
+//! under valgrind; and the Python binding, installed from its wheel into a fresh virtual
+//! environment of every local Python, through its pytest suite. All against a loopback index.
+//!
+//! Needs a C compiler (`cc`, or `$CC`) with its sanitizer runtime; valgrind and pytest
+//! (`PEX_RS_TEST_PYTEST`, installed by `.ci/run`) where present, else those parts skip with a
+//! note.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::index_server::{IndexServer, ServedFile};
+use crate::support::{Python, TestContext, WheelBuilder, python3, pythons, skip};
+
+/// The fixture index: greet 1.0 (a module and a console script, needing colors), colors 2.0,
+/// liar 1.0, whose listed digest is not its content's, and cowsay 6.1 (a console script), for
+/// the binding's README.
+fn fixture_index() -> IndexServer {
+    let greet = WheelBuilder::new("greet", "1.0")
+        .file("greet.py", "import colors\n\ndef main():\n    print('hello from greet, in colors ' + colors.VERSION)\n")
+        .requires("colors>=2")
+        .console_script("greet", "greet:main");
+    let colors = WheelBuilder::new("colors", "2.0").file("colors/__init__.py", "VERSION = '2.0'\n");
+    let liar = WheelBuilder::new("liar", "1.0").file("liar.py", "");
+    let cowsay = WheelBuilder::new("cowsay", "6.1")
+        .file("cowsay/__init__.py", "def main():\n    print('moo')\n")
+        .console_script("cowsay", "cowsay:main");
+    IndexServer::start(vec![
+        ServedFile::from_wheel(&greet),
+        ServedFile::from_wheel(&colors),
+        ServedFile::from_wheel(&liar).lie_about_hash(),
+        ServedFile::from_wheel(&cowsay),
+    ])
+}
+
+/// The URL of a loopback port that nothing listens on.
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/simple/")
+}
+
+/// The directory of the `libpex.a` and `libpex.so` cargo built for this run: this test's
+/// `deps/` (pexffi is a dependency of the tests), else its parent.
+fn library_directory() -> PathBuf {
+    let executable = std::env::current_exe().unwrap();
+    let deps = executable.parent().unwrap().to_path_buf();
+    let candidates = [deps.clone(), deps.parent().unwrap().to_path_buf()];
+    candidates
+        .iter()
+        .find(|directory| directory.join("libpex.a").is_file() && directory.join("libpex.so").is_file())
+        .unwrap_or_else(|| panic!("no libpex.a and libpex.so in {candidates:?}; cargo builds them with the tests"))
+        .clone()
+}
+
+fn pexffi_directory() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pexffi")
+}
+
+/// Runs `command`, failing the test with its output unless it succeeds.
+fn run(command: &mut Command) -> Output {
+    let description = format!("{command:?}");
+    let output = command.output().unwrap_or_else(|error| panic!("failed to run {description}: {error}"));
+    assert!(
+        output.status.success(),
+        "{description} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    output
+}
+
+/// Compiles `tests/c/test.c` with `flags` against the committed header and `libpex.a`.
+fn compile_c_test(directory: &Utf8Path, flags: &[&str]) -> Utf8PathBuf {
+    let program = directory.join("test");
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    run(Command::new(compiler)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pthread", "-D_DEFAULT_SOURCE"])
+        .args(flags)
+        .arg("-I")
+        .arg(pexffi_directory().join("include"))
+        .arg(pexffi_directory().join("tests/c/test.c"))
+        .arg(library_directory().join("libpex.a"))
+        // What `cargo rustc -p pexffi --lib --crate-type staticlib -- --print native-static-libs`
+        // lists on Linux.
+        .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"])
+        .arg("-o")
+        .arg(&program));
+    program
+}
+
+/// Runs the C test program (through `wrapper`, if any) against a fresh fixture index.
+fn run_c_test(flags: &[&str], wrapper: &[&str]) {
+    let context = TestContext::new();
+    let index = fixture_index();
+    let program = compile_c_test(&context.dir, flags);
+    let scratch = context.dir.join("scratch");
+    fs_err::create_dir_all(&scratch).unwrap();
+    let mut command = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut command = Command::new(first);
+            command.args(rest).arg(&program);
+            command
+        }
+        None => Command::new(&program),
+    };
+    for name in ["PEX_RS_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "SOURCE_DATE_EPOCH", "PEX_ROOT"] {
+        command.env_remove(name);
+    }
+    command
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("NETRC", context.dir.join("no-netrc"))
+        .env("PEX_RS_CACHE_DIR", context.dir.join("default-cache"))
+        .env("PEX_TEST_DIR", &scratch)
+        .env("PEX_TEST_INDEX", index.simple_url())
+        .env("PEX_TEST_DEAD", dead_url())
+        .env("PEX_TEST_PYTHON", &python3().path);
+    let output = run(&mut command);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().last().is_some_and(|line| line.ends_with(" checks")), "{stdout}");
+    assert!(stdout.contains("ok: two builds on two threads"), "{stdout}");
+}
+
+#[test]
+fn the_c_program_uses_every_function() {
+    run_c_test(&[], &[]);
+}
+
+/// Leaks across the boundary are found too: the Rust side uses the system allocator.
+#[test]
+fn the_c_program_passes_under_the_sanitizers() {
+    run_c_test(&["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"], &[]);
+}
+
+#[test]
+fn the_c_program_passes_under_valgrind_without_leaks() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        skip("the_c_program_passes_under_valgrind_without_leaks", "valgrind is not installed");
+        return;
+    }
+    run_c_test(
+        &["-g"],
+        &[
+            "valgrind",
+            "--quiet",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+        ],
+    );
+}
+
+/// The pytest that `.ci/run` installs (`PEX_RS_TEST_PYTEST`, a `pip install --target`
+/// directory of pure-Python packages that every Python 3.8+ can import).
+fn pytest_directory(test: &str) -> Option<PathBuf> {
+    let directory =
+        std::env::var_os("PEX_RS_TEST_PYTEST").map(PathBuf::from).filter(|path| path.join("pytest").is_dir());
+    if directory.is_none() {
+        skip(test, "pytest is not installed (`.ci/run` installs it into target/pytest)");
+    }
+    directory
+}
+
+/// Builds the binding's wheel, with `libpex.so` (its debug information stripped, as in a
+/// release build, else the test library weighs 150 MB), into `directory`.
+fn build_binding_wheel(directory: &Utf8Path) -> Utf8PathBuf {
+    let library = directory.join("libpex.so");
+    let stripped = Command::new("objcopy")
+        .arg("--strip-debug")
+        .arg(library_directory().join("libpex.so"))
+        .arg(&library)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !stripped {
+        fs_err::copy(library_directory().join("libpex.so"), &library).unwrap();
+    }
+    let output = run(Command::new(&python3().path)
+        .arg(pexffi_directory().join("python/build_wheel.py"))
+        .arg("--library")
+        .arg(&library)
+        .arg("--output")
+        .arg(directory));
+    let wheel = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(wheel.ends_with(".whl") && Utf8Path::new(&wheel).is_file(), "build_wheel.py printed {wheel}");
+    Utf8PathBuf::from(wheel)
+}
+
+/// Installs the binding's wheel into a fresh virtual environment of `python` and returns its
+/// interpreter.
+fn install_binding(python: &Python, wheel: &Utf8Path, directory: &Utf8Path) -> Utf8PathBuf {
+    let venv = directory.join(format!("venv-{}.{}", python.version.0, python.version.1));
+    run(Command::new(&python.path).args(["-m", "venv"]).arg(&venv));
+    let interpreter = venv.join("bin/python");
+    run(Command::new(&interpreter)
+        .args(["-m", "pip", "install", "--quiet", "--no-index", "--disable-pip-version-check"])
+        .arg(wheel));
+    interpreter
+}
+
+/// `pip install` of the binding's wheel into a fresh venv, then its pytest suite, under every
+/// local Python 3.8+, against the fixture index.
+#[test]
+fn the_python_binding_installs_from_its_wheel_and_passes_its_tests() {
+    let test = "the_python_binding_installs_from_its_wheel_and_passes_its_tests";
+    let Some(pytest) = pytest_directory(test) else { return };
+    let context = TestContext::new();
+    let index = fixture_index();
+    let wheel = build_binding_wheel(&context.dir);
+    for python in pythons().iter().filter(|python| python.version >= (3, 8)) {
+        let interpreter = install_binding(python, &wheel, &context.dir);
+        let mut command = Command::new(&interpreter);
+        command
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .arg(pexffi_directory().join("python/tests"))
+            .env("PYTHONPATH", &pytest)
+            .env("PEX_TEST_INDEX", index.simple_url())
+            .env("PEX_TEST_DEAD", dead_url())
+            .env("PEX_TEST_PYTHON", &python.path)
+            .env("PEX_RS_CACHE_DIR", context.dir.join("default-cache"))
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env("NETRC", context.dir.join("no-netrc"))
+            .env_remove("PEX_RS_LIBRARY");
+        for name in ["PEX_RS_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "SOURCE_DATE_EPOCH", "PEX_ROOT"] {
+            command.env_remove(name);
+        }
+        let output = run(&mut command);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(" passed"), "{}: {stdout}", python.name);
+        let summary = stdout.lines().last().unwrap_or_default();
+        let _ = writeln!(std::io::stderr(), "{}: {summary}", python.name);
+    }
+}
