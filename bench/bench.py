@@ -57,6 +57,7 @@ MEASURES = [
     "lock-cold", "lock-warm",       # write a lock file (PEP 751 / pex JSON)
     "locked-warm",                  # build (install) from a lock file, warm cache
     "run-warm",                     # `pex-rs run` of the workload again vs its PEX's warm start, uvx
+    "embed-warm",                   # the warm build through the Python binding (C ABI) vs the CLI
 ]
 GROUPS = {
     "wheels": ["wheels-cold", "wheels-warm"],
@@ -66,6 +67,7 @@ GROUPS = {
     "source": ["source-cold", "source-warm", "source-edit"],
     "lock": ["lock-cold", "lock-warm", "locked-warm"],
     "run": ["run-warm"],
+    "embed": ["embed-warm"],
     "all": MEASURES,
 }
 QUICK_WORKLOADS = ["w1-black", "w3-boto3"]
@@ -88,6 +90,7 @@ MEASURE_TITLES = {
     "lock-warm": "Write a lock file again, warm cache (no existing lock)",
     "locked-warm": "Build from a lock file (uv: install it into a fresh venv), warm cache",
     "run-warm": "Run the workload's entry point through `pex-rs run` / `uvx` again (cached), vs the PEX's warm start",
+    "embed-warm": "Build from the index, warm cache, through the Python binding (`pex_rs.build`, a whole `python` process) vs `pex-rs build`",
 }
 
 
@@ -994,6 +997,64 @@ class Bench:
                         self.uv_env(uv_cache)))
         self.timed(w, measure, cmds, self.runs_start, 2, md, wheels)
 
+    EMBED_C = r"""
+#include <stdio.h>
+#include <string.h>
+#include "pex.h"
+/* embed OUT LOCK PYTHON CACHE -c|-e VALUE: one build through the C ABI, as `pex-rs build` does. */
+int main(int argc, char **argv) {
+    if (argc != 7) return 2;
+    pex_error *error = pex_error_new();
+    pex_build_options *options = pex_build_options_new();
+    pex_build_options_add_requirements_file(options, argv[2], error);
+    pex_build_options_add_python(options, argv[3], error);
+    pex_build_options_set_cache_dir(options, argv[4], error);
+    if (strcmp(argv[5], "-c") == 0) pex_build_options_set_script(options, argv[6], error);
+    else pex_build_options_set_entry_point(options, argv[6], error);
+    int code = pex_build(options, argv[1], NULL, error);
+    if (code != PEX_RESULT_OK) fprintf(stderr, "error: %s\n", pex_error_message(error));
+    pex_build_options_free(options);
+    pex_error_free(error);
+    return code == PEX_RESULT_OK ? 0 : 1;
+}
+"""
+
+    def m_embed(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
+        """The warm build of `build-warm` through the embedding interfaces, each with its own warm
+        cache, against `pex-rs build` (the reference): a C program linked to libpex.so that calls
+        `pex_build`; a `python` process that imports `pex_rs` (pexffi/python over
+        target/release/libpex.so) and calls `pex_rs.build`; and a `python` process that only
+        imports `pex_rs`, the interpreter's own share of that row."""
+        release = REPO / "target" / "release"
+        library = release / "libpex.so"
+        why = self.pexrs.can("requirements") or ("" if library.is_file() else
+                                                 f"{library} is missing (cargo build --release -p pexffi)")
+        if why or not w.entry or w.entry[0] not in ("-c", "-e"):
+            self.note(f"{w.name} {measure}: skipped: {why or 'needs a -c or -e entry'}")
+            return
+        md = d / measure
+        md.mkdir(parents=True, exist_ok=True)
+        driver = md / "embed"
+        (md / "embed.c").write_text(self.EMBED_C)
+        subprocess.run(["cc", "-O2", "-I", str(REPO / "pexffi" / "include"), str(md / "embed.c"), "-L", str(release),
+                        "-lpex", f"-Wl,-rpath,{release}", "-o", str(driver)], check=True)
+        out, cache = md / "pex-rs.pex", md / "cache-pex-rs"
+        cmds = [Cmd("pex-rs", [self.pexrs.path, "build", "-r", str(w.lock), *w.entry, *self.pexrs_python(),
+                               "-o", str(out), *self.pexrs.cache_flags(cache)], self.pexrs_env(cache), [out])]
+        out, cache = md / "c-abi.pex", md / "cache-c-abi"
+        cmds.append(Cmd("pex_build (C)", [str(driver), str(out), str(w.lock), self.py, str(cache), *w.entry[:2]],
+                        {"PEX_ROOT": str(cache)}, [out]))
+        out, cache = md / "binding.pex", md / "cache-binding"
+        keyword = "script" if w.entry[0] == "-c" else "entry_point"
+        script = ("import sys, pex_rs; out, lock, py, cache, value = sys.argv[1:]; "
+                  f"pex_rs.build(out, requirements_files=lock, python=py, cache_dir=cache, {keyword}=value)")
+        binding_env = {"PYTHONPATH": str(REPO / "pexffi" / "python"), "PEX_RS_LIBRARY": str(library),
+                       "PEX_ROOT": str(cache)}
+        cmds.append(Cmd("pex_rs.build", [self.py, "-c", script, str(out), str(w.lock), self.py, str(cache),
+                                         w.entry[1]], binding_env, [out]))
+        cmds.append(Cmd("python + import", [self.py, "-c", "import pex_rs; pex_rs.version()"], binding_env))
+        self.timed(w, measure, cmds, self.runs_build, 1, md, wheels)
+
     def m_size(self, w: Workload, d: Path, wheels: Path, measure: str) -> None:
         art = self.artifacts(w, d, wheels)
         rt = d / "size-rt"
@@ -1102,7 +1163,7 @@ class Bench:
                 fn = {"wheels": self.m_wheels, "build": self.m_build, "resolve": self.m_resolve,
                       "start": self.m_start, "size": self.m_size, "repro": self.m_repro,
                       "targets": self.m_targets, "source": self.m_source, "lock": self.m_lock,
-                      "locked": self.m_locked, "run": self.m_run}[m.split("-")[0]]
+                      "locked": self.m_locked, "run": self.m_run, "embed": self.m_embed}[m.split("-")[0]]
                 log(f"[{w.name}] {m}")
                 try:
                     fn(w, d, inputs, m)

@@ -306,6 +306,8 @@ impl ResolveFlags {
         let (wheels, requirements): (Vec<String>, Vec<String>) =
             self.requirements.into_iter().partition(|argument| is_wheel_path(argument));
         let mut resolve = ResolveOptions::default();
+        // The command reads what pip would: the index, its configuration and credentials.
+        resolve.environment = pexcore::Environment::from_process();
         resolve.requirements = requirements;
         resolve.requirement_files = self.requirement_files;
         resolve.constraint_files = self.constraint_files;
@@ -959,7 +961,7 @@ fn report(error: &anyhow::Error) -> ExitCode {
     let pexcore_error = error.chain().find_map(|cause| cause.downcast_ref::<pexcore::Error>());
     for hint in pexcore_error.map(pexcore::Error::hints).unwrap_or_default() {
         let _ = match hint.setting {
-            Some(setting) => writeln!(stderr, "  hint: {} (`{}`)", hint.text, flag(setting)),
+            Some(setting) => writeln!(stderr, "  hint: {} ({})", hint.text, flags(setting)),
             None => writeln!(stderr, "  hint: {}", hint.text),
         };
     }
@@ -977,23 +979,23 @@ fn report(error: &anyhow::Error) -> ExitCode {
     }
 }
 
-/// The flag of the command line that changes `setting`.
-fn flag(setting: pexcore::Setting) -> &'static str {
+/// The command line's spelling of `setting`: its flags, each in backquotes.
+fn flags(setting: pexcore::Setting) -> &'static str {
     use pexcore::Setting;
     match setting {
-        Setting::CacheDirectory => "--cache-dir",
-        Setting::PexRoot => "--pex-root",
-        Setting::Python => "--python",
-        Setting::Output => "-o",
-        Setting::Inputs => "REQUIREMENT, -r FILE, wheel files or -D DIR",
-        Setting::IndexUrl => "--index-url",
-        Setting::FindLinks => "--find-links DIR",
-        Setting::Offline => "--offline",
-        Setting::Certificate => "--cert",
-        Setting::NoBuild => "--no-build",
-        Setting::Compile => "--no-compile",
-        Setting::CompletePlatform => "--complete-platform",
-        Setting::InterpreterConstraints => "--interpreter-constraint",
-        Setting::EntryPoint => "-e",
+        Setting::CacheDirectory => "`--cache-dir`",
+        Setting::PexRoot => "`--pex-root`",
+        Setting::Python => "`--python`",
+        Setting::Output => "`-o`",
+        Setting::Inputs => "`REQUIREMENT...`, `-r FILE`, `-D DIR`",
+        Setting::IndexUrl => "`--index-url`",
+        Setting::FindLinks => "`--find-links DIR`",
+        Setting::Offline => "`--offline`",
+        Setting::Certificate => "`--cert`",
+        Setting::NoBuild => "`--no-build`",
+        Setting::Compile => "`--no-compile`",
+        Setting::CompletePlatform => "`--complete-platform`",
+        Setting::InterpreterConstraints => "`--interpreter-constraint`",
+        Setting::EntryPoint => "`-e`",
     }
 }

@@ -170,7 +170,12 @@ pub enum EntryPoint {
     /// `-e module`: run like `python -m module`.
     Module(String),
     /// `-e module:function`: call the function (a dotted attribute path) and exit with its result.
-    Function { module: String, function: String },
+    Function {
+        /// The dotted module name.
+        module: String,
+        /// The dotted attribute path of the function in it.
+        function: String,
+    },
     /// `-c NAME`: a console script, or a script file from a wheel's `.data/scripts`.
     Script(String),
 }

@@ -113,14 +113,24 @@ impl Cache {
         Self { root: crate::fs::absolute(&root.into()) }
     }
 
-    /// The cache named by the environment: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else
+    /// The cache named by the process's environment: `PEX_RS_CACHE_DIR`, else `PEX_ROOT`, else
     /// `$XDG_CACHE_HOME/pex-rs` (when absolute), else `~/.cache/pex-rs`.
     pub fn from_env() -> Result<Self, Error> {
-        let root = env::var(env::CACHE_DIR).map(Into::into).or_else(env::pex_root).ok_or(Error::NoDefault)?;
+        Self::from_environment(&env::Environment::from_process())
+    }
+
+    /// The cache that `environment` names, as [`Cache::from_env`] reads the process's.
+    pub fn from_environment(environment: &env::Environment) -> Result<Self, Error> {
+        let root = environment
+            .var(env::CACHE_DIR)
+            .map(Into::into)
+            .or_else(|| environment.pex_root())
+            .ok_or(Error::NoDefault)?;
         let root = crate::fs::utf8_path(root).map_err(|path| Error::NonUtf8(path.display().to_string()))?;
         Ok(Self::new(root))
     }
 
+    /// The cache's directory.
     pub fn root(&self) -> &Utf8Path {
         &self.root
     }
@@ -195,7 +205,9 @@ const BUCKETS: [Bucket; 12] = [
 pub struct BucketUsage {
     /// The bucket's directory under the cache root, such as `wheels/v1`.
     pub name: &'static str,
+    /// How many entries it holds.
     pub entries: u64,
+    /// How many bytes its files take.
     pub bytes: u64,
 }
 

@@ -72,6 +72,7 @@ impl WheelFilename {
         [&self.tags[0], &self.tags[1], &self.tags[2]]
     }
 
+    /// The file name as it was given.
     pub fn as_str(&self) -> &str {
         &self.filename
     }

@@ -1,9 +1,63 @@
-//! Every environment variable pex-rs reads, documented once.
+//! Every environment variable pex-rs reads, documented once, and the [`Environment`] value
+//! they are read from.
 //!
-//! `pexcore` never reads the environment anywhere else: callers choose to call these readers
-//! (the CLI does; an embedding program may not).
+//! `pexcore` never reads the process environment anywhere else. A build reads the
+//! [`Environment`] its options carry (`ResolveOptions::environment`): the CLI and the C ABI pass
+//! the process's, a library caller passes what it chooses (none by default), so nothing ambient
+//! leaks into its builds. The free functions here ([`pex_root`], [`source_date_epoch`]) read the
+//! process's, when a caller asks for them.
 
-use std::ffi::OsString;
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+
+/// The environment variables a build reads (the index, pip's configuration, credentials, the
+/// cache's default place, the `PATH` of source builds, `${NAME}` in requirements files), as a
+/// value.
+///
+/// [`Environment::from_process`] takes the process's; [`Environment::default`] is empty, and
+/// [`Environment::with`] adds a variable. An empty value counts as unset, as in pip.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    variables: HashMap<OsString, OsString>,
+}
+
+impl Environment {
+    /// Every variable of this process, as it is now.
+    pub fn from_process() -> Self {
+        Self { variables: std::env::vars_os().collect() }
+    }
+
+    /// This environment with `name` set to `value`.
+    #[must_use]
+    pub fn with(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// The value of `name`, unless it is unset or empty.
+    pub(crate) fn var(&self, name: &str) -> Option<&OsStr> {
+        self.variables.get(OsStr::new(name)).map(OsString::as_os_str).filter(|value| !value.is_empty())
+    }
+
+    /// The value of `name` as text, unless it is unset, empty or not UTF-8.
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
+        self.var(name).and_then(OsStr::to_str).map(str::to_owned)
+    }
+
+    /// The runtime root this environment names: `PEX_ROOT`, else the default root.
+    pub(crate) fn pex_root(&self) -> Option<std::path::PathBuf> {
+        self.var(PEX_ROOT).map(Into::into).or_else(|| self.default_root())
+    }
+
+    /// The default root: `$XDG_CACHE_HOME/pex-rs` (when absolute), else `~/.cache/pex-rs`; the
+    /// boot code computes the same (`docs/format.md`, "What the runtime does").
+    pub(crate) fn default_root(&self) -> Option<std::path::PathBuf> {
+        if let Some(base) = self.var(XDG_CACHE_HOME).map(std::path::PathBuf::from).filter(|base| base.is_absolute()) {
+            return Some(base.join("pex-rs"));
+        }
+        self.var(HOME).map(|home| std::path::PathBuf::from(home).join(".cache").join("pex-rs"))
+    }
+}
 
 /// `PEX_RS_CACHE_DIR`: the build cache directory, when `--cache-dir` is not given.
 pub(crate) const CACHE_DIR: &str = "PEX_RS_CACHE_DIR";
@@ -37,22 +91,15 @@ pub(crate) const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 /// would, leaves it for them too.
 pub(crate) const WARM_PATH_STEERING: [&str; 4] = ["PEX_PYTHON", "PEX_PYTHON_PATH", "PEX_VERIFY", "PEX_TOOLS"];
 
+/// The value of the process's variable `name`, unless it is unset or empty.
 pub(crate) fn var(name: &str) -> Option<OsString> {
     std::env::var_os(name).filter(|value| !value.is_empty())
 }
 
-/// The default root: `$XDG_CACHE_HOME/pex-rs` (when absolute), else `~/.cache/pex-rs`; the
-/// boot code computes the same (`docs/format.md`, "What the runtime does").
-pub(crate) fn default_root() -> Option<std::path::PathBuf> {
-    if let Some(base) = var(XDG_CACHE_HOME).map(std::path::PathBuf::from).filter(|base| base.is_absolute()) {
-        return Some(base.join("pex-rs"));
-    }
-    var(HOME).map(|home| std::path::PathBuf::from(home).join(".cache").join("pex-rs"))
-}
-
-/// The runtime root the environment names: `PEX_ROOT`, else the default root.
+/// The runtime root the process's environment names: `PEX_ROOT`, else `$XDG_CACHE_HOME/pex-rs`
+/// (when absolute), else `~/.cache/pex-rs`.
 pub fn pex_root() -> Option<std::path::PathBuf> {
-    var(PEX_ROOT).map(Into::into).or_else(default_root)
+    Environment::from_process().pex_root()
 }
 
 /// Why an environment variable was refused.

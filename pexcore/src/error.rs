@@ -7,122 +7,319 @@ use camino::Utf8PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A wheel could not be read, or is not what it claims to be.
     #[error(transparent)]
     Wheel(#[from] crate::wheel::Error),
+    /// A PEX's manifest could not be read or is invalid.
     #[error(transparent)]
     PexInfo(#[from] crate::pexinfo::Error),
+    /// Writing the PEX failed, or its entry point or shebang is invalid.
     #[error(transparent)]
     Build(#[from] crate::build::Error),
+    /// A Python interpreter could not be found, run or probed.
     #[error(transparent)]
     Interpreter(#[from] crate::interpreter::Error),
+    /// Compiling bytecode with a target interpreter failed.
     #[error(transparent)]
     Bytecode(#[from] crate::bytecode::Error),
+    /// The build cache could not be used.
     #[error(transparent)]
     Cache(#[from] crate::cache::Error),
+    /// An environment variable pex-rs reads has an invalid value.
     #[error(transparent)]
     Environment(#[from] crate::env::Error),
+    /// Installing a PEX into a PEX_ROOT failed, or the PEX is not what it says.
     #[error(transparent)]
     Extract(#[from] crate::extract::Error),
+    /// Pruning a PEX_ROOT failed.
     #[error(transparent)]
     Prune(#[from] crate::prune::Error),
+    /// A package index, find-links location or file host failed.
     #[error(transparent)]
     Index(#[from] crate::index::Error),
+    /// A requirements or constraints file could not be read or parsed.
     #[error(transparent)]
     RequirementsFile(#[from] crate::requirements_file::Error),
+    /// Building a wheel from a source distribution or local project failed.
     #[error(transparent)]
     Source(Box<crate::sdist::Error>),
+    /// A wheel or sdist file name, or core metadata, is invalid.
     #[error(transparent)]
     Filename(#[from] crate::dist::Error),
+    /// A lock file could not be read, parsed or written.
     #[error(transparent)]
     LockFile(#[from] crate::lockfile::Error),
+    /// A lock file does not cover a target of the build.
     #[error("the lock file `{lock}` was made for {environments}, not for `{target}` ({identity})")]
-    LockTarget { lock: Utf8PathBuf, target: String, identity: String, environments: String },
+    LockTarget {
+        /// The lock file.
+        lock: Utf8PathBuf,
+        /// The target, as messages name it.
+        target: String,
+        /// The target's marker environment, summarized.
+        identity: String,
+        /// The environments the lock covers.
+        environments: String,
+    },
+    /// A lock file name that PEP 751 does not allow.
     #[error("`{path}` is not a lock file name PEP 751 allows")]
-    LockName { path: Utf8PathBuf },
+    LockName {
+        /// The path.
+        path: Utf8PathBuf,
+    },
+    /// Fetching what a source build requires failed.
     #[error("failed to fetch what building {project} requires")]
     BuildRequirements {
+        /// The project.
         project: String,
         #[source]
+        /// The cause.
         source: Box<Error>,
     },
+    /// The output path is a directory.
     #[error("the output `{path}` is a directory")]
-    OutputIsDirectory { path: Utf8PathBuf },
+    OutputIsDirectory {
+        /// The path.
+        path: Utf8PathBuf,
+    },
+    /// A lock was asked for without requirements.
     #[error("nothing to lock")]
     NothingToLock,
+    /// A lock file is inconsistent, or cannot give what was asked of it.
     #[error("the lock file `{lock}` {reason}")]
-    LockInvalid { lock: Utf8PathBuf, reason: String },
+    LockInvalid {
+        /// The lock file.
+        lock: Utf8PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Writing a file failed.
     #[error("failed to write `{path}`")]
     Write {
+        /// The path.
         path: Utf8PathBuf,
         #[source]
+        /// The cause.
         source: std::io::Error,
     },
+    /// A local path given as a requirement does not exist.
     #[error("{origin}: `{path}` does not exist")]
-    NoSuchSource { origin: String, path: Utf8PathBuf },
+    NoSuchSource {
+        /// Where it was given.
+        origin: String,
+        /// The path.
+        path: Utf8PathBuf,
+    },
+    /// A local path given as a requirement is no project, archive or wheel.
     #[error(
         "{origin}: `{path}` is neither a project directory (with `pyproject.toml` or `setup.py`), nor a source archive (`.tar.gz`, `.zip`), nor a wheel"
     )]
-    NotASource { origin: String, path: String },
+    NotASource {
+        /// Where it was given.
+        origin: String,
+        /// The path.
+        path: String,
+    },
+    /// A direct reference holds a different project than its requirement names.
     #[error("`{requirement}` is a distribution of `{found}`, not of the project it names")]
-    DirectNameMismatch { requirement: String, found: String },
+    DirectNameMismatch {
+        /// The requirement.
+        requirement: String,
+        /// What was found instead.
+        found: String,
+    },
+    /// A build backend config setting is not `KEY=VALUE`.
     #[error("a config setting takes `KEY=VALUE`; got `{text}`")]
-    ConfigSetting { text: String },
+    ConfigSetting {
+        /// The text given.
+        text: String,
+    },
+    /// A `no-binary` or `only-binary` value is invalid.
     #[error("{} is not valid: {reason}", binary_option(option))]
-    FormatControl { option: crate::requirements_file::BinaryOption, reason: String },
+    FormatControl {
+        /// The option as given.
+        option: crate::requirements_file::BinaryOption,
+        /// Why.
+        reason: String,
+    },
+    /// A wheel argument is neither a wheel path nor a URL.
     #[error("{origin}: `{text}` is not a wheel path or URL")]
-    NotAWheel { origin: String, text: String },
+    NotAWheel {
+        /// Where it was given.
+        origin: String,
+        /// The text given.
+        text: String,
+    },
+    /// No package index is configured, and one is needed.
     #[error("no package index is configured, and {checked}")]
-    NoIndex { checked: String },
+    NoIndex {
+        /// Where an index was looked for.
+        checked: String,
+    },
+    /// Resolution failed for one target of the build.
     #[error(transparent)]
     ResolveTarget(TargetError),
+    /// Resolution failed.
     #[error(transparent)]
     Resolve(#[from] crate::resolve::Error),
+    /// Hash-checking mode is on, and some wheels are not pinned by a hash.
     #[error("hash checking is on (a `--hash` or `--require-hashes` was given), but {count} wheels have no `--hash`")]
-    MissingHash { count: usize, lines: String },
+    MissingHash {
+        /// How many.
+        count: usize,
+        /// The requirement lines, with hashes, to add.
+        lines: String,
+    },
+    /// A platform or complete platform is invalid.
     #[error(transparent)]
     Target(#[from] crate::target::Error),
+    /// An interpreter is older than the oldest Python a PEX runs on.
     #[error("`{python}` is {version}; PEX files run on Python 3.8 or later")]
-    InterpreterTooOld { python: String, version: String },
+    InterpreterTooOld {
+        /// The interpreter.
+        python: String,
+        /// Its version.
+        version: String,
+    },
+    /// None of the given wheels of a project runs on a target.
     #[error("no wheel of `{project}` runs on `{target}` (given: {wheels})")]
-    NoWheelForTarget { project: String, target: String, wheels: String },
+    NoWheelForTarget {
+        /// The project.
+        project: String,
+        /// The target, as messages name it.
+        target: String,
+        /// The wheels given.
+        wheels: String,
+    },
+    /// An interpreter does not satisfy the interpreter constraints.
     #[error("`{python}` ({version}) does not satisfy the interpreter constraints {constraints}")]
-    InterpreterNotAdmitted { python: String, version: String, constraints: String },
+    InterpreterNotAdmitted {
+        /// The interpreter.
+        python: String,
+        /// Its version.
+        version: String,
+        /// The interpreter constraints.
+        constraints: String,
+    },
+    /// No interpreter on PATH satisfies the interpreter constraints.
     #[error("no interpreter on PATH satisfies {constraints} (found: {tried})")]
-    NoInterpreterAdmitted { constraints: String, tried: String },
+    NoInterpreterAdmitted {
+        /// The interpreter constraints.
+        constraints: String,
+        /// The interpreters found.
+        tried: String,
+    },
+    /// The interpreter constraints admit no CPython series of a universal lock.
     #[error("no CPython series from {range} satisfies {constraints}, so a universal lock would cover nothing")]
-    NoSeriesAdmitted { constraints: String, range: String },
+    NoSeriesAdmitted {
+        /// The interpreter constraints.
+        constraints: String,
+        /// The series considered.
+        range: String,
+    },
+    /// The download threads could not be started.
     #[error("failed to start the download threads: {0}")]
     ThreadPool(String),
+    /// pex-rs's boot code failed to install a PEX.
     #[error("pex-rs's installer failed to set up the environment of `{pex}` with `{python}`: {stderr}")]
-    BootInstall { pex: Utf8PathBuf, python: Utf8PathBuf, stderr: String },
+    BootInstall {
+        /// The PEX file.
+        pex: Utf8PathBuf,
+        /// The interpreter.
+        python: Utf8PathBuf,
+        /// The last line the installer printed.
+        stderr: String,
+    },
+    /// No PEX_ROOT is set and none can be derived.
     #[error("no PEX_ROOT")]
     NoPexRoot,
+    /// A build was asked for without inputs.
     #[error("nothing to build")]
     NothingToBuild,
+    /// A given wheel requires a project that none of the given wheels provides.
     #[error("`{requirer}` requires `{requirement}`, which none of the given wheels provides")]
-    MissingRequirement { requirer: String, requirement: String, project: String },
+    MissingRequirement {
+        /// The wheel that requires it.
+        requirer: String,
+        /// The requirement.
+        requirement: String,
+        /// The project.
+        project: String,
+    },
+    /// A given wheel requires a version that the given wheel of the project is not.
     #[error("`{requirer}` requires `{requirement}`, but the given wheel is version {found}")]
-    UnsatisfiedRequirement { requirer: String, requirement: String, found: String },
+    UnsatisfiedRequirement {
+        /// The wheel that requires it.
+        requirer: String,
+        /// The requirement.
+        requirement: String,
+        /// What was found instead.
+        found: String,
+    },
+    /// Two versions of one project were given.
     #[error("two versions of `{project}` were given: `{first}` and `{second}`")]
-    ConflictingWheels { project: String, first: String, second: String },
+    ConflictingWheels {
+        /// The project.
+        project: String,
+        /// The first one.
+        first: String,
+        /// The second one.
+        second: String,
+    },
+    /// The entry point's module is not in the PEX.
     #[error("the entry point module `{module}` is not in the PEX: no `{expected}` among the sources (`-D`) and wheels")]
-    EntryPointNotFound { module: String, expected: String },
+    EntryPointNotFound {
+        /// The module.
+        module: String,
+        /// The files looked for.
+        expected: String,
+    },
+    /// The entry point is a package that cannot run as `python -m`.
     #[error("the entry point `{module}` is a package without a `__main__` module")]
-    EntryPointPackage { module: String },
+    EntryPointPackage {
+        /// The module.
+        module: String,
+    },
+    /// No wheel provides the entry point's script.
     #[error("no wheel provides the script `{script}`; the scripts available are: {available}")]
-    ScriptNotFound { script: String, available: String },
+    ScriptNotFound {
+        /// The script.
+        script: String,
+        /// The scripts the wheels provide.
+        available: String,
+    },
+    /// A source directory could not be read.
     #[error("failed to read the source directory `{path}`")]
     SourceDirectory {
+        /// The path.
         path: Utf8PathBuf,
         #[source]
+        /// The cause.
         source: std::io::Error,
     },
+    /// A source file's name cannot be stored in a PEX.
     #[error("the source file `{path}` has a name that is not valid UTF-8 or is unsafe in an archive")]
-    SourceName { path: String },
+    SourceName {
+        /// The path.
+        path: String,
+    },
+    /// Two sources give the same file.
     #[error("`{name}` is given twice: by `{first}` and by `{second}`")]
-    DuplicateFile { name: String, first: String, second: String },
+    DuplicateFile {
+        /// The name in the PEX.
+        name: String,
+        /// The first one.
+        first: String,
+        /// The second one.
+        second: String,
+    },
+    /// A source file would replace a file of the PEX itself.
     #[error("the source `{name}` would replace the PEX's own `{name}`")]
-    ReservedName { name: String },
+    ReservedName {
+        /// The name in the PEX.
+        name: String,
+    },
+    /// The caller cancelled the operation through its reporter.
     #[error("cancelled")]
     Cancelled,
 }
@@ -472,11 +669,9 @@ impl Error {
             }
             Self::NoSeriesAdmitted { .. } => one("widen the interpreter constraints", Some(S::InterpreterConstraints)),
             Self::NoPexRoot => one("set `PEX_ROOT` or `HOME`, or choose a PEX_ROOT", Some(S::PexRoot)),
-            Self::MissingRequirement { project, .. } => {
-                vec![Hint::new(format!("add a wheel of `{project}`, or let pex-rs resolve it"), Some(S::Inputs))]
-            }
-            Self::UnsatisfiedRequirement { .. } => one("give a wheel that satisfies it", Some(S::Inputs)),
-            Self::ConflictingWheels { .. } => one("keep one of them", Some(S::Inputs)),
+            Self::MissingRequirement { project, .. } => vec![Hint::new(format!("add a wheel of `{project}`"), None)],
+            Self::UnsatisfiedRequirement { .. } => one("give a wheel that satisfies it", None),
+            Self::ConflictingWheels { .. } => one("keep one of them", None),
             Self::EntryPointPackage { .. } => one("name a module, or `module:function`", Some(S::EntryPoint)),
             Self::ReservedName { .. } => one("rename the source file", None),
             _ => Vec::new(),
@@ -517,6 +712,13 @@ fn index_hints(error: &crate::index::Error) -> Vec<Hint> {
             Some(Setting::Certificate),
         )],
         E::Offline { .. } => vec![Hint::new("fetch it once while online", Some(Setting::Offline))],
+        E::Network { .. } => {
+            vec![Hint::new("check the network, the proxy (`HTTPS_PROXY`) and the index URL", Some(Setting::IndexUrl))]
+        }
+        E::Unauthorized { .. } => vec![Hint::new(
+            "put credentials in the index URL (`https://user:password@host/...`) or in `~/.netrc` (`NETRC`)",
+            Some(Setting::IndexUrl),
+        )],
         E::Cert { .. } | E::CertEmpty { .. } => {
             vec![Hint::new("give a file of PEM certificates", Some(Setting::Certificate))]
         }

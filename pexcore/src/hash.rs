@@ -35,6 +35,7 @@ impl Sha256Digest {
         Self::from_hex(text).filter(|_| !text.bytes().any(|byte| byte.is_ascii_uppercase()))
     }
 
+    /// The 32 bytes of the digest.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

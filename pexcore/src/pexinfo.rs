@@ -72,6 +72,7 @@ pub enum InheritPath {
 }
 
 impl InheritPath {
+    /// The value as PEX-INFO writes it (`false`, `prefer`, `fallback`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::False => "false",
@@ -119,7 +120,9 @@ pub struct PexInfo {
     pub entry_point: Option<String>,
     /// A console script or wheel script name.
     pub script: Option<String>,
+    /// Whether the host's `sys.path` is kept at run time.
     pub inherit_path: InheritPath,
+    /// The interpreters the PEX runs under (any of them), as pex writes them (`CPython>=3.9`).
     pub interpreter_constraints: Vec<String>,
     /// The identity of the PEX; see [`PexInfo::compute_pex_hash`].
     pub pex_hash: Option<String>,
@@ -135,7 +138,9 @@ pub struct PexInfo {
     /// (`installed_wheels/v1/<digest>`): a digest an installer can check the files it writes
     /// against, unlike the wheel file's, which the PEX does not carry.
     pub pex_rs_installs: BTreeMap<String, String>,
+    /// The top-level requirements the PEX was built from.
     pub requirements: Vec<String>,
+    /// Whether `PEX_*` variables are removed from the application's environment.
     pub strip_pex_env: bool,
     /// Fields this model does not know, kept verbatim.
     pub other: Map<String, Value>,

@@ -165,15 +165,16 @@ pub(crate) enum EntryKind {
 }
 
 impl RequirementsFile {
-    /// Reads a requirements file (`-r FILE`) and the files it includes.
-    pub(crate) fn read(path: &Utf8Path) -> Result<Self, Error> {
-        read_with_variables(path, false, &environment_variable)
+    /// Reads a requirements file (`-r FILE`) and the files it includes, with `${NAME}` looked
+    /// up in `environment`.
+    pub(crate) fn read(path: &Utf8Path, environment: &crate::env::Environment) -> Result<Self, Error> {
+        read_with_variables(path, false, &|name| environment.text(name))
     }
 
     /// Reads a constraints file (`--constraint FILE`): its requirements, and those of every file
     /// it includes, are constraints.
-    pub(crate) fn read_constraints(path: &Utf8Path) -> Result<Self, Error> {
-        read_with_variables(path, true, &environment_variable)
+    pub(crate) fn read_constraints(path: &Utf8Path, environment: &crate::env::Environment) -> Result<Self, Error> {
+        read_with_variables(path, true, &|name| environment.text(name))
     }
 
     /// Adds what `other` asks for after what `self` asks for, as if `other` were included last.
@@ -233,12 +234,6 @@ pub(crate) fn parse_text(text: &str, working_directory: &Utf8Path) -> Result<Vec
         }
     }
     Ok(entries)
-}
-
-/// The value of the environment variable `name`, if it is set, not empty and UTF-8. Empty
-/// counts as unset, as in pip.
-fn environment_variable(name: &str) -> Option<String> {
-    crate::env::var(name).and_then(|value| value.into_string().ok())
 }
 
 /// Reads a top-level file, looking up `${NAME}` with `variables` (the tests pass their own, since
@@ -1163,7 +1158,7 @@ file:dist/file_url-1.0-py3-none-any.whl
             ("limits/deeper.txt", "deeper==4 ; os_name == \"posix\"\n-c ../last.txt\n"),
             ("top-constraints.txt", "pinned==1\n-r last.txt\n"),
         ]);
-        let file = RequirementsFile::read(&root.join("requirements.txt")).unwrap();
+        let file = RequirementsFile::read(&root.join("requirements.txt"), &crate::env::Environment::default()).unwrap();
         let requirements: Vec<(&EntryKind, &str)> =
             file.requirements.iter().map(|entry| (&entry.kind, entry.origin.as_str())).collect();
         assert_eq!(requirements.len(), 3);
@@ -1180,11 +1175,17 @@ file:dist/file_url-1.0-py3-none-any.whl
         assert_eq!(file.index_url.as_deref(), Some("https://last.example/simple"));
 
         // A constraints file given by the user: even its `-r` gives constraints.
-        let constraints = RequirementsFile::read_constraints(&root.join("sub/../limits/deeper.txt")).unwrap();
+        let constraints = RequirementsFile::read_constraints(
+            &root.join("sub/../limits/deeper.txt"),
+            &crate::env::Environment::default(),
+        )
+        .unwrap();
         assert!(constraints.requirements.is_empty());
         let constraints: Vec<String> = constraints.constraints.iter().map(shown).collect();
         assert_eq!(constraints, ["deeper==4 ; os_name == 'posix'", "last==3"]);
-        let constraints = RequirementsFile::read_constraints(&root.join("top-constraints.txt")).unwrap();
+        let constraints =
+            RequirementsFile::read_constraints(&root.join("top-constraints.txt"), &crate::env::Environment::default())
+                .unwrap();
         assert!(constraints.requirements.is_empty());
         assert_eq!(constraints.constraints.iter().map(shown).collect::<Vec<_>>(), ["pinned==1", "last==3"]);
     }
@@ -1196,9 +1197,11 @@ file:dist/file_url-1.0-py3-none-any.whl
             ("two.txt", "two==2\n--extra-index-url https://extra.example/simple\n-f wheels\n--pre\n"),
             ("limits.txt", "one<2\n--no-index\n"),
         ]);
-        let mut file = RequirementsFile::read(&root.join("one.txt")).unwrap();
-        file.merge(RequirementsFile::read(&root.join("two.txt")).unwrap());
-        file.merge(RequirementsFile::read_constraints(&root.join("limits.txt")).unwrap());
+        let mut file = RequirementsFile::read(&root.join("one.txt"), &crate::env::Environment::default()).unwrap();
+        file.merge(RequirementsFile::read(&root.join("two.txt"), &crate::env::Environment::default()).unwrap());
+        file.merge(
+            RequirementsFile::read_constraints(&root.join("limits.txt"), &crate::env::Environment::default()).unwrap(),
+        );
         assert_eq!(file.requirements.iter().map(shown).collect::<Vec<_>>(), ["one==1", "two==2"]);
         assert_eq!(file.constraints.iter().map(shown).collect::<Vec<_>>(), ["one<2"]);
         assert_eq!(file.index_url.as_deref(), Some("https://one.example/simple"));
@@ -1430,7 +1433,11 @@ file:dist/file_url-1.0-py3-none-any.whl
             ("unnamed.txt", "./x-1.0-py3-none-any.whl\n"),
             ("includes.txt", "-c unnamed.txt\n"),
         ]);
-        let message = |name: &str| RequirementsFile::read_constraints(&root.join(name)).unwrap_err().to_string();
+        let message = |name: &str| {
+            RequirementsFile::read_constraints(&root.join(name), &crate::env::Environment::default())
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             message("extras.txt"),
             format!(
@@ -1441,7 +1448,12 @@ file:dist/file_url-1.0-py3-none-any.whl
             "`{root}/unnamed.txt:1`: cannot use `./x-1.0-py3-none-any.whl`: a constraint must name its project; write `name==VERSION` or `name @ URL`"
         );
         assert_eq!(message("unnamed.txt"), unnamed);
-        assert_eq!(RequirementsFile::read(&root.join("includes.txt")).unwrap_err().to_string(), unnamed);
+        assert_eq!(
+            RequirementsFile::read(&root.join("includes.txt"), &crate::env::Environment::default())
+                .unwrap_err()
+                .to_string(),
+            unnamed
+        );
     }
 
     #[test]
@@ -1451,7 +1463,7 @@ file:dist/file_url-1.0-py3-none-any.whl
             ("sub/b.txt", "\n-c ../a.txt\n"),
             ("self.txt", "-r ./self.txt\n"),
         ]);
-        let error = RequirementsFile::read(&root.join("a.txt")).unwrap_err();
+        let error = RequirementsFile::read(&root.join("a.txt"), &crate::env::Environment::default()).unwrap_err();
         assert!(matches!(error, Error::Cycle { .. }));
         assert_eq!(
             error.to_string(),
@@ -1460,7 +1472,9 @@ file:dist/file_url-1.0-py3-none-any.whl
             )
         );
         assert_eq!(
-            RequirementsFile::read(&root.join("self.txt")).unwrap_err().to_string(),
+            RequirementsFile::read(&root.join("self.txt"), &crate::env::Environment::default())
+                .unwrap_err()
+                .to_string(),
             format!(
                 "`{root}/self.txt:1`: the requirements files include each other in a loop: `{root}/self.txt` -> `{root}/self.txt`; remove one of the includes"
             )
@@ -1470,11 +1484,13 @@ file:dist/file_url-1.0-py3-none-any.whl
     #[test]
     fn err_read() {
         let (_guard, root) = directory_with(&[("includes.txt", "# the file below is missing\n-r missing.txt\n")]);
-        let error = RequirementsFile::read(&root.join("absent.txt")).unwrap_err();
+        let error = RequirementsFile::read(&root.join("absent.txt"), &crate::env::Environment::default()).unwrap_err();
         assert!(matches!(&error, Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound));
         assert_eq!(error.to_string(), format!("failed to read the requirements file `{root}/absent.txt`"));
         assert_eq!(
-            RequirementsFile::read(&root.join("includes.txt")).unwrap_err().to_string(),
+            RequirementsFile::read(&root.join("includes.txt"), &crate::env::Environment::default())
+                .unwrap_err()
+                .to_string(),
             format!("`{root}/includes.txt:2`: failed to read the included requirements file `{root}/missing.txt`")
         );
     }

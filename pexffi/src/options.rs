@@ -74,6 +74,9 @@ impl BuildSettings {
     /// pexcore's options for these settings; the environment fills what is not set.
     pub(crate) fn to_pexcore(&self) -> Result<BuildOptions, pexcore::Error> {
         let search_path = self.search_path.clone().or_else(|| std::env::var_os("PATH"));
+        // As the command does: the index, pip's configuration and credentials of the process.
+        let mut resolve = self.resolve.clone();
+        resolve.environment = pexcore::Environment::from_process();
         let source_date_epoch = match self.source_date_epoch {
             Some(seconds) => Some(seconds),
             None => pexcore::source_date_epoch()?,
@@ -87,7 +90,7 @@ impl BuildSettings {
             .with_cache(Some(self.cache()?))
             .with_source_date_epoch(source_date_epoch)
             .with_compile(!self.no_compile)
-            .with_resolve(self.resolve.clone())
+            .with_resolve(resolve)
             .with_reporter(Arc::new(self.reporter.clone())))
     }
 }

@@ -196,12 +196,12 @@ fn requirements_must_be_among_the_wheels() {
     let stderr = fail(&[app.as_str(), "--no-transitive", "-o", "app.pex"]);
     assert_eq!(
         stderr,
-        "error: `app-1.0-py3-none-any.whl` requires `lib>=2`, which none of the given wheels provides; add a wheel of `lib`\n"
+        "error: `app-1.0-py3-none-any.whl` requires `lib>=2`, which none of the given wheels provides\n  hint: add a wheel of `lib`\n"
     );
     let stderr = fail(&[app.as_str(), old_lib.as_str(), "--no-transitive", "-o", "app.pex"]);
     assert_eq!(
         stderr,
-        "error: `app-1.0-py3-none-any.whl` requires `lib>=2`, but the given wheel is version 1.5; give a wheel that satisfies it\n"
+        "error: `app-1.0-py3-none-any.whl` requires `lib>=2`, but the given wheel is version 1.5\n  hint: give a wheel that satisfies it\n"
     );
     // The `fast` extra of `lib` pulls in `speedup`; the `docs` extra is not requested.
     let stderr = fail(&[app.as_str(), lib.as_str(), "--no-transitive", "-o", "app.pex"]);

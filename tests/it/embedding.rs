@@ -156,6 +156,83 @@ fn the_c_program_passes_under_valgrind_without_leaks() {
     );
 }
 
+/// The library's pipeline, stopped between its steps: resolve into a `Resolution` (the lock
+/// `pex-rs lock` would write), look at it, then build exactly it with the index gone.
+#[test]
+fn the_library_resolves_then_builds_from_the_resolution() {
+    let context = TestContext::new();
+    let index = fixture_index();
+    let cache = pexcore::Cache::new(context.cache_dir.clone());
+    let python = python3().path.to_string_lossy().into_owned();
+    let options = |index_url: String| {
+        let mut resolve = pexcore::ResolveOptions::default();
+        resolve.requirements = vec!["greet".to_owned()];
+        resolve.index_url = Some(index_url);
+        resolve.network.retries = 0;
+        pexcore::BuildOptions::default().with_resolve(resolve).with_cache(Some(cache.clone())).with_targets(
+            vec![python.clone()],
+            Vec::new(),
+            Vec::new(),
+            None,
+        )
+    };
+    let lock_options = pexcore::LockOptions::new(context.dir.join("pylock.toml"));
+    let resolution = pexcore::resolve_lock(&options(index.simple_url()), &lock_options).unwrap();
+    let chosen: Vec<(String, String)> =
+        resolution.packages().into_iter().map(|wheel| (wheel.name, wheel.version)).collect();
+    assert_eq!(chosen, [("colors".to_owned(), "2.0".to_owned()), ("greet".to_owned(), "1.0".to_owned())]);
+    assert!(resolution.to_toml().contains("name = \"greet\""), "{}", resolution.to_toml());
+    assert!(!context.dir.join("pylock.toml").exists(), "resolving writes nothing");
+
+    let pex = context.dir.join("app.pex");
+    let build = options(dead_url())
+        .with_resolution(Some(resolution))
+        .with_entry_point(Some(pexcore::EntryPoint::parse_module("greet:main").unwrap()));
+    let report = pexcore::build_pex(&build, &pex).unwrap();
+    assert_eq!(report.pex_info.distributions.len(), 2);
+    let output = context.run_pex(python3(), &pex, &[]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "hello from greet, in colors 2.0\n");
+}
+
+/// The complete program of `docs/ffi.md`, compiled and run as written, against the fixture
+/// index given as the configured one.
+#[test]
+fn the_program_in_the_ffi_docs_builds_a_pex() {
+    let context = TestContext::new();
+    let index = fixture_index();
+    let docs = fs_err::read_to_string(pexffi_directory().join("../docs/ffi.md")).unwrap();
+    let program =
+        docs.split("```c\n").nth(1).and_then(|rest| rest.split("```").next()).expect("docs/ffi.md has a ```c block");
+    let source = context.dir.join("app.c");
+    fs_err::write(&source, program).unwrap();
+    let executable = context.dir.join("app");
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    run(Command::new(compiler)
+        .args(["-std=c11", "-Wall", "-Werror", "-I"])
+        .arg(pexffi_directory().join("include"))
+        .arg(&source)
+        .arg(library_directory().join("libpex.a"))
+        .args(["-lpthread", "-ldl", "-lm"])
+        .arg("-o")
+        .arg(&executable));
+    let mut command = Command::new(&executable);
+    command
+        .current_dir(&context.dir)
+        .env("PEX_RS_INDEX_URL", index.simple_url())
+        .env("PEX_RS_CACHE_DIR", &context.cache_dir)
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("NETRC", context.dir.join("no-netrc"))
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("SOURCE_DATE_EPOCH");
+    let output = run(&mut command);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("built cowsay.pex: "), "{stdout}");
+    assert!(stdout.contains("PEX-INFO: {") && stdout.contains("\"script\":\"cowsay\""), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("downloading cowsay-6.1-py3-none-any.whl"));
+    let moo = Command::new(&python3().path).arg(context.dir.join("cowsay.pex")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&moo.stdout), "moo\n");
+}
+
 /// The pytest that `.ci/run` installs (`PEX_RS_TEST_PYTEST`, a `pip install --target`
 /// directory of pure-Python packages that every Python 3.8+ can import).
 fn pytest_directory(test: &str) -> Option<PathBuf> {

@@ -240,7 +240,7 @@ fn refused_by(attack: &str, reader: Reader, bytes: &[u8], interpreter_refuses: b
     let mut lines = outcome.stderr.lines();
     let first = lines.next().unwrap_or_default();
     let one_line = (first.starts_with("error: ") || first.starts_with("pex-rs: error: "))
-        && lines.all(|line| line.starts_with("  caused by: "));
+        && lines.all(|line| line.starts_with("  caused by: ") || line.starts_with("  hint: "));
     if !(one_line || interpreter_refuses && reader == Reader::FirstStart) {
         return Err(format!("{what} is not refused with one clear line:\n{}", outcome.stderr));
     }

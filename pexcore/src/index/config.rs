@@ -11,9 +11,13 @@ use crate::env;
 /// Where an index URL came from, for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IndexOrigin {
+    /// Given by the caller (`--index-url`, `ResolveOptions::index_url`).
     CommandLine,
+    /// The environment variable of that name.
     Environment(&'static str),
+    /// pip's configuration file at that path.
     PipConfig(Utf8PathBuf),
+    /// What an interpreter's pip names as its default.
     PipDefault,
 }
 
@@ -28,14 +32,14 @@ pub(crate) struct PipConfig {
 
 impl PipConfig {
     /// Reads the files pip would read in this environment.
-    pub(crate) fn load() -> Self {
+    pub(crate) fn load(environment: &env::Environment) -> Self {
         let mut config = Self::default();
-        for path in config_files() {
+        for path in config_files(environment) {
             if let Ok(text) = fs_err::read_to_string(&path) {
                 config.apply(&text, &path);
             }
         }
-        if let Some(value) = env::var(env::PIP_EXTRA_INDEX_URL) {
+        if let Some(value) = environment.var(env::PIP_EXTRA_INDEX_URL) {
             config.extra_index_urls = value.to_string_lossy().split_whitespace().map(str::to_owned).collect();
         }
         config
@@ -78,8 +82,8 @@ impl PipConfig {
 }
 
 /// pip's configuration files in loading order (later wins).
-fn config_files() -> Vec<Utf8PathBuf> {
-    let text = |name| env::var(name).map(|value| value.to_string_lossy().into_owned());
+fn config_files(environment: &env::Environment) -> Vec<Utf8PathBuf> {
+    let text = |name| environment.var(name).map(|value| value.to_string_lossy().into_owned());
     let mut files = Vec::new();
     let xdg_dirs = text(env::XDG_CONFIG_DIRS).unwrap_or_else(|| "/etc/xdg".to_owned());
     files.extend(

@@ -47,15 +47,11 @@ const DEFAULT_FRESHNESS: Duration = Duration::from_mins(10);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error(
-        "failed to fetch `{url}` after {tries} tries: {reason}; check the network, the proxy (`HTTPS_PROXY`) and the index URL"
-    )]
+    #[error("failed to fetch `{url}` after {tries} tries: {reason}")]
     Network { url: String, reason: String, tries: u32 },
     #[error("`{url}` answered HTTP {status}")]
     Status { url: String, status: u16 },
-    #[error(
-        "`{url}` needs credentials (HTTP {status}): put them in the index URL (`https://user:password@host/...`) or in `~/.netrc`"
-    )]
+    #[error("`{url}` needs credentials (HTTP {status})")]
     Unauthorized { url: String, status: u16 },
     #[error("the TLS connection to `{url}` failed: {reason}")]
     Tls { url: String, reason: String },

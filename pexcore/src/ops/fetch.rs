@@ -42,6 +42,7 @@ pub struct ResolveOptions {
     pub constraint_files: Vec<Utf8PathBuf>,
     /// The index (`--index-url`); otherwise chosen from the environment (docs/resolve.md).
     pub index_url: Option<String>,
+    /// Indexes asked besides the main one (`--extra-index-url`).
     pub extra_index_urls: Vec<String>,
     /// Directories or URLs of pages that list wheels (`--find-links`).
     pub find_links: Vec<String>,
@@ -57,6 +58,7 @@ pub struct ResolveOptions {
     pub offline: bool,
     /// Revalidate every cached index page (`--refresh`).
     pub refresh: bool,
+    /// Certificates, timeouts, retries and credentials of HTTP requests.
     pub network: NetworkOptions,
     /// `--no-binary` and `--only-binary` values (comma-separated names, `:all:` or `:none:`),
     /// in the order given: which projects are built from source rather than taken as wheels,
@@ -76,6 +78,12 @@ pub struct ResolveOptions {
     /// A lock file to build from (`--lock`): no index is asked, and the requirements, if any,
     /// choose a subset of it.
     pub lock: Option<Utf8PathBuf>,
+    /// The environment variables resolution reads: the index (`PEX_RS_INDEX_URL`,
+    /// `PIP_INDEX_URL`, pip's configuration files), credentials (`NETRC`), `${NAME}` in
+    /// requirements files, the `PATH` of source builds, the default cache. Defaults to none: a
+    /// library build sees nothing of the process's environment unless given
+    /// [`crate::Environment::from_process`], as the CLI and the C ABI do.
+    pub environment: crate::env::Environment,
     /// The extras of the lock to install besides its base packages (`--extra`, PEP 751).
     pub lock_extras: Vec<String>,
     /// The dependency groups of the lock to install (`--group`); none: its `default-groups`.
@@ -109,7 +117,7 @@ pub(crate) enum Locking<'l> {
 
 /// A resolution: the chosen distributions of each target (not downloaded or built yet) and
 /// where they come from.
-pub(crate) struct Resolution<'a> {
+pub(crate) struct Resolved<'a> {
     /// Held until the wheels are downloaded, so `pex-rs cache clear` cannot pull them away.
     _lock: crate::cache::CacheLock,
     pub(crate) context: Context<'a>,
@@ -142,7 +150,7 @@ pub(crate) fn resolve<'a>(
     cache: &Cache,
     reporter: &Arc<dyn Reporter>,
     locking: Locking<'_>,
-) -> Result<Resolution<'a>, Error> {
+) -> Result<Resolved<'a>, Error> {
     let lock = cache.lock_shared()?;
     let working_directory = crate::fs::absolute(Utf8Path::new("."));
     let mut gathered = RequirementsFile::default();
@@ -163,16 +171,16 @@ pub(crate) fn resolve<'a>(
         )?);
     }
     for path in &options.requirement_files {
-        gathered.merge(RequirementsFile::read(path)?);
+        gathered.merge(RequirementsFile::read(path, &options.environment)?);
     }
     for path in &options.constraint_files {
-        gathered.merge(RequirementsFile::read_constraints(path)?);
+        gathered.merge(RequirementsFile::read_constraints(path, &options.environment)?);
     }
     let constraints: Vec<Requirement> = gathered.constraints.iter().map(constraint_of).collect();
     let mut build_constraints = Vec::new();
     let mut inputs = Vec::new();
     for path in &options.build_constraint_files {
-        let file = RequirementsFile::read_constraints(path)?;
+        let file = RequirementsFile::read_constraints(path, &options.environment)?;
         build_constraints.extend(file.constraints.iter().map(constraint_of));
         inputs.extend(file.files);
     }
@@ -211,6 +219,7 @@ pub(crate) fn resolve<'a>(
         config_settings,
         source_date_epoch: source_date_epoch.unwrap_or(crate::sdist::DEFAULT_SOURCE_DATE_EPOCH),
         constraints: build_constraints.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        search_path: options.environment.var(crate::env::PATH).map(ToOwned::to_owned),
         excluded: output.map(crate::fs::absolute).into_iter().collect(),
     };
     let builder = crate::sdist::Builder::new(cache.clone(), settings, Arc::clone(reporter));
@@ -341,7 +350,7 @@ pub(crate) fn resolve<'a>(
     }
     inputs.sort();
     inputs.dedup();
-    Ok(Resolution { _lock: lock, context, direct, per_target, requirements: recorded, inputs, projects })
+    Ok(Resolved { _lock: lock, context, direct, per_target, requirements: recorded, inputs, projects })
 }
 
 /// A resolution error, naming its target when the build has several.
@@ -365,7 +374,7 @@ pub(crate) struct Fetched {
 
 /// Downloads the wheels of `resolution` in parallel, builds its sources for the targets that
 /// chose them, and opens (verifies) each.
-pub(crate) fn download(resolution: &Resolution<'_>) -> Result<Fetched, Error> {
+pub(crate) fn download(resolution: &Resolved<'_>) -> Result<Fetched, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(DOWNLOAD_THREADS)
         .build()
@@ -549,9 +558,11 @@ fn open_index(
         .collect::<Result<Vec<_>, _>>()?;
     let mut network = options.network.clone();
     if network.netrc.is_none() {
-        network.netrc = crate::env::var(crate::env::NETRC)
+        let environment = &options.environment;
+        network.netrc = environment
+            .var(crate::env::NETRC)
             .map(std::path::PathBuf::from)
-            .or_else(|| crate::env::var(crate::env::HOME).map(|home| std::path::PathBuf::from(home).join(".netrc")))
+            .or_else(|| environment.var(crate::env::HOME).map(|home| std::path::PathBuf::from(home).join(".netrc")))
             .and_then(|path| Utf8PathBuf::from_path_buf(path).ok());
     }
     let index = Index::new(
@@ -592,7 +603,7 @@ fn index_urls(
     // pip's configured extra indexes join only an index that pip's configuration chose too,
     // so `--index-url` (or `PEX_RS_INDEX_URL`) alone decides where projects come from.
     if !matches!(origin, IndexOrigin::CommandLine | IndexOrigin::Environment(crate::env::INDEX_URL)) {
-        extras.extend(PipConfig::load().extra_index_urls);
+        extras.extend(PipConfig::load(&options.environment).extra_index_urls);
     }
     for extra in extras {
         let url = parse_index_url(&extra)?;
@@ -615,11 +626,11 @@ fn choose_index_url(
         return Ok((url, IndexOrigin::CommandLine));
     }
     for name in [crate::env::INDEX_URL, crate::env::PIP_INDEX_URL] {
-        if let Some(value) = crate::env::var(name) {
+        if let Some(value) = options.environment.var(name) {
             return Ok((value.to_string_lossy().into_owned(), IndexOrigin::Environment(name)));
         }
     }
-    if let Some((url, path)) = PipConfig::load().index_url {
+    if let Some((url, path)) = PipConfig::load(&options.environment).index_url {
         return Ok((url, IndexOrigin::PipConfig(path)));
     }
     // The targets' own pip first; a build for platforms alone asks the `python3` on PATH.
@@ -645,7 +656,7 @@ fn choose_index_url(
 /// --no-index` serves to pex-rs, pip and uv on a machine without a network. Returns the files'
 /// paths, sorted. A local project or checkout has no file: only what building it requires is
 /// copied (with a note).
-pub(crate) fn copy_files(resolution: &Resolution<'_>, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+pub(crate) fn copy_files(resolution: &Resolved<'_>, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
     let index = &resolution.context.index;
     let sources = resolution.context.sources();
     // Downloads are copied from the cache file by file; the few build requirement wheels are

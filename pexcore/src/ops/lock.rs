@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 use url::Url;
 
-use super::fetch::Resolution;
+use super::fetch::Resolved;
 use super::locked::lock_directory;
 use super::sources::Sources;
 use crate::error::Error;
@@ -48,7 +48,7 @@ pub(crate) enum Wheels {
 
 /// A resolution that a lock records, with the marker of what it stands for: the base
 /// requirements (`true`), an extra (`'x' in extras`) or a dependency group.
-pub(crate) type Variant<'r, 'a> = (&'r Resolution<'a>, uv_pep508::MarkerTree);
+pub(crate) type Variant<'r, 'a> = (&'r Resolved<'a>, uv_pep508::MarkerTree);
 
 /// The lock of `variants` (resolutions for the same targets), written to `output`: every chosen
 /// version with its files (their paths relative to `output`'s directory), under the marker of
@@ -76,8 +76,7 @@ pub(crate) fn lock_of(
     let universe = target_markers.iter().fold(uv_pep508::MarkerTree::FALSE, |all, marker| all.or(marker.tree));
     // Each chosen (project, version), where it was chosen (target and variant), and by which
     // resolution first.
-    let mut chosen: BTreeMap<(PackageName, Version), (uv_pep508::MarkerTree, &Pinned, &Resolution<'_>)> =
-        BTreeMap::new();
+    let mut chosen: BTreeMap<(PackageName, Version), (uv_pep508::MarkerTree, &Pinned, &Resolved<'_>)> = BTreeMap::new();
     for (resolution, variant) in variants {
         for (position, (_, pinned)) in resolution.per_target.iter().enumerate() {
             let here = target_markers[position].tree.and(*variant);
@@ -128,7 +127,7 @@ pub(crate) fn lock_of(
 
 /// Where the lock says `pinned` comes from, and the Python versions its files need.
 fn locked_source(
-    resolution: &Resolution<'_>,
+    resolution: &Resolved<'_>,
     sources: &Sources<'_, '_>,
     pinned: &Pinned,
     targets: &[&Target],
@@ -391,8 +390,97 @@ fn variants(
     Ok(variants)
 }
 
+/// A resolution of a build's requirements for its targets, held in memory: the PEP 751 lock that
+/// [`lock_requirements`] writes. A build given it ([`super::BuildOptions::with_resolution`])
+/// fetches exactly its files and asks no index, so a caller can stop between resolving and
+/// building, look at what was chosen, keep it or write it.
+#[derive(Clone, Debug)]
+pub struct Resolution {
+    pub(crate) lock: LockFile,
+    /// The lock file this resolution is for: its relative paths start from its directory.
+    pub(crate) path: Utf8PathBuf,
+}
+
+impl Resolution {
+    /// The chosen distributions, sorted by project name (a project locked for several
+    /// environments appears once per version).
+    pub fn packages(&self) -> Vec<super::ResolvedWheel> {
+        let mut packages: Vec<super::ResolvedWheel> = self
+            .lock
+            .packages
+            .iter()
+            .map(|package| super::ResolvedWheel {
+                name: package.name.to_string(),
+                version: package.version.as_ref().map(ToString::to_string).unwrap_or_default(),
+                filename: match &package.source {
+                    PackageSource::Files { wheels, sdist } => {
+                        wheels.first().or(sdist.as_ref()).map(|file| file.name.clone()).unwrap_or_default()
+                    }
+                    PackageSource::Archive { file, .. } => file.name.clone(),
+                    PackageSource::Vcs { url, commit, .. } => format!("{url}@{commit}"),
+                    PackageSource::Directory { path, .. } => path.clone(),
+                },
+            })
+            .collect();
+        packages.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
+        packages.dedup_by(|left, right| left.name == right.name && left.version == right.version);
+        packages
+    }
+
+    /// The lock as PEP 751 TOML, as `pex-rs lock` writes it.
+    pub fn to_toml(&self) -> String {
+        crate::lockfile::write(&self.lock)
+    }
+
+    /// The lock file this resolution is for (see [`LockOptions::new`]).
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+}
+
+/// Resolves `options` into the lock that `lock` describes, without writing it: the first half
+/// of [`lock_requirements`].
+pub fn resolve_lock(options: &super::BuildOptions, lock: &LockOptions) -> Result<Resolution, Error> {
+    Ok(Resolution { lock: locked(options, lock, read_existing(lock)?.as_ref())?, path: lock.output.clone() })
+}
+
+/// The lock already at the path `lock` writes to, if any.
+fn read_existing(lock: &LockOptions) -> Result<Option<LockFile>, Error> {
+    if lock.output.exists() { Ok(Some(LockFile::read(&lock.output)?)) } else { Ok(None) }
+}
+
 /// Resolves `options` and writes the PEP 751 lock that `lock` describes.
 pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> Result<LockReport, Error> {
+    let existing = read_existing(lock)?;
+    let locked = locked(options, lock, existing.as_ref())?;
+    let text = crate::lockfile::write(&locked);
+    let mut changes = existing.as_ref().map_or_else(
+        || locked.packages.iter().map(|package| format!("+ {}", describe(package))).collect(),
+        |existing| changes(existing, &locked),
+    );
+    // A build from the lock records the requirements it was made from: new ones are a change
+    // even when every version stays.
+    if let Some(existing) = &existing
+        && existing.requirements != locked.requirements
+    {
+        changes.push(format!(
+            "~ requirements: {} -> {}",
+            existing.requirements.join(", "),
+            locked.requirements.join(", ")
+        ));
+    }
+    let unchanged = fs_err::read(&lock.output).is_ok_and(|bytes| bytes == text.as_bytes());
+    let written = !lock.check && !unchanged;
+    if written {
+        crate::fs::write_atomic(&lock.output, text.as_bytes())
+            .map_err(|source| Error::Write { path: lock.output.clone(), source })?;
+    }
+    Ok(LockReport { packages: locked.packages.len(), changes, written })
+}
+
+/// The lock of `options` as `lock` describes it, keeping the versions of `existing` where they
+/// still fit (unless upgrading).
+fn locked(options: &super::BuildOptions, lock: &LockOptions, existing: Option<&LockFile>) -> Result<LockFile, Error> {
     if options.resolve.requirements.is_empty() && options.resolve.requirement_files.is_empty() {
         return Err(Error::NothingToBuild);
     }
@@ -405,7 +493,6 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
     if !valid_name {
         return Err(Error::LockName { path: lock.output.clone() });
     }
-    let existing = if lock.output.exists() { Some(LockFile::read(&lock.output)?) } else { None };
     let cache = options.build_cache()?;
     let (targets, requires_python) = if lock.universal {
         let (targets, requires_python) = options.targets.universal()?;
@@ -413,7 +500,7 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
     } else {
         (options.targets.targets(options.cache.as_ref())?, None)
     };
-    let kept = existing.as_ref().filter(|_| !lock.upgrade).map(|existing| {
+    let kept = existing.filter(|_| !lock.upgrade).map(|existing| {
         let upgraded: Vec<PackageName> =
             lock.upgrade_packages.iter().filter_map(|name| name.parse::<PackageName>().ok()).collect();
         let mut kept = existing.clone();
@@ -483,29 +570,7 @@ pub fn lock_requirements(options: &super::BuildOptions, lock: &LockOptions) -> R
     };
     locked.extras.sort();
     locked.dependency_groups.sort();
-    let text = crate::lockfile::write(&locked);
-    let mut changes = existing.as_ref().map_or_else(
-        || locked.packages.iter().map(|package| format!("+ {}", describe(package))).collect(),
-        |existing| changes(existing, &locked),
-    );
-    // A build from the lock records the requirements it was made from: new ones are a change
-    // even when every version stays.
-    if let Some(existing) = &existing
-        && existing.requirements != locked.requirements
-    {
-        changes.push(format!(
-            "~ requirements: {} -> {}",
-            existing.requirements.join(", "),
-            locked.requirements.join(", ")
-        ));
-    }
-    let unchanged = fs_err::read(&lock.output).is_ok_and(|bytes| bytes == text.as_bytes());
-    let written = !lock.check && !unchanged;
-    if written {
-        crate::fs::write_atomic(&lock.output, text.as_bytes())
-            .map_err(|source| Error::Write { path: lock.output.clone(), source })?;
-    }
-    Ok(LockReport { packages: locked.packages.len(), changes, written })
+    Ok(locked)
 }
 
 fn describe(package: &LockedPackage) -> String {

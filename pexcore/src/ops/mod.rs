@@ -10,7 +10,7 @@ mod sources;
 mod targets;
 
 pub use fetch::ResolveOptions;
-pub use lock::{LockOptions, LockReport, lock_requirements};
+pub use lock::{LockOptions, LockReport, Resolution, lock_requirements, resolve_lock};
 pub use run::{PreparedRun, WarmStart, prepare_run};
 
 use std::collections::{BTreeMap, HashSet};
@@ -47,6 +47,8 @@ pub struct BuildOptions {
     keep_pex_env: bool,
     no_compile: bool,
     resolve: ResolveOptions,
+    /// A resolution to build from instead of resolving (see [`BuildOptions::with_resolution`]).
+    resolution: Option<Resolution>,
     reporter: Reporter,
     depfile: Option<Utf8PathBuf>,
 }
@@ -163,6 +165,21 @@ impl BuildOptions {
         self
     }
 
+    /// Builds exactly what `resolution` chose (from [`resolve_lock`]), fetching its files and
+    /// asking no index, as a build from its lock file would. Defaults to none: the requirements
+    /// are resolved.
+    #[must_use]
+    pub fn with_resolution(mut self, resolution: Option<Resolution>) -> Self {
+        self.resolution = resolution;
+        self
+    }
+
+    /// Whether anything is to be resolved: requirements, requirements files, a lock or a
+    /// resolution.
+    fn resolves(&self) -> bool {
+        !self.resolve.is_empty() || self.resolution.is_some()
+    }
+
     /// Where resolution and downloads report progress. Defaults to [`crate::Silent`].
     #[must_use]
     pub fn with_reporter(mut self, reporter: Arc<dyn crate::progress::Reporter>) -> Self {
@@ -202,7 +219,7 @@ impl BuildOptions {
     fn build_cache(&self) -> Result<Cache, Error> {
         match &self.cache {
             Some(cache) => Ok(cache.clone()),
-            None => Ok(Cache::from_env()?),
+            None => Ok(Cache::from_environment(&self.resolve.environment)?),
         }
     }
 }
@@ -226,6 +243,7 @@ impl PythonChoice {
 /// What a build produced.
 #[derive(Clone, Debug)]
 pub struct BuildReport {
+    /// The PEX's manifest.
     pub pex_info: PexInfo,
     /// The size of the PEX file in bytes.
     pub size: u64,
@@ -236,14 +254,14 @@ pub struct BuildReport {
 /// Builds a PEX at `output` from `options`.
 #[tracing::instrument(skip_all, fields(output = %output))]
 pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildReport, Error> {
-    if options.wheels.is_empty() && options.source_directories.is_empty() && options.resolve.is_empty() {
+    if options.wheels.is_empty() && options.source_directories.is_empty() && !options.resolves() {
         return Err(Error::NothingToBuild);
     }
     if output.is_dir() {
         return Err(Error::OutputIsDirectory { path: output.to_owned() });
     }
     // A build of sources alone needs no interpreter (and probes none) unless targets are named.
-    let targets = if options.wheels.is_empty() && options.resolve.is_empty() && !options.targets.is_named() {
+    let targets = if options.wheels.is_empty() && !options.resolves() && !options.targets.is_named() {
         Vec::new()
     } else {
         options.targets.targets(options.cache.as_ref())?
@@ -439,7 +457,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
     let mut wheel_paths = options.wheels.clone();
     wheel_paths.sort();
     wheel_paths.dedup();
-    if options.resolve.is_empty() {
+    if !options.resolves() {
         let mut wheels: Vec<Wheel> =
             wheel_paths.par_iter().map(|path| Wheel::open(path, options.cache.as_ref())).collect::<Result<_, _>>()?;
         wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
@@ -464,7 +482,7 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
             Err(error) => return Err(error),
         }
     }
-    with_resolution(options, targets, &wheel_paths, Some(output), |resolution| {
+    resolved_then(options, targets, &wheel_paths, Some(output), |resolution| {
         let fetched = fetch::download(&resolution)?;
         let mut wheels = fetched.wheels;
         wheels.sort_by(|left, right| left.filename.as_str().cmp(right.filename.as_str()));
@@ -481,16 +499,21 @@ fn choose_wheels(options: &BuildOptions, targets: &[Target], output: &Utf8Path) 
 
 /// Resolves `options` for `targets`, with `wheels` (given files) taking part, from its lock
 /// file when it has one, and hands the resolution to `then` (it borrows what this sets up).
-fn with_resolution<T>(
+fn resolved_then<T>(
     options: &BuildOptions,
     targets: &[Target],
     wheels: &[Utf8PathBuf],
     output: Option<&Utf8Path>,
-    then: impl FnOnce(fetch::Resolution<'_>) -> Result<T, Error>,
+    then: impl FnOnce(fetch::Resolved<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let cache = options.build_cache()?;
     let python3 = || options.targets.python3(options.cache.as_ref());
     let lock = options.resolve.read_lock()?;
+    let locking = match (&options.resolution, &lock) {
+        (Some(resolution), _) => fetch::Locking::Only(&resolution.lock, &resolution.path),
+        (None, Some((lock, path))) => fetch::Locking::Only(lock, path),
+        (None, None) => fetch::Locking::None,
+    };
     let resolution = fetch::resolve(
         &options.resolve,
         wheels,
@@ -500,7 +523,7 @@ fn with_resolution<T>(
         output,
         &cache,
         &options.reporter.0,
-        lock.as_ref().map_or(fetch::Locking::None, |(lock, path)| fetch::Locking::Only(lock, path)),
+        locking,
     )?;
     then(resolution)
 }
@@ -522,7 +545,9 @@ struct Chosen {
 /// A distribution that a resolution chose.
 #[derive(Clone, Debug)]
 pub struct ResolvedWheel {
+    /// The project's name, as its metadata writes it.
     pub name: String,
+    /// The version chosen.
     pub version: String,
     /// The wheel or sdist file name, or the project directory or checkout it is built from.
     pub filename: String,
@@ -532,7 +557,7 @@ pub struct ResolvedWheel {
 /// wheels; sorted by project name.
 pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>, Error> {
     let targets = options.targets.targets(options.cache.as_ref())?;
-    with_resolution(options, &targets, &options.wheels, None, |resolution| {
+    resolved_then(options, &targets, &options.wheels, None, |resolution| {
         let mut pinned: Vec<&crate::resolve::Pinned> =
             resolution.per_target.iter().flat_map(|(_, pinned)| pinned).collect();
         pinned.sort_by(|left, right| left.name.cmp(&right.name).then_with(|| left.version.cmp(&right.version)));
@@ -552,11 +577,11 @@ pub fn resolve_requirements(options: &BuildOptions) -> Result<Vec<ResolvedWheel>
 /// sdists into `directory`, each checked against its digest: for `--find-links DIR --no-index`
 /// builds on machines without a network. Returns the files' paths, sorted.
 pub fn download_distributions(options: &BuildOptions, directory: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
-    if options.resolve.is_empty() {
+    if !options.resolves() {
         return Err(Error::NothingToBuild);
     }
     let targets = options.targets.targets(options.cache.as_ref())?;
-    with_resolution(options, &targets, &options.wheels, None, |resolution| fetch::copy_files(&resolution, directory))
+    resolved_then(options, &targets, &options.wheels, None, |resolution| fetch::copy_files(&resolution, directory))
 }
 
 /// `name==version` of each wheel: the requirements of a PEX built from wheel files.

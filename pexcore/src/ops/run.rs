@@ -29,7 +29,9 @@ const INPUT_VARIABLES: [&str; 9] = [
 /// The PEX of a `pex-rs run`, whether this call built it, and how it starts warm.
 #[derive(Clone, Debug)]
 pub struct PreparedRun {
+    /// The PEX file, in the build cache.
     pub pex: Utf8PathBuf,
+    /// Whether this call built it (else it was reused).
     pub built: bool,
     /// The environment the PEX's sh header would exec, when it would take its warm path:
     /// running it directly saves the shell's start.
@@ -39,7 +41,9 @@ pub struct PreparedRun {
 /// A PEX's warm start: `python runner PEX ARGS...` (docs/format.md, "The sh header").
 #[derive(Clone, Debug)]
 pub struct WarmStart {
+    /// The interpreter of the PEX's virtual environment.
     pub python: std::path::PathBuf,
+    /// The runner script it executes.
     pub runner: std::path::PathBuf,
 }
 
@@ -107,11 +111,9 @@ fn input_files(options: &BuildOptions) -> (Vec<(String, Vec<u8>)>, bool) {
     let resolve = &options.resolve;
     let mut paths: Vec<camino::Utf8PathBuf> = resolve.lock.iter().cloned().collect();
     let mut local = false;
-    let read = resolve
-        .requirement_files
-        .iter()
-        .map(|path| RequirementsFile::read(path))
-        .chain(resolve.constraint_files.iter().map(|path| RequirementsFile::read_constraints(path)));
+    let read = resolve.requirement_files.iter().map(|path| RequirementsFile::read(path, &resolve.environment)).chain(
+        resolve.constraint_files.iter().map(|path| RequirementsFile::read_constraints(path, &resolve.environment)),
+    );
     for file in read {
         let Ok(file) = file else { return (Vec::new(), true) };
         local |= file

@@ -185,6 +185,8 @@ pub(crate) struct BuildSettings {
     pub(crate) source_date_epoch: u64,
     /// A digest of the build constraints (they change what is built with).
     pub(crate) constraints: String,
+    /// The `PATH` builds find programs on (a build environment's `bin` goes first).
+    pub(crate) search_path: Option<std::ffi::OsString>,
     /// Files that are never part of a project's source: the PEX being built (absolute).
     pub(crate) excluded: Vec<Utf8PathBuf>,
 }
@@ -503,7 +505,7 @@ impl Builder {
         project: &str,
         epoch: u64,
     ) -> Result<hooks::Runner, Error> {
-        let path = crate::env::var(crate::env::PATH).unwrap_or_default();
+        let path = self.settings.search_path.clone().unwrap_or_default();
         let (python, path) = match &installed.environment {
             Some(environment) => {
                 let mut directories = vec![environment.bin().into_std_path_buf()];
