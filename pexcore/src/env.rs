@@ -119,3 +119,39 @@ pub fn source_date_epoch() -> Result<Option<u64>, Error> {
     let text = value.to_string_lossy();
     text.trim().parse().map(Some).map_err(|_| Error::SourceDateEpoch(text.into_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Environment, PIP_INDEX_URL};
+
+    #[test]
+    fn ok_an_environment_is_what_it_was_given() {
+        let empty = Environment::default();
+        assert_eq!(empty.var("HOME"), None, "nothing of the process leaks into an empty environment");
+        assert_eq!(empty.pex_root(), None);
+        let given = Environment::default()
+            .with(PIP_INDEX_URL, "https://index.invalid/simple/")
+            .with("EMPTY", "")
+            .with("HOME", "/home/someone");
+        assert_eq!(given.text(PIP_INDEX_URL).as_deref(), Some("https://index.invalid/simple/"));
+        assert_eq!(given.var("EMPTY"), None, "empty counts as unset, as in pip");
+        assert_eq!(given.pex_root(), Some("/home/someone/.cache/pex-rs".into()));
+        let xdg = given.clone().with("XDG_CACHE_HOME", "relative");
+        assert_eq!(xdg.pex_root(), Some("/home/someone/.cache/pex-rs".into()), "a relative XDG base is ignored");
+        assert_eq!(given.with("PEX_ROOT", "/root").pex_root(), Some("/root".into()));
+    }
+
+    #[test]
+    fn ok_a_requirements_file_expands_variables_of_its_environment() {
+        let directory = tempfile::tempdir().unwrap();
+        let root = camino::Utf8Path::from_path(directory.path()).unwrap();
+        fs_err::write(root.join("requirements.txt"), "demo==${DEMO_VERSION}\n").unwrap();
+        let environment = Environment::default().with("DEMO_VERSION", "1.2");
+        let file =
+            crate::requirements_file::RequirementsFile::read(&root.join("requirements.txt"), &environment).unwrap();
+        let crate::requirements_file::EntryKind::Requirement(requirement) = &file.requirements[0].kind else {
+            panic!("not a requirement: {:?}", file.requirements[0]);
+        };
+        assert_eq!(requirement.to_string(), "demo==1.2");
+    }
+}
