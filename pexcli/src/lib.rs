@@ -121,8 +121,9 @@ impl RootArgs {
             return Ok(root);
         }
         let root = pexcore::pex_root().ok_or(pexcore::Error::NoPexRoot)?;
-        Utf8PathBuf::from_path_buf(root)
-            .map_err(|root| anyhow::anyhow!("the PEX_ROOT `{}` is not valid UTF-8", root.display()))
+        Utf8PathBuf::from_path_buf(root).map_err(|root| {
+            refuse(format!("the PEX_ROOT `{}` is not valid UTF-8", root.display()), "choose another with `--pex-root`")
+        })
     }
 }
 
@@ -301,7 +302,10 @@ impl ResolveFlags {
     /// options shared by `build` and `resolve`.
     fn into_options(self, binary_options: Vec<pexcore::BinaryOption>) -> anyhow::Result<BuildOptions> {
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            anyhow::bail!("`--timeout` must be a positive number of seconds; got {}", self.timeout);
+            return Err(refuse(
+                format!("`--timeout` must be a positive number of seconds; got {}", self.timeout),
+                "give `--timeout 15`, say",
+            ));
         }
         let (wheels, requirements): (Vec<String>, Vec<String>) =
             self.requirements.into_iter().partition(|argument| is_wheel_path(argument));
@@ -330,9 +334,10 @@ impl ResolveFlags {
         resolve.config_settings = self.source.config_settings;
         resolve.build_constraint_files = self.source.build_constraints;
         if self.lock.is_none() && (!self.extra.is_empty() || !self.group.is_empty()) {
-            anyhow::bail!(
-                "`--extra` and `--group` choose from a lock file: give `--lock FILE` (or lock them with `pex-rs lock`)"
-            );
+            return Err(refuse(
+                "`--extra` and `--group` choose from a lock file, and none was given",
+                "give `--lock FILE` (lock the extras and groups with `pex-rs lock`)",
+            ));
         }
         resolve.lock = self.lock;
         resolve.lock_extras = self.extra;
@@ -438,29 +443,34 @@ impl PexFlags {
     /// Notes for the flags that change nothing, or the one line for the first that is refused.
     fn check(&self) -> anyhow::Result<Vec<&'static str>> {
         if self.no_compress {
-            anyhow::bail!(
+            return Err(refuse(
                 "`--no-compress` is pex's; pex-rs copies each wheel member as the wheel compressed it, so a PEX \
-                 costs no recompression to build; drop the flag"
-            );
+                 costs no recompression to build",
+                "drop the flag",
+            ));
         }
         if self.scie.is_some() {
-            anyhow::bail!(
-                "`--scie` is pex's; pex-rs builds PEX files only: ship the PEX with an interpreter (a container \
-                 image, or `--python-shebang` naming one), or build the scie with pex"
-            );
+            return Err(refuse(
+                "`--scie` is pex's; pex-rs builds PEX files only",
+                "ship the PEX with an interpreter (a container image, or `--python-shebang` naming one), or build \
+                 the scie with pex",
+            ));
         }
         if self.include_tools {
-            anyhow::bail!(
+            return Err(refuse(
                 "`--include-tools` is pex's; pex-rs needs no tools inside the PEX: `pex-rs info`, `pex-rs venv` and \
-                 `pex-rs extract` do their work on any PEX from outside it; drop the flag"
-            );
+                 `pex-rs extract` do their work on any PEX from outside it",
+                "drop the flag",
+            ));
         }
         match self.layout.as_deref() {
             None | Some("zipapp") => {}
-            Some(layout) => anyhow::bail!(
-                "`--layout {layout}`: pex-rs writes one file (pex's `zipapp` layout); for a directory of the \
-                 application, build the PEX and run `pex-rs venv APP.pex DIR`"
-            ),
+            Some(layout) => {
+                return Err(refuse(
+                    format!("`--layout {layout}`: pex-rs writes one file (pex's `zipapp` layout)"),
+                    "for a directory of the application, build the PEX and run `pex-rs venv APP.pex DIR`",
+                ));
+            }
         }
         let mut notes = Vec::new();
         if self.venv.is_some() {
@@ -676,10 +686,16 @@ fn cache(command: CacheCommand) -> anyhow::Result<()> {
         }
         CacheCommand::Prune { cache, root, older_than, wait, no_wait } => {
             if !(older_than.is_finite() && older_than >= 0.0) {
-                anyhow::bail!("`--older-than` must be a number of days, 0 or more; got {older_than}");
+                return Err(refuse(
+                    format!("`--older-than` must be a number of days, 0 or more; got {older_than}"),
+                    "give `--older-than 14`, say",
+                ));
             }
             if !(wait.is_finite() && wait >= 0.0) {
-                anyhow::bail!("`--wait` must be a number of seconds, 0 or more; got {wait}");
+                return Err(refuse(
+                    format!("`--wait` must be a number of seconds, 0 or more; got {wait}"),
+                    "give `--wait 60`, say, or `--no-wait`",
+                ));
             }
             let older_than = std::time::Duration::from_secs_f64(older_than * 86_400.0);
             let wait = if no_wait { std::time::Duration::ZERO } else { std::time::Duration::from_secs_f64(wait) };
@@ -773,9 +789,10 @@ fn run_pex(args: RunArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: b
     }
     if args.resolve.requirements.is_empty() && args.resolve.requirement_files.is_empty() && args.resolve.lock.is_none()
     {
-        anyhow::bail!(
-            "nothing to run: pass requirements (`pex-rs run black -c black -- --check .`), `-r FILE` or `--lock FILE`"
-        );
+        return Err(refuse(
+            "nothing to run",
+            "give requirements (`pex-rs run black -c black -- --check .`), `-r FILE` or `--lock FILE`",
+        ));
     }
     let refresh = args.resolve.refresh;
     let max_age = std::time::Duration::from_secs_f64(args.max_age.max(0.0) * 3600.0);
@@ -810,12 +827,16 @@ fn resolve(flags: ResolveFlags, binary_options: Vec<pexcore::BinaryOption>, verb
 
 fn lock(mut args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose: bool) -> anyhow::Result<()> {
     if args.resolve.lock.is_some() {
-        anyhow::bail!(
-            "`pex-rs lock` reads the lock it updates from `--output-file`; `--lock` is for `build` and `download`"
-        );
+        return Err(refuse(
+            "`pex-rs lock` reads the lock it updates from `--output-file`; `--lock` is for `build` and `download`",
+            "drop `--lock`, and name the lock with `--output-file`",
+        ));
     }
     if args.check && !args.output.exists() {
-        anyhow::bail!("`{}` does not exist, so there is nothing to check: write it with `pex-rs lock`", args.output);
+        return Err(refuse(
+            format!("`{}` does not exist, so there is nothing to check", args.output),
+            "write it with `pex-rs lock` first",
+        ));
     }
     let (extras, groups) = (std::mem::take(&mut args.resolve.extra), std::mem::take(&mut args.resolve.group));
     let options = args.resolve.into_options(binary_options)?.with_reporter(progress::Bars::for_terminal(verbose));
@@ -844,6 +865,26 @@ fn lock(mut args: LockArgs, binary_options: Vec<pexcore::BinaryOption>, verbose:
     }
     Ok(())
 }
+
+/// A command line the CLI itself refuses: what is wrong, and the fix as a `hint:` line.
+#[derive(Debug)]
+struct Refusal {
+    message: String,
+    hint: String,
+}
+
+/// Refuses the command line with `message`, and `hint` as its fix.
+fn refuse(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Refusal { message: message.into(), hint: hint.into() })
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 /// `lock --check` found differences: exit 1 without another message.
 #[derive(Debug)]
@@ -957,6 +998,9 @@ fn report(error: &anyhow::Error) -> ExitCode {
     let _ = writeln!(stderr, "error: {error}");
     for cause in error.chain().skip(1) {
         let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+    if let Some(refusal) = error.downcast_ref::<Refusal>() {
+        let _ = writeln!(stderr, "  hint: {}", refusal.hint);
     }
     let pexcore_error = error.chain().find_map(|cause| cause.downcast_ref::<pexcore::Error>());
     for hint in pexcore_error.map(pexcore::Error::hints).unwrap_or_default() {

@@ -553,7 +553,7 @@ pub enum Setting {
     FindLinks,
     /// Working from the cache alone, without the network.
     Offline,
-    /// A PEM bundle of certificate authorities to trust besides the system store.
+    /// A PEM bundle of certificate authorities to trust instead of the system store.
     Certificate,
     /// Building distributions from source (turned off by `no_build`).
     NoBuild,
@@ -568,7 +568,10 @@ pub enum Setting {
 }
 
 impl Setting {
-    /// A stable `snake_case` name, for front ends that have no better one.
+    /// A stable `snake_case` name: the keyword argument of the Python binding that changes it,
+    /// and in the C ABI the `pex_build_options_set_NAME` setter (`_add_` and the singular for
+    /// a list: `requirements` is `pex_build_options_add_requirement`); `output` is the output
+    /// argument of the operation itself.
     pub fn name(self) -> &'static str {
         match self {
             Self::CacheDirectory => "cache_dir",
@@ -582,7 +585,7 @@ impl Setting {
             Self::Certificate => "cert",
             Self::NoBuild => "no_build",
             Self::Compile => "compile",
-            Self::CompletePlatform => "complete_platform",
+            Self::CompletePlatform => "complete_platforms",
             Self::InterpreterConstraints => "interpreter_constraints",
             Self::EntryPoint => "entry_point",
         }
@@ -615,6 +618,7 @@ impl Error {
             Self::Extract(crate::extract::Error::Install { .. }) => {
                 one("check that the PEX_ROOT is writable, or choose another PEX_ROOT", Some(S::PexRoot))
             }
+            Self::Prune(crate::prune::Error::Busy { .. }) => one("prune again when they are done", None),
             Self::Extract(crate::extract::Error::CorruptMember { .. }) => {
                 one("rebuild the PEX, or download it again", None)
             }
@@ -738,6 +742,10 @@ fn resolve_hints(error: &crate::resolve::Error) -> Vec<Hint> {
         )],
         E::NoBuild { .. } => {
             vec![Hint::new("give a wheel of it, or allow building from source", Some(Setting::NoBuild))]
+        }
+        E::UrlConstraint { .. } => vec![Hint::new("give the URL as a requirement instead", None)],
+        E::UnpinnedSource { digest, .. } => {
+            vec![Hint::new(format!("add `--hash=sha256:{digest}` to its requirement"), None)]
         }
         E::BuildCycle { .. } => {
             vec![Hint::new("give a wheel of one of them, in a directory of wheels", Some(Setting::FindLinks))]

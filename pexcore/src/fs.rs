@@ -113,7 +113,8 @@ pub(crate) fn lock_exclusive_within(
     wait: std::time::Duration,
     on_wait: impl FnOnce(),
 ) -> io::Result<bool> {
-    let deadline = std::time::Instant::now() + wait;
+    // A wait too long to add to the clock (a caller's "forever") has no deadline.
+    let deadline = std::time::Instant::now().checked_add(wait);
     let mut on_wait = Some(on_wait);
     let mut pause = std::time::Duration::from_millis(10);
     loop {
@@ -123,13 +124,13 @@ pub(crate) fn lock_exclusive_within(
             Err(std::fs::TryLockError::WouldBlock) => {}
         }
         let now = std::time::Instant::now();
-        if now >= deadline {
+        if deadline.is_some_and(|deadline| now >= deadline) {
             return Ok(false);
         }
         if let Some(on_wait) = on_wait.take() {
             on_wait();
         }
-        std::thread::sleep(pause.min(deadline - now));
+        std::thread::sleep(deadline.map_or(pause, |deadline| pause.min(deadline - now)));
         pause = (pause * 2).min(std::time::Duration::from_millis(250));
     }
 }

@@ -25,7 +25,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("PEX files are running from `{root}`, and did not exit within {waited} s; prune again when they are done")]
+    #[error("PEX files are running from `{root}`, and did not exit within {waited} s")]
     Busy { root: Utf8PathBuf, waited: u64 },
 }
 

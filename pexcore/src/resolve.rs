@@ -44,9 +44,7 @@ pub enum Error {
     Index(Box<crate::index::Error>),
     #[error(transparent)]
     Build(Box<crate::sdist::Error>),
-    #[error(
-        "the constraint on `{constraint}` is a URL (`{url}`); constraints take versions only, give the URL as a requirement"
-    )]
+    #[error("the constraint on `{constraint}` is a URL (`{url}`); constraints take versions only")]
     UrlConstraint { constraint: String, url: String },
     #[error("{project} has only a source distribution, and no Python here can build it for `{target}`")]
     NoBuilder { project: String, target: String },
@@ -59,7 +57,7 @@ pub enum Error {
     #[error("building `{project}` needs `{project}` itself ({chain}): a build requirements cycle")]
     BuildCycle { project: String, chain: String },
     #[error(
-        "hash checking is on (a `--hash` or `--require-hashes` was given), and {project} would be built from `{file}`, which no `--hash` pins; add `--hash=sha256:{digest}` to its requirement"
+        "hash checking is on (a `--hash` or `--require-hashes` was given), and {project} would be built from `{file}`, which no `--hash` pins"
     )]
     UnpinnedSource { project: String, file: String, digest: String },
     #[error("cancelled")]

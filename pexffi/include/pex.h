@@ -117,7 +117,7 @@ typedef uint32_t pex_progress_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// What part of a PEX `pex_venv()` installs.
+// What part of a PEX `pex_venv()` installs (the `scope` argument, a `uint32_t`).
 enum pex_venv_scope
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -150,8 +150,9 @@ typedef uint32_t pex_venv_scope;
 // configuration), the build cache at `PEX_RS_CACHE_DIR` (else under `PEX_ROOT` or `HOME`),
 // bytecode compiled, entries dated `SOURCE_DATE_EPOCH` (else 1980-01-01).
 //
-// Thread safety: setters must not run at the same time as any other use of the same handle;
-// operations only read it, so several threads may run operations on one handle at once.
+// Thread safety: the handle may be used from several threads at once: a setter waits for
+// other setters, and an operation takes a copy of the options when it starts (a setter called
+// during an operation changes the next one, not that one).
 typedef struct pex_build_options pex_build_options;
 
 // What `pex_build()` produced: read it with the `pex_build_report_*` functions, free it with
@@ -159,8 +160,9 @@ typedef struct pex_build_options pex_build_options;
 typedef struct pex_build_report pex_build_report;
 
 // A cancellation flag: raise it with `pex_cancel_request()` from any thread, and a build,
-// resolution or lock that was given it (`pex_build_options_set_cancel()`) stops at its next
-// step with `PEX_RESULT_CANCELLED`, leaving no partial output or cache entry behind.
+// resolution, lock or download whose options were given it (`pex_build_options_add_cancel()`)
+// stops at its next step with `PEX_RESULT_CANCELLED`, leaving no partial output or cache entry
+// behind.
 //
 // Create it with `pex_cancel_new()` and free it with `pex_cancel_free()`; options that were
 // given it keep their own reference, so it may be freed before them. Safe to use from several
@@ -207,10 +209,12 @@ typedef struct pex_progress {
 // A function that receives progress events: `userdata` is the pointer given with it to
 // `pex_build_options_set_progress()`.
 //
-// It is called on the threads doing the work, which are not the caller's thread and may be
-// several at once (downloads run in parallel): it must be thread-safe, and quick. It must not
-// call back into the running operation's handles (the options, the cancel flag may be raised).
-// It must not unwind (a C++ exception or `longjmp` out of it is undefined behaviour).
+// It is called on the threads doing the work, the caller's among them, maybe several at once
+// (downloads run in parallel): it must be thread-safe, and quick. It is called only while an
+// operation runs: once the operation has returned, no call is running or will start. It may
+// raise a cancel flag (`pex_cancel_request()`); it must not call other functions on the
+// running operation's options. It must not unwind (a C++ exception or `longjmp` out of it is
+// undefined behaviour).
 typedef void (*pex_progress_callback)(void *userdata, const struct pex_progress *progress);
 
 #ifdef __cplusplus
@@ -223,7 +227,7 @@ extern "C" {
 //
 // On success returns `PEX_RESULT_OK` and stores a new report in `*out_report`, which the caller
 // frees with `pex_build_report_free()`; `out_report` may be NULL when the report is not
-// wanted. Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
+// wanted. (Every out-parameter may be NULL.) Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
 // `PEX_RESULT_INVALID_ARGUMENT` (nothing to build, a bad requirement or entry point),
 // `PEX_RESULT_RESOLUTION_FAILED`, `PEX_RESULT_NETWORK`, `PEX_RESULT_HASH_MISMATCH`,
 // `PEX_RESULT_INVALID_ARCHIVE`, `PEX_RESULT_INTERPRETER`, `PEX_RESULT_IO`,
@@ -234,13 +238,22 @@ extern "C" {
 //
 // # Safety
 //
-// `options` is NULL or a live handle that no thread modifies during the call; `output` is
-// NULL or NUL-terminated; `out_report` is NULL or writable; `error` is NULL or a live error
-// object no other thread uses.
+// `options` is NULL or a live handle; `output` is NULL or NUL-terminated; `out_report` is NULL
+// or writable; `error` is NULL or a live error object no other thread uses.
 pex_result pex_build(const struct pex_build_options *options,
                      const char *output,
                      struct pex_build_report **out_report,
                      struct pex_error *error);
+
+// Adds a cancellation flag to the options: an operation running with them stops at its next
+// step once any of their flags is raised (`pex_cancel_request()`), with
+// `PEX_RESULT_CANCELLED`. The options keep their own reference to the flag.
+//
+// # Safety
+//
+// `options` is NULL or a live handle; `cancel` is NULL or a live flag from `pex_cancel_new()`.
+pex_result pex_build_options_add_cancel(struct pex_build_options *options,
+                                        const struct pex_cancel *cancel);
 
 // Adds a complete platform file to build for (JSON, as `pex-rs interpreter --complete-platform`
 // writes it).
@@ -314,9 +327,9 @@ pex_result pex_build_options_add_python(struct pex_build_options *options,
 //
 // # Safety
 //
-// `options` is NULL or a live handle that no other thread uses during the call; `requirement`
-// is NULL or a NUL-terminated string; `error` is NULL or a live error object no other thread
-// uses. (Every `pex_build_options_add_*`/`_set_*` taking a string has these rules.)
+// `options` is NULL or a live handle; `requirement` is NULL or a NUL-terminated string; `error`
+// is NULL or a live error object no other thread uses. (Every `pex_build_options_add_*`/`_set_*`
+// taking a string has these rules.)
 pex_result pex_build_options_add_requirement(struct pex_build_options *options,
                                              const char *requirement,
                                              struct pex_error *error);
@@ -372,17 +385,6 @@ pex_result pex_build_options_set_cache_dir(struct pex_build_options *options,
                                            const char *path,
                                            struct pex_error *error);
 
-// Gives the options a cancellation flag: an operation running with them stops at its next step
-// once the flag is raised (`pex_cancel_request()`), with `PEX_RESULT_CANCELLED`. The options
-// keep their own reference to the flag. NULL `cancel` removes it.
-//
-// # Safety
-//
-// `options` is NULL or a live handle that no other thread uses during the call; `cancel` is
-// NULL or a live flag from `pex_cancel_new()`.
-pex_result pex_build_options_set_cancel(struct pex_build_options *options,
-                                        const struct pex_cancel *cancel);
-
 // Sets a PEM bundle of certificate authorities that replaces the system trust store.
 //
 // # Safety
@@ -424,9 +426,9 @@ pex_result pex_build_options_set_index_url(struct pex_build_options *options,
 // # Safety
 //
 // As for `pex_build_options_add_requirement()`.
-pex_result pex_build_options_set_lock(struct pex_build_options *options,
-                                      const char *path,
-                                      struct pex_error *error);
+pex_result pex_build_options_set_lock_file(struct pex_build_options *options,
+                                           const char *path,
+                                           struct pex_error *error);
 
 // Builds nothing from source, not even local projects (`--no-build`).
 //
@@ -441,7 +443,7 @@ pex_result pex_build_options_set_no_build(struct pex_build_options *options, boo
 //
 // # Safety
 //
-// `options` is NULL or a live handle that no other thread uses during the call.
+// `options` is NULL or a live handle.
 pex_result pex_build_options_set_no_index(struct pex_build_options *options, bool no_index);
 
 // Uses only the build cache, never the network (`--offline`).
@@ -463,9 +465,8 @@ pex_result pex_build_options_set_pre(struct pex_build_options *options, bool pre
 //
 // # Safety
 //
-// `options` is NULL or a live handle that no other thread uses during the call. `callback` is
-// NULL or a function that may be called from any thread, several at once, with `userdata`,
-// for as long as an operation runs with these options (or a copy of them).
+// `options` is NULL or a live handle. `callback` is NULL or a function that may be called from
+// any thread, several at once, with `userdata`, while an operation runs with these options.
 pex_result pex_build_options_set_progress(struct pex_build_options *options,
                                           pex_progress_callback callback,
                                           void *userdata);
@@ -549,14 +550,14 @@ const char *pex_build_report_pex_info(const struct pex_build_report *report);
 // `report` is NULL or a live report.
 uint64_t pex_build_report_size(const struct pex_build_report *report);
 
-// Stores in `*out_json` a JSON object describing the build cache of `options`, which the caller
-// frees with `pex_string_free()`:
+// Stores in `*out_json` (if not NULL) a JSON object describing the build cache of `options`,
+// which the caller frees with `pex_string_free()`:
 // `{"root": "/home/me/.cache/pex-rs", "buckets": [{"name": "wheels/v1", "entries": 3, "bytes": 1234}]}`.
 //
 // # Safety
 //
-// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
-// writable; `error` is NULL or a live error object no other thread uses.
+// `options` is NULL or a live handle; `out_json` is NULL or writable; `error` is NULL or a live
+// error object no other thread uses.
 pex_result pex_cache_info(const struct pex_build_options *options,
                           char **out_json,
                           struct pex_error *error);
@@ -567,15 +568,16 @@ pex_result pex_cache_info(const struct pex_build_options *options,
 //
 // # Safety
 //
-// `options` is NULL or a live handle no thread modifies during the call; `out_removed_bytes` is
-// NULL or writable; `error` is NULL or a live error object no other thread uses.
+// `options` is NULL or a live handle; `out_removed_bytes` is NULL or writable; `error` is NULL or
+// a live error object no other thread uses.
 pex_result pex_cache_prune(const struct pex_build_options *options,
                            uint64_t older_than_seconds,
                            uint64_t wait_seconds,
                            uint64_t *out_removed_bytes,
                            struct pex_error *error);
 
-// Frees a cancellation flag. NULL does nothing. Options that were given it keep working.
+// Frees a cancellation flag. NULL does nothing. Options that were given it keep their own
+// reference, and work on.
 //
 // # Safety
 //
@@ -684,11 +686,10 @@ struct pex_error *pex_error_new(void);
 //
 // # Safety
 //
-// `pex` is NULL or NUL-terminated; `options` is NULL or a live handle no thread modifies during
-// the call; `out_json` is NULL or writable; `error` is NULL or a live error object no other
-// thread uses.
-pex_result pex_extract(const char *pex,
-                       const struct pex_install_options *options,
+// `options` is NULL or a live handle; `pex` is NULL or NUL-terminated; `out_json` is NULL or
+// writable; `error` is NULL or a live error object no other thread uses.
+pex_result pex_extract(const struct pex_install_options *options,
+                       const char *pex,
                        char **out_json,
                        struct pex_error *error);
 
@@ -698,11 +699,12 @@ pex_result pex_extract(const char *pex,
 // and `loose` layouts). The JSON is the manifest's canonical text (sorted keys, no white
 // space), as pex writes it; fields pex-rs does not know are kept.
 //
-// On success returns `PEX_RESULT_OK` and stores in `*out_json` a new NUL-terminated UTF-8
-// string, which the caller owns and frees with `pex_string_free()`. On failure `*out_json` is
+// On success returns `PEX_RESULT_OK` and stores in `*out_json` (if not NULL: then the call only
+// checks the manifest) a new NUL-terminated UTF-8 string, which the caller owns and frees with
+// `pex_string_free()`. On failure `*out_json` is
 // not written, and the code and message are stored in `error` if it is not NULL. The codes:
 //
-// - `PEX_RESULT_NULL_PARAMETER`: `path` or `out_json` is NULL.
+// - `PEX_RESULT_NULL_PARAMETER`: `path` is NULL.
 // - `PEX_RESULT_INVALID_UTF8`: `path` is not UTF-8.
 // - `PEX_RESULT_INVALID_ARGUMENT`: there is no file at `path`.
 // - `PEX_RESULT_INVALID_ARCHIVE`: the file is not a zip, has no `PEX-INFO`, or its `PEX-INFO`
@@ -732,6 +734,15 @@ void pex_install_options_free(struct pex_install_options *options);
 //
 // Always safe to call.
 struct pex_install_options *pex_install_options_new(void);
+
+// Sets the build cache directory, where interpreter probes are kept.
+//
+// # Safety
+//
+// As for `pex_build_options_add_requirement()`.
+pex_result pex_install_options_set_cache_dir(struct pex_install_options *options,
+                                             const char *path,
+                                             struct pex_error *error);
 
 // Whether the installed modules are compiled to bytecode (default `true`).
 //
@@ -794,8 +805,8 @@ pex_result pex_lock(const struct pex_build_options *options,
 //
 // # Safety
 //
-// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
-// writable; `error` is NULL or a live error object no other thread uses.
+// `options` is NULL or a live handle; `out_json` is NULL or writable; `error` is NULL or a live
+// error object no other thread uses.
 pex_result pex_prune(const struct pex_install_options *options,
                      uint64_t older_than_seconds,
                      uint64_t wait_seconds,
@@ -803,7 +814,8 @@ pex_result pex_prune(const struct pex_install_options *options,
                      struct pex_error *error);
 
 // Resolves the requirements of `options` (as `pex_build()` would) without downloading wheels,
-// and stores in `*out_json` a JSON array of the chosen distributions, sorted by project:
+// and stores in `*out_json` (if not NULL) a JSON array of the chosen distributions, sorted by
+// project:
 // `[{"name": "requests", "version": "2.32.3", "file": "requests-2.32.3-py3-none-any.whl"}]`.
 // The caller frees the string with `pex_string_free()`. Codes as for `pex_build()`.
 //
@@ -827,15 +839,17 @@ pex_result pex_resolve(const struct pex_build_options *options,
 void pex_string_free(char *string);
 
 // Installs the PEX at `pex` as a standalone virtual environment at `destination` (copies, no
-// link into the `PEX_ROOT`), all of it or the part `scope` says. Codes as for `pex_extract()`.
+// link into the `PEX_ROOT`), all of it or the part `scope` (a `pex_venv_scope`) says. Codes as
+// for `pex_extract()`, and `PEX_RESULT_INVALID_ARGUMENT` for a `scope` that is no
+// `pex_venv_scope`.
 //
 // # Safety
 //
 // As for `pex_extract()`; `destination` is NULL or NUL-terminated.
-pex_result pex_venv(const char *pex,
+pex_result pex_venv(const struct pex_install_options *options,
+                    const char *pex,
                     const char *destination,
-                    pex_venv_scope scope,
-                    const struct pex_install_options *options,
+                    uint32_t scope,
                     struct pex_error *error);
 
 // Checks what the `PEX_ROOT` of `options` holds for the PEX at `pex` against the PEX, file by
@@ -845,8 +859,8 @@ pex_result pex_venv(const char *pex,
 // # Safety
 //
 // As for `pex_extract()`.
-pex_result pex_verify(const char *pex,
-                      const struct pex_install_options *options,
+pex_result pex_verify(const struct pex_install_options *options,
+                      const char *pex,
                       char **out_json,
                       struct pex_error *error);
 

@@ -3,10 +3,11 @@
     cargo build --release -p pexffi
     python3 pexffi/python/build_wheel.py --library target/release/libpex.so --output dist/
 
-Prints the wheel's path. The version is the library's own (`pex_version()`); the platform tag is
-this machine's (`linux_x86_64` on x86-64 Linux), as honest as a build without auditwheel can be:
-the library runs where its glibc is at least the build machine's. The wheel is reproducible:
-entries sorted, dated 1980-01-01, mode 644 (755 for the library).
+Prints the wheel's path. The version is the library's own (`pex_version()`, so the library must
+run here), and the module checks at import that it drives a library of that version. The
+platform tag is this machine's (`linux_x86_64` on x86-64 Linux), or `--plat-name`: as honest as a
+build without auditwheel can be, the library runs where its glibc is at least the build
+machine's. The wheel is reproducible: entries dated 1980-01-01, mode 644 (755 for the library).
 """
 
 import argparse
@@ -30,12 +31,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", required=True, help="the libpex.so to carry")
     parser.add_argument("--output", required=True, help="the directory to write the wheel into")
+    parser.add_argument("--plat-name", help="the platform tag (default: this machine's, such as linux_x86_64)")
     arguments = parser.parse_args()
 
     library = ctypes.CDLL(os.path.abspath(arguments.library))
     library.pex_version.restype = ctypes.c_char_p
     version = library.pex_version().decode("ascii")
-    platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+    platform = arguments.plat_name or sysconfig.get_platform().replace("-", "_").replace(".", "_")
     tag = "py3-none-" + platform
     dist_info = "pex_rs-{}.dist-info".format(version)
 
@@ -60,6 +62,7 @@ def main():
     members = [
         ("pex_rs/__init__.py", module_bytes, 0o644),
         ("pex_rs/libpex.so", library_bytes, 0o755),
+        ("pex_rs/_version.py", 'VERSION = "{}"\n'.format(version).encode("ascii"), 0o644),
         ("pex_rs/py.typed", b"", 0o644),
         (dist_info + "/METADATA", metadata.encode("utf-8"), 0o644),
         (dist_info + "/WHEEL", wheel.encode("utf-8"), 0o644),

@@ -6,12 +6,12 @@ use std::marker::{PhantomData, PhantomPinned};
 
 use camino::Utf8Path;
 
-use crate::error::{Failure, pex_error};
-use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_c_str, try_out, try_ref, utf8_argument};
+use crate::error::pex_error;
+use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_c_str, try_ref, utf8_argument};
 use crate::options::{build_settings, pex_build_options};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
-use crate::string::{c_string, into_owned_c_string};
+use crate::string::{c_string_escaped, store_json};
 
 /// What `pex_build()` produced: read it with the `pex_build_report_*` functions, free it with
 /// `pex_build_report_free()`. Immutable, so any number of threads may read it at once.
@@ -38,7 +38,7 @@ pub(crate) struct BuildReport {
 ///
 /// On success returns `PEX_RESULT_OK` and stores a new report in `*out_report`, which the caller
 /// frees with `pex_build_report_free()`; `out_report` may be NULL when the report is not
-/// wanted. Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
+/// wanted. (Every out-parameter may be NULL.) Codes: `PEX_RESULT_NULL_PARAMETER`, `PEX_RESULT_INVALID_UTF8`,
 /// `PEX_RESULT_INVALID_ARGUMENT` (nothing to build, a bad requirement or entry point),
 /// `PEX_RESULT_RESOLUTION_FAILED`, `PEX_RESULT_NETWORK`, `PEX_RESULT_HASH_MISMATCH`,
 /// `PEX_RESULT_INVALID_ARCHIVE`, `PEX_RESULT_INTERPRETER`, `PEX_RESULT_IO`,
@@ -49,9 +49,8 @@ pub(crate) struct BuildReport {
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no thread modifies during the call; `output` is
-/// NULL or NUL-terminated; `out_report` is NULL or writable; `error` is NULL or a live error
-/// object no other thread uses.
+/// `options` is NULL or a live handle; `output` is NULL or NUL-terminated; `out_report` is NULL
+/// or writable; `error` is NULL or a live error object no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_build(
     options: *const pex_build_options,
@@ -60,21 +59,20 @@ pub unsafe extern "C" fn pex_build(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
         let output = Utf8Path::new(utf8_argument("output", try_c_str!(output))?);
-        let report = pexcore::build_pex(&settings.to_pexcore()?, output)?;
+        let (options, _guard) = settings.to_pexcore()?;
+        let report = pexcore::build_pex(&options, output)?;
         if out_report.is_null() {
             return Ok(());
         }
+        // Nothing fails after the PEX is written: a NUL (which neither JSON nor a path holds) would
+        // be escaped.
         let report = BuildReport {
             size: report.size,
-            pex_info: c_string(report.pex_info.to_json(), "the PEX-INFO")?,
-            inputs: report
-                .inputs
-                .into_iter()
-                .map(|input| c_string(input.into_string(), "an input path"))
-                .collect::<Result<_, Failure>>()?,
+            pex_info: c_string_escaped(&report.pex_info.to_json()),
+            inputs: report.inputs.iter().map(|input| c_string_escaped(input.as_str())).collect(),
         };
         // SAFETY: `out_report` is not NULL, and the caller guarantees it is writable. Last step.
         unsafe { out_report.write(to_boxed_mut_ptr::<pex_build_report>(report)) };
@@ -159,7 +157,8 @@ fn report_ref<'a>(report: *const pex_build_report) -> Option<&'a BuildReport> {
 }
 
 /// Resolves the requirements of `options` (as `pex_build()` would) without downloading wheels,
-/// and stores in `*out_json` a JSON array of the chosen distributions, sorted by project:
+/// and stores in `*out_json` (if not NULL) a JSON array of the chosen distributions, sorted by
+/// project:
 /// `[{"name": "requests", "version": "2.32.3", "file": "requests-2.32.3-py3-none-any.whl"}]`.
 /// The caller frees the string with `pex_string_free()`. Codes as for `pex_build()`.
 ///
@@ -173,18 +172,16 @@ pub unsafe extern "C" fn pex_resolve(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
-        let out_json = try_out!(out_json);
-        let resolved = pexcore::resolve_requirements(&settings.to_pexcore()?)?;
+        let (options, _guard) = settings.to_pexcore()?;
+        let resolved = pexcore::resolve_requirements(&options)?;
         let json: Vec<serde_json::Value> = resolved
             .iter()
             .map(|wheel| serde_json::json!({"name": wheel.name, "version": wheel.version, "file": wheel.filename}))
             .collect();
-        let json = into_owned_c_string(serde_json::Value::Array(json).to_string(), "the resolution")?;
-        // SAFETY: `out_json` is not NULL and the caller guarantees it is writable. Last step.
-        unsafe { out_json.write(json) };
-        Ok(())
+        // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
+        unsafe { store_json(out_json, &serde_json::Value::Array(json), "the resolution") }
     }
 }
 
@@ -209,19 +206,15 @@ pub unsafe extern "C" fn pex_lock(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
         let output = utf8_argument("output", try_c_str!(output))?;
         let lock = pexcore::LockOptions::new(output.into()).with_universal(universal);
-        let report = pexcore::lock_requirements(&settings.to_pexcore()?, &lock)?;
-        if out_json.is_null() {
-            return Ok(());
-        }
+        let (options, _guard) = settings.to_pexcore()?;
+        let report = pexcore::lock_requirements(&options, &lock)?;
         let json = serde_json::json!({"packages": report.packages, "changes": report.changes, "written": report.written});
-        let json = into_owned_c_string(json.to_string(), "the lock report")?;
-        // SAFETY: `out_json` is not NULL and the caller guarantees it is writable. Last step.
-        unsafe { out_json.write(json) };
-        Ok(())
+        // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
+        unsafe { store_json(out_json, &json, "the lock report") }
     }
 }
 
@@ -243,16 +236,12 @@ pub unsafe extern "C" fn pex_download(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
         let directory = Utf8Path::new(utf8_argument("directory", try_c_str!(directory))?);
-        let files = pexcore::download_distributions(&settings.to_pexcore()?, directory)?;
-        if out_json.is_null() {
-            return Ok(());
-        }
-        let json = into_owned_c_string(serde_json::json!(files).to_string(), "the downloaded files")?;
-        // SAFETY: `out_json` is not NULL and the caller guarantees it is writable. Last step.
-        unsafe { out_json.write(json) };
-        Ok(())
+        let (options, _guard) = settings.to_pexcore()?;
+        let files = pexcore::download_distributions(&options, directory)?;
+        // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
+        unsafe { store_json(out_json, &serde_json::json!(files), "the downloaded files") }
     }
 }

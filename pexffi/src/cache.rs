@@ -5,20 +5,19 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use crate::error::pex_error;
-use crate::ffi::try_out;
 use crate::options::{build_settings, pex_build_options};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
-use crate::string::into_owned_c_string;
+use crate::string::store_json;
 
-/// Stores in `*out_json` a JSON object describing the build cache of `options`, which the caller
-/// frees with `pex_string_free()`:
+/// Stores in `*out_json` (if not NULL) a JSON object describing the build cache of `options`,
+/// which the caller frees with `pex_string_free()`:
 /// `{"root": "/home/me/.cache/pex-rs", "buckets": [{"name": "wheels/v1", "entries": 3, "bytes": 1234}]}`.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
-/// writable; `error` is NULL or a live error object no other thread uses.
+/// `options` is NULL or a live handle; `out_json` is NULL or writable; `error` is NULL or a live
+/// error object no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_cache_info(
     options: *const pex_build_options,
@@ -26,9 +25,8 @@ pub unsafe extern "C" fn pex_cache_info(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
-        let out_json = try_out!(out_json);
         let cache = settings.cache()?;
         let buckets: Vec<serde_json::Value> = cache
             .usage()
@@ -36,10 +34,8 @@ pub unsafe extern "C" fn pex_cache_info(
             .map(|usage| serde_json::json!({"name": usage.name, "entries": usage.entries, "bytes": usage.bytes}))
             .collect();
         let json = serde_json::json!({"root": cache.root(), "buckets": buckets});
-        let json = into_owned_c_string(json.to_string(), "the cache report")?;
-        // SAFETY: `out_json` is not NULL and the caller guarantees it is writable. Last step.
-        unsafe { out_json.write(json) };
-        Ok(())
+        // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
+        unsafe { store_json(out_json, &json, "the cache report") }
     }
 }
 
@@ -49,8 +45,8 @@ pub unsafe extern "C" fn pex_cache_info(
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle no thread modifies during the call; `out_removed_bytes` is
-/// NULL or writable; `error` is NULL or a live error object no other thread uses.
+/// `options` is NULL or a live handle; `out_removed_bytes` is NULL or writable; `error` is NULL or
+/// a live error object no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_cache_prune(
     options: *const pex_build_options,
@@ -60,7 +56,7 @@ pub unsafe extern "C" fn pex_cache_prune(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { build_settings(options) }?;
         let (_, bytes) = settings
             .cache()?

@@ -82,13 +82,6 @@ fn render_hints(hints: &[pexcore::Hint]) -> String {
     text
 }
 
-/// Makes a C string of `message`, writing each interior NUL byte as the two characters `\0` so
-/// that nothing after it is lost (file names and zip errors can contain one).
-fn message_c_string(message: &str) -> CString {
-    let bytes = if message.contains('\0') { message.replace('\0', "\\0") } else { message.to_owned() };
-    CString::new(bytes).unwrap_or_default()
-}
-
 /// What a `pex_error` holds.
 pub(crate) struct ErrorState {
     code: pex_result,
@@ -98,8 +91,8 @@ pub(crate) struct ErrorState {
 
 impl ErrorState {
     fn set(&mut self, failure: &Failure) {
-        self.message = message_c_string(&failure.message);
-        self.hints = message_c_string(&failure.hints);
+        self.message = crate::string::c_string_escaped(&failure.message);
+        self.hints = crate::string::c_string_escaped(&failure.hints);
         self.code = failure.code;
     }
 }

@@ -9,8 +9,9 @@
 //!
 //! Every pointer argument is checked for NULL through a `try_*!` macro, which returns early
 //! with `PEX_RESULT_NULL_PARAMETER` (recorded in the error object, naming the argument) or with
-//! the neutral value of the export's return type ([`NullParameterOrDefault`]). A `try_mut!`
-//! over [`try_from_mut`] joins them with the first setter on a mutable handle.
+//! the neutral value of the export's return type ([`NullParameterOrDefault`]). Handles that
+//! several threads may use at once (the option handles) keep their value behind a lock and are
+//! only ever borrowed shared; [`try_from_mut`] is for the error object, which is one thread's.
 
 use std::ffi::{CStr, c_char};
 
@@ -174,15 +175,4 @@ macro_rules! try_c_str {
     }};
 }
 
-/// `try_out!(out)`: checks an out-parameter for NULL and returns it as a `NonNull`, or returns
-/// early. The write itself comes last in the export, only on success, with its own `SAFETY:`.
-macro_rules! try_out {
-    ($out:ident) => {
-        match ::core::ptr::NonNull::new($out) {
-            Some(out) => out,
-            None => return $crate::ffi::NullParameterOrDefault::null_parameter(stringify!($out)),
-        }
-    };
-}
-
-pub(crate) use {try_c_str, try_out, try_ref};
+pub(crate) use {try_c_str, try_ref};

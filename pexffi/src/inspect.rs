@@ -5,10 +5,10 @@ use std::ffi::c_char;
 use camino::Utf8Path;
 
 use crate::error::pex_error;
-use crate::ffi::{try_c_str, try_out, utf8_argument};
+use crate::ffi::{try_c_str, utf8_argument};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
-use crate::string::into_owned_c_string;
+use crate::string::store_text;
 
 /// Reads the PEX-INFO manifest of the PEX at `path` and returns it as JSON.
 ///
@@ -16,11 +16,12 @@ use crate::string::into_owned_c_string;
 /// and `loose` layouts). The JSON is the manifest's canonical text (sorted keys, no white
 /// space), as pex writes it; fields pex-rs does not know are kept.
 ///
-/// On success returns `PEX_RESULT_OK` and stores in `*out_json` a new NUL-terminated UTF-8
-/// string, which the caller owns and frees with `pex_string_free()`. On failure `*out_json` is
+/// On success returns `PEX_RESULT_OK` and stores in `*out_json` (if not NULL: then the call only
+/// checks the manifest) a new NUL-terminated UTF-8 string, which the caller owns and frees with
+/// `pex_string_free()`. On failure `*out_json` is
 /// not written, and the code and message are stored in `error` if it is not NULL. The codes:
 ///
-/// - `PEX_RESULT_NULL_PARAMETER`: `path` or `out_json` is NULL.
+/// - `PEX_RESULT_NULL_PARAMETER`: `path` is NULL.
 /// - `PEX_RESULT_INVALID_UTF8`: `path` is not UTF-8.
 /// - `PEX_RESULT_INVALID_ARGUMENT`: there is no file at `path`.
 /// - `PEX_RESULT_INVALID_ARCHIVE`: the file is not a zip, has no `PEX-INFO`, or its `PEX-INFO`
@@ -42,16 +43,13 @@ pub unsafe extern "C" fn pex_inspect(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         let path = try_c_str!(path);
-        let out_json = try_out!(out_json);
         let path = Utf8Path::new(utf8_argument("path", path)?);
         let info = pexcore::inspect_pex(path)?;
         // serde_json escapes control characters, so the JSON never holds a NUL byte; the check
         // stays because a C string could not carry one.
-        let json = into_owned_c_string(info.to_json(), &format!("the PEX-INFO of `{path}`"))?;
-        // SAFETY: `out_json` is not NULL, and the caller guarantees it points to a writable
-        // `char *`. This is the last step, so the out-parameter is written only on success.
-        unsafe { out_json.write(json) };
-        Ok(())
+        // SAFETY: the caller guarantees `out_json` is NULL or points to a writable `char *`. This
+        // is the last step, so the out-parameter is written only on success.
+        unsafe { store_text(out_json, info.to_json(), &format!("the PEX-INFO of `{path}`")) }
     }
 }
 

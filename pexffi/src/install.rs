@@ -6,31 +6,12 @@ use std::time::Duration;
 
 use camino::Utf8Path;
 
-use crate::error::pex_error;
+use crate::error::{Failure, pex_error};
 use crate::ffi::{try_c_str, utf8_argument};
 use crate::options::{install_settings, pex_install_options};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
-use crate::string::into_owned_c_string;
-
-/// Stores `json` in `*out_json` when the caller asked for it (`out_json` not NULL).
-///
-/// # Safety
-///
-/// `out_json` is NULL or writable.
-unsafe fn store_json(
-    out_json: *mut *mut c_char,
-    json: &serde_json::Value,
-    what: &str,
-) -> Result<(), crate::error::Failure> {
-    if out_json.is_null() {
-        return Ok(());
-    }
-    let json = into_owned_c_string(json.to_string(), what)?;
-    // SAFETY: not NULL, and the caller guarantees it is writable.
-    unsafe { out_json.write(json) };
-    Ok(())
-}
+use crate::string::store_json;
 
 /// Installs the PEX at `pex` into the `PEX_ROOT` of `options` ahead of time (wheels, user code,
 /// its virtual environment, bytecode), as its first start would, so that a read-only root
@@ -45,20 +26,19 @@ unsafe fn store_json(
 ///
 /// # Safety
 ///
-/// `pex` is NULL or NUL-terminated; `options` is NULL or a live handle no thread modifies during
-/// the call; `out_json` is NULL or writable; `error` is NULL or a live error object no other
-/// thread uses.
+/// `options` is NULL or a live handle; `pex` is NULL or NUL-terminated; `out_json` is NULL or
+/// writable; `error` is NULL or a live error object no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_extract(
-    pex: *const c_char,
     options: *const pex_install_options,
+    pex: *const c_char,
     out_json: *mut *mut c_char,
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { install_settings(options) }?;
+        let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let report = pexcore::extract_pex(pex, &settings.to_pexcore()?)?;
         let json = serde_json::json!({"installed": report.installed, "entries": report.entries});
         // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
@@ -75,22 +55,22 @@ pub unsafe extern "C" fn pex_extract(
 /// As for `pex_extract()`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_verify(
-    pex: *const c_char,
     options: *const pex_install_options,
+    pex: *const c_char,
     out_json: *mut *mut c_char,
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { install_settings(options) }?;
+        let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let lines = pexcore::verify_pex(pex, &settings.to_pexcore()?)?;
         // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
         unsafe { store_json(out_json, &serde_json::json!(lines), "the verify report") }
     }
 }
 
-/// What part of a PEX `pex_venv()` installs.
+/// What part of a PEX `pex_venv()` installs (the `scope` argument, a `uint32_t`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum pex_venv_scope {
@@ -103,28 +83,37 @@ pub enum pex_venv_scope {
 }
 
 /// Installs the PEX at `pex` as a standalone virtual environment at `destination` (copies, no
-/// link into the `PEX_ROOT`), all of it or the part `scope` says. Codes as for `pex_extract()`.
+/// link into the `PEX_ROOT`), all of it or the part `scope` (a `pex_venv_scope`) says. Codes as
+/// for `pex_extract()`, and `PEX_RESULT_INVALID_ARGUMENT` for a `scope` that is no
+/// `pex_venv_scope`.
 ///
 /// # Safety
 ///
 /// As for `pex_extract()`; `destination` is NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_venv(
+    options: *const pex_install_options,
     pex: *const c_char,
     destination: *const c_char,
-    scope: pex_venv_scope,
-    options: *const pex_install_options,
+    scope: u32,
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
+        // SAFETY: the caller guarantees `options` is NULL or live.
+        let settings = unsafe { install_settings(options) }?;
         let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let destination = Utf8Path::new(utf8_argument("destination", try_c_str!(destination))?);
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
-        let settings = unsafe { install_settings(options) }?;
+        // A C enum argument can hold any value, so it is taken as a number and checked.
         let scope = match scope {
-            pex_venv_scope::All => pexcore::VenvScope::All,
-            pex_venv_scope::Dependencies => pexcore::VenvScope::Dependencies,
-            pex_venv_scope::Sources => pexcore::VenvScope::Sources,
+            scope if scope == pex_venv_scope::All as u32 => pexcore::VenvScope::All,
+            scope if scope == pex_venv_scope::Dependencies as u32 => pexcore::VenvScope::Dependencies,
+            scope if scope == pex_venv_scope::Sources as u32 => pexcore::VenvScope::Sources,
+            other => {
+                return Err(Failure::new(
+                    pex_result::InvalidArgument,
+                    format!("the `scope` argument is {other}, which is no `pex_venv_scope`"),
+                ));
+            }
         };
         pexcore::venv_pex(pex, destination, scope, &settings.to_pexcore()?)?;
         Ok(())
@@ -140,8 +129,8 @@ pub unsafe extern "C" fn pex_venv(
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle no thread modifies during the call; `out_json` is NULL or
-/// writable; `error` is NULL or a live error object no other thread uses.
+/// `options` is NULL or a live handle; `out_json` is NULL or writable; `error` is NULL or a live
+/// error object no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_prune(
     options: *const pex_install_options,
@@ -151,7 +140,7 @@ pub unsafe extern "C" fn pex_prune(
     error: *mut pex_error,
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
-        // SAFETY: the caller guarantees `options` is NULL or live and unmodified.
+        // SAFETY: the caller guarantees `options` is NULL or live.
         let settings = unsafe { install_settings(options) }?;
         let report = pexcore::prune_pex_root(
             &settings.pex_root()?,

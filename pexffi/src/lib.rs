@@ -6,8 +6,9 @@
 //!
 //! - Every symbol starts with `pex_`. Handles are opaque `pex_<noun>` types made by
 //!   `pex_<noun>_new` and destroyed by `pex_<noun>_free`, which accepts `NULL`.
-//! - Every fallible function returns a [`pex_result`] and takes an optional [`pex_error`] last,
-//!   which on failure receives the code and the whole message chain.
+//! - Every fallible function returns a [`pex_result`]; those that can fail for more than a NULL
+//!   handle take an optional [`pex_error`] last, which on failure receives the code, the whole
+//!   message chain and the hints.
 //! - Out-parameters come last (before the error object) and are written only on success.
 //! - Every exported body runs behind a panic boundary: a panic becomes `PEX_RESULT_PANIC` (or
 //!   `NULL`) and never unwinds into C or aborts the host process.

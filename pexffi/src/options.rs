@@ -9,15 +9,15 @@
 use std::ffi::{OsString, c_char, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::Arc;
+use std::sync::{PoisonError, RwLock};
 
 use camino::Utf8PathBuf;
 use pexcore::{BuildOptions, Cache, EntryPoint, InstallOptions, InterpreterConstraint, ResolveOptions};
 
 use crate::error::{Failure, pex_error};
-use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_c_str, try_ref, utf8_argument};
+use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_c_str, utf8_argument};
 use crate::panic::ffi_panic_boundary;
-use crate::progress::{CallbackReporter, UserData, pex_cancel, pex_progress_callback};
+use crate::progress::{CallbackReporter, OperationGuard, UserData, pex_cancel, pex_progress_callback};
 use crate::result::pex_result;
 
 /// What to build, resolve or lock, and where to look: the options of `pex-rs build`.
@@ -32,8 +32,9 @@ use crate::result::pex_result;
 /// configuration), the build cache at `PEX_RS_CACHE_DIR` (else under `PEX_ROOT` or `HOME`),
 /// bytecode compiled, entries dated `SOURCE_DATE_EPOCH` (else 1980-01-01).
 ///
-/// Thread safety: setters must not run at the same time as any other use of the same handle;
-/// operations only read it, so several threads may run operations on one handle at once.
+/// Thread safety: the handle may be used from several threads at once: a setter waits for
+/// other setters, and an operation takes a copy of the options when it starts (a setter called
+/// during an operation changes the next one, not that one).
 pub struct pex_build_options {
     _private: [u8; 0],
     _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
@@ -41,7 +42,7 @@ pub struct pex_build_options {
 
 impl Castable for pex_build_options {
     type Ownership = OwnershipBox;
-    type RustType = BuildSettings;
+    type RustType = RwLock<BuildSettings>;
 }
 
 /// What a `pex_build_options` holds.
@@ -71,8 +72,9 @@ impl BuildSettings {
         }
     }
 
-    /// pexcore's options for these settings; the environment fills what is not set.
-    pub(crate) fn to_pexcore(&self) -> Result<BuildOptions, pexcore::Error> {
+    /// pexcore's options for these settings (the environment fills what is not set), and the
+    /// guard that ends the operation's progress callbacks when it is dropped.
+    pub(crate) fn to_pexcore(&self) -> Result<(BuildOptions, OperationGuard), pexcore::Error> {
         let search_path = self.search_path.clone().or_else(|| std::env::var_os("PATH"));
         // As the command does: the index, pip's configuration and credentials of the process.
         let mut resolve = self.resolve.clone();
@@ -81,7 +83,8 @@ impl BuildSettings {
             Some(seconds) => Some(seconds),
             None => pexcore::source_date_epoch()?,
         };
-        Ok(BuildOptions::default()
+        let (reporter, guard) = self.reporter.for_operation();
+        let options = BuildOptions::default()
             .with_wheels(self.wheels.clone())
             .with_source_directories(self.source_directories.clone())
             .with_entry_point(self.entry_point.clone())
@@ -91,7 +94,8 @@ impl BuildSettings {
             .with_source_date_epoch(source_date_epoch)
             .with_compile(!self.no_compile)
             .with_resolve(resolve)
-            .with_reporter(Arc::new(self.reporter.clone())))
+            .with_reporter(reporter);
+        Ok((options, guard))
     }
 }
 
@@ -103,7 +107,7 @@ impl BuildSettings {
 #[unsafe(no_mangle)]
 pub extern "C" fn pex_build_options_new() -> *mut pex_build_options {
     ffi_panic_boundary! {
-        to_boxed_mut_ptr::<pex_build_options>(BuildSettings::default())
+        to_boxed_mut_ptr::<pex_build_options>(RwLock::new(BuildSettings::default()))
     }
 }
 
@@ -122,44 +126,47 @@ pub unsafe extern "C" fn pex_build_options_free(options: *mut pex_build_options)
 }
 
 /// Runs `set` on the settings behind `options` with the UTF-8 text `value` (named `argument` in
-/// errors).
+/// errors), holding the settings' write lock.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle no other thread uses; `value` is NULL or NUL-terminated;
-/// `error` is NULL or a live error object no other thread uses.
-unsafe fn with_text<T: Castable<Ownership = OwnershipBox> + RefUnwindSafe>(
+/// `options` is NULL or a live handle; `value` is NULL or NUL-terminated; `error` is NULL or a
+/// live error object no other thread uses.
+unsafe fn with_text<T, S>(
     options: *mut T,
     value: *const c_char,
     argument: &'static str,
     error: *mut pex_error,
-    set: impl FnOnce(&mut T::RustType, &str) -> Result<(), Failure> + UnwindSafe,
-) -> pex_result {
+    set: impl FnOnce(&mut S, &str) -> Result<(), Failure> + UnwindSafe,
+) -> pex_result
+where
+    T: Castable<Ownership = OwnershipBox, RustType = RwLock<S>> + RefUnwindSafe,
+{
     ffi_panic_boundary! { error: error;
-        let value = try_c_str!(value);
-        let value = utf8_argument(argument, value)?;
-        // SAFETY: the caller guarantees `options` is NULL or a live handle no other thread uses.
-        let Some(settings) = (unsafe { crate::ffi::try_from_mut(options) }) else {
+        // SAFETY: the caller guarantees `options` is NULL or a live handle.
+        let Some(settings) = (unsafe { crate::ffi::try_from(options.cast_const()) }) else {
             return Err(Failure::null_parameter("options"));
         };
-        set(settings, value)
+        let value = try_c_str!(value);
+        let value = utf8_argument(argument, value)?;
+        set(&mut settings.write().unwrap_or_else(PoisonError::into_inner), value)
     }
 }
 
-/// Runs `set` on the settings behind `options`.
+/// Runs `set` on the settings behind `options`, holding their write lock.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle no other thread uses.
-unsafe fn with_options<T: Castable<Ownership = OwnershipBox> + RefUnwindSafe>(
-    options: *mut T,
-    set: impl FnOnce(&mut T::RustType) + UnwindSafe,
-) -> pex_result {
+/// `options` is NULL or a live handle.
+unsafe fn with_options<T, S>(options: *mut T, set: impl FnOnce(&mut S) + UnwindSafe) -> pex_result
+where
+    T: Castable<Ownership = OwnershipBox, RustType = RwLock<S>> + RefUnwindSafe,
+{
     ffi_panic_boundary! {
-        // SAFETY: the caller guarantees `options` is NULL or a live handle no other thread uses.
-        match unsafe { crate::ffi::try_from_mut(options) } {
+        // SAFETY: the caller guarantees `options` is NULL or a live handle.
+        match unsafe { crate::ffi::try_from(options.cast_const()) } {
             Some(settings) => {
-                set(settings);
+                set(&mut settings.write().unwrap_or_else(PoisonError::into_inner));
                 pex_result::Ok
             }
             None => pex_result::NullParameter,
@@ -173,9 +180,9 @@ unsafe fn with_options<T: Castable<Ownership = OwnershipBox> + RefUnwindSafe>(
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread uses during the call; `requirement`
-/// is NULL or a NUL-terminated string; `error` is NULL or a live error object no other thread
-/// uses. (Every `pex_build_options_add_*`/`_set_*` taking a string has these rules.)
+/// `options` is NULL or a live handle; `requirement` is NULL or a NUL-terminated string; `error`
+/// is NULL or a live error object no other thread uses. (Every `pex_build_options_add_*`/`_set_*`
+/// taking a string has these rules.)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_build_options_add_requirement(
     options: *mut pex_build_options,
@@ -278,7 +285,7 @@ pub unsafe extern "C" fn pex_build_options_add_source_directory(
 ///
 /// As for `pex_build_options_add_requirement()`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn pex_build_options_set_lock(
+pub unsafe extern "C" fn pex_build_options_set_lock_file(
     options: *mut pex_build_options,
     path: *const c_char,
     error: *mut pex_error,
@@ -546,7 +553,7 @@ pub unsafe extern "C" fn pex_build_options_set_cert(
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread uses during the call.
+/// `options` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_build_options_set_no_index(options: *mut pex_build_options, no_index: bool) -> pex_result {
     // SAFETY: this function's contract is `with_options`'s.
@@ -640,9 +647,8 @@ pub unsafe extern "C" fn pex_build_options_set_source_date_epoch(
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread uses during the call. `callback` is
-/// NULL or a function that may be called from any thread, several at once, with `userdata`,
-/// for as long as an operation runs with these options (or a copy of them).
+/// `options` is NULL or a live handle. `callback` is NULL or a function that may be called from
+/// any thread, several at once, with `userdata`, while an operation runs with these options.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pex_build_options_set_progress(
     options: *mut pex_build_options,
@@ -658,23 +664,26 @@ pub unsafe extern "C" fn pex_build_options_set_progress(
     }
 }
 
-/// Gives the options a cancellation flag: an operation running with them stops at its next step
-/// once the flag is raised (`pex_cancel_request()`), with `PEX_RESULT_CANCELLED`. The options
-/// keep their own reference to the flag. NULL `cancel` removes it.
+/// Adds a cancellation flag to the options: an operation running with them stops at its next
+/// step once any of their flags is raised (`pex_cancel_request()`), with
+/// `PEX_RESULT_CANCELLED`. The options keep their own reference to the flag.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread uses during the call; `cancel` is
-/// NULL or a live flag from `pex_cancel_new()`.
+/// `options` is NULL or a live handle; `cancel` is NULL or a live flag from `pex_cancel_new()`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn pex_build_options_set_cancel(
+pub unsafe extern "C" fn pex_build_options_add_cancel(
     options: *mut pex_build_options,
     cancel: *const pex_cancel,
 ) -> pex_result {
-    // SAFETY: the caller guarantees `cancel` is NULL or a live flag.
-    let flag = unsafe { crate::ffi::try_from(cancel) }.cloned();
-    // SAFETY: this function's contract is `with_options`'s.
-    unsafe { with_options(options, |settings| settings.reporter.cancel = flag) }
+    ffi_panic_boundary! {
+        // SAFETY: the caller guarantees `cancel` is NULL or a live flag.
+        match unsafe { crate::ffi::try_from(cancel) }.cloned() {
+            // SAFETY: this function's contract is `with_options`'s.
+            Some(flag) => unsafe { with_options(options, move |settings: &mut BuildSettings| settings.reporter.cancels.push(flag)) },
+            None => pex_result::NullParameter,
+        }
+    }
 }
 
 /// How to install a PEX into a `PEX_ROOT`: for `pex_extract()`, `pex_verify()` and `pex_venv()`.
@@ -691,7 +700,7 @@ pub struct pex_install_options {
 
 impl Castable for pex_install_options {
     type Ownership = OwnershipBox;
-    type RustType = InstallSettings;
+    type RustType = RwLock<InstallSettings>;
 }
 
 /// What a `pex_install_options` holds.
@@ -700,6 +709,7 @@ pub(crate) struct InstallSettings {
     pub(crate) pex_root: Option<Utf8PathBuf>,
     python: Option<String>,
     search_path: Option<OsString>,
+    cache_dir: Option<Utf8PathBuf>,
     no_compile: bool,
 }
 
@@ -723,7 +733,10 @@ impl InstallSettings {
         let search_path = self.search_path.clone().or_else(|| std::env::var_os("PATH"));
         Ok(InstallOptions::new(self.pex_root()?)
             .with_python(self.python.clone().unwrap_or_else(|| "python3".to_owned()), search_path)
-            .with_cache(Cache::from_env().ok())
+            .with_cache(Some(match &self.cache_dir {
+                Some(directory) => Cache::new(directory.clone()),
+                None => Cache::from_env().map_err(pexcore::Error::from)?,
+            }))
             .with_compile(!self.no_compile))
     }
 }
@@ -736,7 +749,7 @@ impl InstallSettings {
 #[unsafe(no_mangle)]
 pub extern "C" fn pex_install_options_new() -> *mut pex_install_options {
     ffi_panic_boundary! {
-        to_boxed_mut_ptr::<pex_install_options>(InstallSettings::default())
+        to_boxed_mut_ptr::<pex_install_options>(RwLock::new(InstallSettings::default()))
     }
 }
 
@@ -814,6 +827,26 @@ pub unsafe extern "C" fn pex_install_options_set_search_path(
     }
 }
 
+/// Sets the build cache directory, where interpreter probes are kept.
+///
+/// # Safety
+///
+/// As for `pex_build_options_add_requirement()`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pex_install_options_set_cache_dir(
+    options: *mut pex_install_options,
+    path: *const c_char,
+    error: *mut pex_error,
+) -> pex_result {
+    // SAFETY: this function's contract is `with_text`'s.
+    unsafe {
+        with_text(options, path, "path", error, |settings: &mut InstallSettings, text| {
+            settings.cache_dir = Some(text.into());
+            Ok(())
+        })
+    }
+}
+
 /// Whether the installed modules are compiled to bytecode (default `true`).
 ///
 /// # Safety
@@ -828,20 +861,24 @@ pub unsafe extern "C" fn pex_install_options_set_compile(
     unsafe { with_options(options, |settings| settings.no_compile = !compile) }
 }
 
-/// Borrows build options for an operation: NULL is a failure naming `options`.
+/// A copy of the build options an operation runs with: NULL is a failure naming `options`.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread mutates during the call.
-pub(crate) unsafe fn build_settings<'a>(options: *const pex_build_options) -> Result<&'a BuildSettings, Failure> {
-    (|| Ok(try_ref!(options)))()
+/// `options` is NULL or a live handle.
+pub(crate) unsafe fn build_settings(options: *const pex_build_options) -> Result<BuildSettings, Failure> {
+    // SAFETY: the caller guarantees `options` is NULL or a live handle.
+    let settings = unsafe { crate::ffi::try_from(options) }.ok_or_else(|| Failure::null_parameter("options"))?;
+    Ok(settings.read().unwrap_or_else(PoisonError::into_inner).clone())
 }
 
-/// Borrows install options for an operation: NULL is a failure naming `options`.
+/// A copy of the install options an operation runs with: NULL is a failure naming `options`.
 ///
 /// # Safety
 ///
-/// `options` is NULL or a live handle that no other thread mutates during the call.
-pub(crate) unsafe fn install_settings<'a>(options: *const pex_install_options) -> Result<&'a InstallSettings, Failure> {
-    (|| Ok(try_ref!(options)))()
+/// `options` is NULL or a live handle.
+pub(crate) unsafe fn install_settings(options: *const pex_install_options) -> Result<InstallSettings, Failure> {
+    // SAFETY: the caller guarantees `options` is NULL or a live handle.
+    let settings = unsafe { crate::ffi::try_from(options) }.ok_or_else(|| Failure::null_parameter("options"))?;
+    Ok(settings.read().unwrap_or_else(PoisonError::into_inner).clone())
 }

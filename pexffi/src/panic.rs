@@ -74,19 +74,31 @@ macro_rules! ffi_panic_boundary {
             let result = ::std::panic::catch_unwind(
                 move || -> ::core::result::Result<(), $crate::error::Failure> { $($body)* },
             )
-            .unwrap_or_else(|payload| Err($crate::error::Failure::from_panic(&*payload)));
+            .unwrap_or_else(|payload| {
+                let failure = $crate::error::Failure::from_panic(&*payload);
+                ::std::mem::forget(payload);
+                Err(failure)
+            });
             // SAFETY: the export's "# Safety" section requires its error object to be NULL or
             // a live `pex_error` that no other thread is using (see this macro's docs).
             unsafe { $crate::error::record(error_object, result) }
         }) {
             Ok(code) => code,
-            Err(_) => $crate::result::pex_result::Panic,
+            Err(payload) => {
+                // Dropping a payload may itself panic, outside any boundary: leak it instead.
+                ::std::mem::forget(payload);
+                $crate::result::pex_result::Panic
+            }
         }
     }};
     ($($body:tt)*) => {
         match ::std::panic::catch_unwind(move || { $($body)* }) {
             Ok(value) => value,
-            Err(_) => $crate::panic::PanicOrDefault::panic_or_default(),
+            Err(payload) => {
+                // Dropping a payload may itself panic, outside any boundary: leak it instead.
+                ::std::mem::forget(payload);
+                $crate::panic::PanicOrDefault::panic_or_default()
+            }
         }
     };
 }

@@ -1,11 +1,12 @@
 //! Progress and cancellation: the `pex_progress` events a build reports to a C callback, and the
-//! `pex_cancel` flag another thread raises to stop it. Both reach pexcore through one
-//! [`pexcore::Reporter`], [`CallbackReporter`].
+//! `pex_cancel` flags other threads raise to stop it. Both reach pexcore through one
+//! [`pexcore::Reporter`] per operation, [`OperationReporter`], which stops calling back the
+//! moment the operation returns.
 
 use std::ffi::{CString, c_char, c_void};
 use std::marker::{PhantomData, PhantomPinned};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_ref};
 use crate::panic::ffi_panic_boundary;
@@ -53,15 +54,18 @@ pub struct pex_progress {
 /// A function that receives progress events: `userdata` is the pointer given with it to
 /// `pex_build_options_set_progress()`.
 ///
-/// It is called on the threads doing the work, which are not the caller's thread and may be
-/// several at once (downloads run in parallel): it must be thread-safe, and quick. It must not
-/// call back into the running operation's handles (the options, the cancel flag may be raised).
-/// It must not unwind (a C++ exception or `longjmp` out of it is undefined behaviour).
+/// It is called on the threads doing the work, the caller's among them, maybe several at once
+/// (downloads run in parallel): it must be thread-safe, and quick. It is called only while an
+/// operation runs: once the operation has returned, no call is running or will start. It may
+/// raise a cancel flag (`pex_cancel_request()`); it must not call other functions on the
+/// running operation's options. It must not unwind (a C++ exception or `longjmp` out of it is
+/// undefined behaviour).
 pub type pex_progress_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, progress: *const pex_progress)>;
 
 /// A cancellation flag: raise it with `pex_cancel_request()` from any thread, and a build,
-/// resolution or lock that was given it (`pex_build_options_set_cancel()`) stops at its next
-/// step with `PEX_RESULT_CANCELLED`, leaving no partial output or cache entry behind.
+/// resolution, lock or download whose options were given it (`pex_build_options_add_cancel()`)
+/// stops at its next step with `PEX_RESULT_CANCELLED`, leaving no partial output or cache entry
+/// behind.
 ///
 /// Create it with `pex_cancel_new()` and free it with `pex_cancel_free()`; options that were
 /// given it keep their own reference, so it may be freed before them. Safe to use from several
@@ -104,7 +108,8 @@ pub unsafe extern "C" fn pex_cancel_request(cancel: *const pex_cancel) -> pex_re
     }
 }
 
-/// Frees a cancellation flag. NULL does nothing. Options that were given it keep working.
+/// Frees a cancellation flag. NULL does nothing. Options that were given it keep their own
+/// reference, and work on.
 ///
 /// # Safety
 ///
@@ -128,15 +133,21 @@ unsafe impl Send for UserData {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for UserData {}
 
-/// The progress callback and cancel flag of one set of options.
+/// The progress callback and cancel flags of one set of options.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallbackReporter {
     pub(crate) callback: pex_progress_callback,
     pub(crate) userdata: Option<UserData>,
-    pub(crate) cancel: Option<Arc<AtomicBool>>,
+    pub(crate) cancels: Vec<Arc<AtomicBool>>,
 }
 
 impl CallbackReporter {
+    /// A reporter for one operation, and the guard that ends its callbacks when dropped.
+    pub(crate) fn for_operation(&self) -> (Arc<OperationReporter>, OperationGuard) {
+        let reporter = Arc::new(OperationReporter { inner: self.clone(), live: RwLock::new(true) });
+        (reporter.clone(), OperationGuard(reporter))
+    }
+
     fn emit(&self, kind: pex_progress_kind, name: &str, detail: &str, amount: u64) {
         let Some(callback) = self.callback else { return };
         // Interior NUL bytes cannot cross as C strings; they are dropped, not the event.
@@ -152,7 +163,34 @@ impl CallbackReporter {
     }
 }
 
-impl pexcore::Reporter for CallbackReporter {
+/// The reporter of one operation. pexcore may still hold it after the operation returned (a
+/// source build's output reader is a thread of its own), so each call first checks that the
+/// operation is live, holding the read lock while the callback runs: the guard's write lock
+/// then waits for running callbacks and stops later ones.
+pub(crate) struct OperationReporter {
+    inner: CallbackReporter,
+    live: RwLock<bool>,
+}
+
+/// Ends an operation's callbacks when dropped (when the export returns).
+pub(crate) struct OperationGuard(Arc<OperationReporter>);
+
+impl Drop for OperationGuard {
+    fn drop(&mut self) {
+        *self.0.live.write().unwrap_or_else(PoisonError::into_inner) = false;
+    }
+}
+
+impl OperationReporter {
+    fn emit(&self, kind: pex_progress_kind, name: &str, detail: &str, amount: u64) {
+        let live = self.live.read().unwrap_or_else(PoisonError::into_inner);
+        if *live {
+            self.inner.emit(kind, name, detail, amount);
+        }
+    }
+}
+
+impl pexcore::Reporter for OperationReporter {
     fn resolve_started(&self) {
         self.emit(pex_progress_kind::ResolveStarted, "", "", 0);
     }
@@ -181,6 +219,6 @@ impl pexcore::Reporter for CallbackReporter {
         self.emit(pex_progress_kind::BuildFinished, source, "", 0);
     }
     fn is_cancelled(&self) -> bool {
-        self.cancel.as_ref().is_some_and(|cancel| cancel.load(Ordering::SeqCst))
+        self.inner.cancels.iter().any(|cancel| cancel.load(Ordering::SeqCst))
     }
 }

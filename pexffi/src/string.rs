@@ -14,8 +14,41 @@ pub(crate) fn into_owned_c_string(text: String, what: &str) -> Result<*mut c_cha
     c_string(text, what).map(CString::into_raw)
 }
 
-/// Converts `text` into a C string that a handle keeps; `what` as for [`into_owned_c_string`].
-pub(crate) fn c_string(text: String, what: &str) -> Result<CString, Failure> {
+/// Stores `text` as an owned string in `*out` when the caller asked for it (`out` not NULL);
+/// `what` names it in the error if it holds a NUL byte.
+///
+/// # Safety
+///
+/// `out` is NULL or writable.
+pub(crate) unsafe fn store_text(out: *mut *mut c_char, text: String, what: &str) -> Result<(), Failure> {
+    if out.is_null() {
+        return Ok(());
+    }
+    let text = into_owned_c_string(text, what)?;
+    // SAFETY: not NULL, and the caller guarantees it is writable.
+    unsafe { out.write(text) };
+    Ok(())
+}
+
+/// Stores `json` as text in `*out` when the caller asked for it, as [`store_text`] does.
+///
+/// # Safety
+///
+/// `out` is NULL or writable.
+pub(crate) unsafe fn store_json(out: *mut *mut c_char, json: &serde_json::Value, what: &str) -> Result<(), Failure> {
+    // SAFETY: the caller's guarantee is `store_text`'s.
+    unsafe { store_text(out, json.to_string(), what) }
+}
+
+/// Converts `text` into a C string that a handle keeps, writing each interior NUL byte as the two
+/// characters `\0` (so that it cannot fail).
+pub(crate) fn c_string_escaped(text: &str) -> CString {
+    let text = if text.contains('\0') { text.replace('\0', "\\0") } else { text.to_owned() };
+    CString::new(text).unwrap_or_default()
+}
+
+/// Converts `text` into a C string, or fails naming `what`, as for [`into_owned_c_string`].
+fn c_string(text: String, what: &str) -> Result<CString, Failure> {
     CString::new(text).map_err(|error| {
         Failure::new(
             pex_result::InvalidArchive,

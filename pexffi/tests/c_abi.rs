@@ -111,3 +111,22 @@ fn header_version_matches_cargo() {
         );
     }
 }
+
+/// `tests/c/test.c` (run by the workspace's integration tests) calls every function the header
+/// declares.
+#[test]
+fn every_function_is_called_by_the_c_test() {
+    let test = fs_err::read_to_string(crate_dir().join("tests/c/test.c")).unwrap();
+    let header = committed_header();
+    let functions: Vec<&str> = header
+        .lines()
+        .filter(|line| {
+            line.contains('(') && !line.starts_with("//") && !line.starts_with(' ') && !line.starts_with("typedef")
+        })
+        .filter_map(|line| line.split('(').next()?.rsplit([' ', '*']).next())
+        .filter(|name| name.starts_with("pex_"))
+        .collect();
+    assert!(functions.len() > 50, "the header declares only {functions:?}");
+    let missing: Vec<&&str> = functions.iter().filter(|name| !test.contains(&format!("{name}("))).collect();
+    assert!(missing.is_empty(), "tests/c/test.c calls none of {missing:?}");
+}

@@ -102,6 +102,13 @@ fn run_c_test(flags: &[&str], wrapper: &[&str]) {
     let program = compile_c_test(&context.dir, flags);
     let scratch = context.dir.join("scratch");
     fs_err::create_dir_all(&scratch).unwrap();
+    let complete_platform = context.dir.join("complete-platform.json");
+    let platform = run(context.pex_rs().args(["interpreter", "--complete-platform", "--python"]).arg(&python3().path));
+    fs_err::write(&complete_platform, &platform.stdout).unwrap();
+    let cert = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+        .into_iter()
+        .find(|path| Path::new(path).is_file())
+        .expect("a system bundle of certificate authorities");
     let mut command = match wrapper.split_first() {
         Some((first, rest)) => {
             let mut command = Command::new(first);
@@ -120,7 +127,9 @@ fn run_c_test(flags: &[&str], wrapper: &[&str]) {
         .env("PEX_TEST_DIR", &scratch)
         .env("PEX_TEST_INDEX", index.simple_url())
         .env("PEX_TEST_DEAD", dead_url())
-        .env("PEX_TEST_PYTHON", &python3().path);
+        .env("PEX_TEST_PYTHON", &python3().path)
+        .env("PEX_TEST_CERT", cert)
+        .env("PEX_TEST_COMPLETE_PLATFORM", &complete_platform);
     let output = run(&mut command);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.lines().last().is_some_and(|line| line.ends_with(" checks")), "{stdout}");

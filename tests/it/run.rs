@@ -365,7 +365,8 @@ fn pex_rs_run_reuses_refreshes_and_passes_arguments() {
     assert_eq!(stdout_of(&run(&["-m", "tool"], &[])), "");
     // Nothing to run: one line saying what to pass.
     let nothing = context.pex_rs().arg("run").output().unwrap();
-    assert!(String::from_utf8_lossy(&nothing.stderr).starts_with("error: nothing to run: pass requirements"));
+    let stderr = String::from_utf8_lossy(&nothing.stderr);
+    assert!(stderr.starts_with("error: nothing to run\n  hint: give requirements (`pex-rs run black"), "{stderr}");
     let built: Vec<_> = fs_err::read_dir(context.cache_dir.join("runs/v1")).unwrap().collect();
     assert_eq!(built.len(), 3, "one PEX per entry point: script, interpreter, module");
 }

@@ -87,11 +87,13 @@ impl Client {
                 RootCerts::Specific(Arc::new(certificates))
             }
         };
+        // A year is "never" for a request; more could overflow the clock the timeouts are added to.
+        let timeout = options.timeout.min(Duration::from_hours(365 * 24));
         let config = ureq::Agent::config_builder()
             .tls_config(TlsConfig::builder().root_certs(root_certs).build())
             .http_status_as_error(false)
-            .timeout_connect(Some(options.timeout))
-            .timeout_per_read(Some(options.timeout))
+            .timeout_connect(Some(timeout))
+            .timeout_per_read(Some(timeout))
             .user_agent(format!("pex-rs/{}", crate::VERSION))
             .max_idle_connections_per_host(32)
             // Files often redirect within the index's host; keep its credentials there only.

@@ -90,6 +90,10 @@ class PexError(Exception):
             text += "\n  hint: " + hint
         return text
 
+    def __reduce__(self) -> Any:
+        # Pickled with all three arguments (multiprocessing sends exceptions so).
+        return (type(self), (self.code, self.args[0], self.hints))
+
 
 class InvalidArgumentError(PexError, ValueError):
     """An argument is unusable: a missing file, a malformed entry point, nothing to build."""
@@ -199,11 +203,11 @@ def _signatures(library: ctypes.CDLL) -> None:
         "pex_string_free": (None, [p]),
         "pex_cancel_new": (p, []),
         "pex_cancel_request": (u32, [p]),
+        "pex_build_options_add_cancel": (u32, [p, p]),
         "pex_cancel_free": (None, [p]),
         "pex_build_options_new": (p, []),
         "pex_build_options_free": (None, [p]),
         "pex_build_options_set_progress": (u32, [p, _CALLBACK, p]),
-        "pex_build_options_set_cancel": (u32, [p, p]),
         "pex_build_options_set_no_index": (u32, [p, b]),
         "pex_build_options_set_offline": (u32, [p, b]),
         "pex_build_options_set_pre": (u32, [p, b]),
@@ -225,9 +229,9 @@ def _signatures(library: ctypes.CDLL) -> None:
         "pex_install_options_new": (p, []),
         "pex_install_options_free": (None, [p]),
         "pex_install_options_set_compile": (u32, [p, b]),
-        "pex_extract": (u32, [s, p, out, p]),
-        "pex_verify": (u32, [s, p, out, p]),
-        "pex_venv": (u32, [s, s, u32, p, p]),
+        "pex_extract": (u32, [p, s, out, p]),
+        "pex_verify": (u32, [p, s, out, p]),
+        "pex_venv": (u32, [p, s, s, u32, p]),
         "pex_prune": (u32, [p, u64, u64, out, p]),
         "pex_cache_info": (u32, [p, out, p]),
         "pex_cache_prune": (u32, [p, u64, u64, ctypes.POINTER(ctypes.c_uint64), p]),
@@ -256,8 +260,26 @@ def _load() -> ctypes.CDLL:
                 )
             library = ctypes.CDLL(path)
             _signatures(library)
+            # No ABI stability before 1.0: this module must drive the library it was made with.
+            expected = _expected_version()
+            found = library.pex_version().decode("utf-8")
+            if expected is not None and found != expected:
+                raise OSError(
+                    "{} is pex-rs {}, but this pex_rs binding is {}: use the library of the same "
+                    "version".format(path, found, expected)
+                )
             _library = library
         return _library
+
+
+def _expected_version() -> Optional[str]:
+    """The library version the wheel was built with (its ``_version.py``), or None when this
+    module runs from a source tree."""
+    try:
+        from pex_rs._version import VERSION  # written by build_wheel.py
+    except ImportError:
+        return None
+    return VERSION
 
 
 def version() -> str:
@@ -272,7 +294,7 @@ class Cancel:
 
     def __init__(self) -> None:
         self._library = _load()
-        self._handle = self._library.pex_cancel_new()
+        self._handle = _checked_handle(self._library.pex_cancel_new(), "pex_cancel_new")
 
     def request(self) -> None:
         """Raises the flag; it stays raised."""
@@ -289,7 +311,7 @@ class _Error:
 
     def __init__(self, library: ctypes.CDLL) -> None:
         self.library = library
-        self.handle = library.pex_error_new()
+        self.handle = _checked_handle(library.pex_error_new(), "pex_error_new")
 
     def check(self, code: int) -> None:
         if code == PexError.OK:
@@ -300,6 +322,26 @@ class _Error:
 
     def free(self) -> None:
         self.library.pex_error_free(self.handle)
+
+
+def _checked_handle(handle: Optional[int], function: str) -> int:
+    """A handle a ``_new`` function returned, which is NULL only when pex-rs panicked."""
+    if not handle:
+        raise PexError(PexError.PANIC, "{} returned NULL: pex-rs failed; this is a bug".format(function))
+    return handle
+
+
+def _checked_code(code: int, what: str) -> None:
+    """Raises for a failing code of a call that takes no error object."""
+    if code != PexError.OK:
+        raise _ERRORS.get(code, PexError)(code, "{} failed with code {}".format(what, code))
+
+
+def _seconds(value: Any, name: str, limit: int) -> int:
+    """A whole number of seconds (or a count) from 0 to ``limit``, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= limit:
+        raise ValueError("{} must be a number from 0 to {}, not {!r}".format(name, limit, value))
+    return int(value)
 
 
 def _take_string(library: ctypes.CDLL, pointer: ctypes.c_void_p) -> str:
@@ -330,7 +372,7 @@ _TEXT_SETTERS = {
     "constraints_files": "pex_build_options_add_constraints_file",
     "wheels": "pex_build_options_add_wheel",
     "sources": "pex_build_options_add_source_directory",
-    "lock_file": "pex_build_options_set_lock",
+    "lock_file": "pex_build_options_set_lock_file",
     "entry_point": "pex_build_options_set_entry_point",
     "script": "pex_build_options_set_script",
     "python": "pex_build_options_add_python",
@@ -357,7 +399,11 @@ _VALUE_SETTERS = {
     "source_date_epoch": "pex_build_options_set_source_date_epoch",
 }
 
+# The largest values the number options take: ten years of seconds is "no limit".
+_LIMITS = {"retries": 2**32 - 1, "timeout": 10 * 365 * 24 * 3600, "source_date_epoch": 2**63 - 1}
+
 _INSTALL_TEXT_SETTERS = {
+    "cache_dir": "pex_install_options_set_cache_dir",
     "pex_root": "pex_install_options_set_pex_root",
     "python": "pex_install_options_set_python",
     "search_path": "pex_install_options_set_search_path",
@@ -366,7 +412,7 @@ _INSTALL_TEXT_SETTERS = {
 
 class _BuildOptions:
     """A ``pex_build_options`` handle made from keyword arguments, with its progress callback
-    and cancel flag; the C handle lives as long as this object."""
+    and cancel flags; the C handle lives until :meth:`free`."""
 
     def __init__(
         self,
@@ -377,12 +423,17 @@ class _BuildOptions:
         cancel: Optional[Cancel],
     ) -> None:
         self.library = library
-        self.handle = library.pex_build_options_new()
+        self.handle = _checked_handle(library.pex_build_options_new(), "pex_build_options_new")
         self.raised: Optional[BaseException] = None
-        self.cancel = cancel
+        # The binding's own flag, raised by a progress callable that raises, or by Ctrl-C.
+        self.stop = Cancel()
         self.callback = None
         try:
             self._set(error, options, progress)
+            for flag in (self.stop, cancel):
+                if flag is not None:
+                    code = library.pex_build_options_add_cancel(self.handle, flag._handle)
+                    _checked_code(code, "pex_build_options_add_cancel")
         except BaseException:
             self.free()
             raise
@@ -397,16 +448,14 @@ class _BuildOptions:
                 for item in _listed(value):
                     error.check(setter(self.handle, _path(item), error.handle))
             elif name in _VALUE_SETTERS:
-                getattr(library, _VALUE_SETTERS[name])(self.handle, value)
+                value = _seconds(value, name, _LIMITS[name]) if name in _LIMITS else bool(value)
+                _checked_code(getattr(library, _VALUE_SETTERS[name])(self.handle, value), _VALUE_SETTERS[name])
             else:
                 raise TypeError("unexpected keyword argument {!r}".format(name))
         if progress is not None:
-            if self.cancel is None:
-                self.cancel = Cancel()
             self.callback = _CALLBACK(self._forward(progress))
-            library.pex_build_options_set_progress(self.handle, self.callback, None)
-        if self.cancel is not None:
-            library.pex_build_options_set_cancel(self.handle, self.cancel._handle)
+            code = library.pex_build_options_set_progress(self.handle, self.callback, None)
+            _checked_code(code, "pex_build_options_set_progress")
 
     def _forward(self, progress: Callable[[Progress], None]) -> Callable[[Any, Any], None]:
         def forward(_userdata: Any, event_pointer: Any) -> None:
@@ -425,16 +474,42 @@ class _BuildOptions:
             except BaseException as raised:  # noqa: BLE001: carried to the caller's thread
                 # An exception cannot cross C: remember it, stop the operation, raise it after.
                 self.raised = raised
-                assert self.cancel is not None
-                self.cancel.request()
+                self.stop.request()
 
         return forward
 
-    def run(self, error: _Error, code: int) -> None:
-        """Checks the code of an operation run with these options."""
-        if self.raised is not None:
-            raise self.raised
-        error.check(code)
+    def call(self, operation: Callable[[], Any]) -> Any:
+        """Runs ``operation`` (the C call, and the conversion of what it produced) on a worker
+        thread, so that Ctrl-C reaches this thread: it then stops the operation, and is raised
+        once the operation has returned. An exception of the progress callable is raised too."""
+        outcome: Dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome["value"] = operation()
+            except BaseException as error:  # noqa: BLE001: raised by the caller's thread
+                outcome["error"] = error
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="pex_rs", daemon=True)
+        worker.start()
+        interrupted: Optional[BaseException] = None
+        # Until the worker is done, a KeyboardInterrupt, wherever it lands in this loop, stops
+        # the operation and is raised after: the worker still uses the handles freed on return.
+        # (The worker says it is done through an Event: `Thread.join` interrupted by one may
+        # report a thread that still runs as stopped, python/cpython#90882.)
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt as error:
+                interrupted = error
+                self.stop.request()
+        for raised in (interrupted, self.raised, outcome.get("error")):
+            if raised is not None:
+                raise raised
+        return outcome["value"]
 
     def free(self) -> None:
         self.library.pex_build_options_free(self.handle)
@@ -444,18 +519,27 @@ def _with_build_options(
     options: Dict[str, Any],
     progress: Optional[Callable[[Progress], None]],
     cancel: Optional[Cancel],
-    operation: Callable[[ctypes.CDLL, Any, _Error, _BuildOptions], Any],
+    operation: Callable[[ctypes.CDLL, Any, _Error], Any],
 ) -> Any:
+    """Runs ``operation(library, handle, error)``, which returns the C code and the value it
+    made (already converted, its C memory freed), with a handle made from ``options``."""
     library = _load()
     error = _Error(library)
     try:
-        handle = _BuildOptions(library, error, options, progress, cancel)
+        options_ = _BuildOptions(library, error, options, progress, cancel)
         try:
-            return operation(library, handle.handle, error, handle)
+            code, value = options_.call(lambda: operation(library, options_.handle, error))
         finally:
-            handle.free()
+            options_.free()
+        error.check(code)
+        return value
     finally:
         error.free()
+
+
+def _json_result(library: ctypes.CDLL, code: int, out: ctypes.c_void_p) -> Any:
+    """The C code and the JSON a call stored in ``out`` (freed), or None when it failed."""
+    return code, (json.loads(_take_string(library, out)) if code == PexError.OK else None)
 
 
 def build(
@@ -480,15 +564,17 @@ def build(
 
     ``progress`` is called with a :class:`Progress` for each event, on the library's worker
     threads; if it raises, the build stops and the exception is raised here. ``cancel`` stops the
-    build when requested.
+    build when requested; so does Ctrl-C, which is then raised here.
     """
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, options_: _BuildOptions) -> BuildReport:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         report = ctypes.c_void_p()
-        options_.run(error, library.pex_build(handle, _path(output), ctypes.byref(report), error.handle))
+        code = library.pex_build(handle, _path(output), ctypes.byref(report), error.handle)
+        if code != PexError.OK:
+            return code, None
         try:
             count = library.pex_build_report_input_count(report)
-            return BuildReport(
+            return code, BuildReport(
                 size=library.pex_build_report_size(report),
                 pex_info=json.loads(library.pex_build_report_pex_info(report).decode("utf-8")),
                 inputs=[library.pex_build_report_input(report, index).decode("utf-8") for index in range(count)],
@@ -509,10 +595,9 @@ def resolve(
     """Resolves ``requirements`` (with the options of :func:`build`) without downloading, and
     returns the chosen distributions sorted by project: ``{"name", "version", "file"}``."""
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, options_: _BuildOptions) -> Any:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        options_.run(error, library.pex_resolve(handle, ctypes.byref(out), error.handle))
-        return json.loads(_take_string(library, out))
+        return _json_result(library, library.pex_resolve(handle, ctypes.byref(out), error.handle), out)
 
     return _with_build_options(dict(options, requirements=requirements), progress, cancel, operation)
 
@@ -530,10 +615,10 @@ def lock(
     returns ``{"packages": N, "changes": [...], "written": bool}``. ``universal`` locks for every
     CPython the interpreter constraints admit, on Linux, macOS and Windows."""
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, options_: _BuildOptions) -> Any:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        options_.run(error, library.pex_lock(handle, _path(output), universal, ctypes.byref(out), error.handle))
-        return json.loads(_take_string(library, out))
+        code = library.pex_lock(handle, _path(output), bool(universal), ctypes.byref(out), error.handle)
+        return _json_result(library, code, out)
 
     return _with_build_options(dict(options, requirements=requirements), progress, cancel, operation)
 
@@ -549,10 +634,10 @@ def download(
     """Resolves ``requirements`` and copies the chosen wheels and sdists into ``directory``, each
     checked against its digest, for builds without a network; returns their paths."""
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, options_: _BuildOptions) -> Any:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        options_.run(error, library.pex_download(handle, _path(directory), ctypes.byref(out), error.handle))
-        return json.loads(_take_string(library, out))
+        code = library.pex_download(handle, _path(directory), ctypes.byref(out), error.handle)
+        return _json_result(library, code, out)
 
     return _with_build_options(dict(options, requirements=requirements), progress, cancel, operation)
 
@@ -572,32 +657,34 @@ def inspect(path: PathLike) -> Dict[str, Any]:
 def _with_install_options(options: Dict[str, Any], operation: Callable[[ctypes.CDLL, Any, _Error], Any]) -> Any:
     library = _load()
     error = _Error(library)
-    handle = library.pex_install_options_new()
     try:
-        for name, value in options.items():
-            if value is None:
-                continue
-            if name == "compile":
-                library.pex_install_options_set_compile(handle, bool(value))
-            elif name in _INSTALL_TEXT_SETTERS:
-                setter = getattr(library, _INSTALL_TEXT_SETTERS[name])
-                error.check(setter(handle, _path(value), error.handle))
-            else:
-                raise TypeError("unexpected keyword argument {!r}".format(name))
-        return operation(library, handle, error)
+        handle = _checked_handle(library.pex_install_options_new(), "pex_install_options_new")
+        try:
+            for name, value in options.items():
+                if value is None:
+                    continue
+                if name == "compile":
+                    _checked_code(library.pex_install_options_set_compile(handle, bool(value)), "compile")
+                elif name in _INSTALL_TEXT_SETTERS:
+                    setter = getattr(library, _INSTALL_TEXT_SETTERS[name])
+                    error.check(setter(handle, _path(value), error.handle))
+                else:
+                    raise TypeError("unexpected keyword argument {!r}".format(name))
+            return operation(library, handle, error)
+        finally:
+            library.pex_install_options_free(handle)
     finally:
-        library.pex_install_options_free(handle)
         error.free()
 
 
 def extract(pex: PathLike, **options: Any) -> Dict[str, List[str]]:
     """Installs the PEX at ``pex`` into a PEX_ROOT ahead of time, as its first start would.
     Options: ``pex_root`` (default: the environment's), ``python``, ``search_path``,
-    ``compile``. Returns ``{"installed": [...], "entries": [...]}``."""
+    ``cache_dir``, ``compile``. Returns ``{"installed": [...], "entries": [...]}``."""
 
     def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        error.check(library.pex_extract(_path(pex), handle, ctypes.byref(out), error.handle))
+        error.check(library.pex_extract(handle, _path(pex), ctypes.byref(out), error.handle))
         return json.loads(_take_string(library, out))
 
     return _with_install_options(options, operation)
@@ -610,7 +697,7 @@ def verify(pex: PathLike, **options: Any) -> List[str]:
 
     def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        error.check(library.pex_verify(_path(pex), handle, ctypes.byref(out), error.handle))
+        error.check(library.pex_verify(handle, _path(pex), ctypes.byref(out), error.handle))
         return json.loads(_take_string(library, out))
 
     return _with_install_options(options, operation)
@@ -621,50 +708,54 @@ _SCOPES = {"all": 0, "deps": 1, "srcs": 2}
 
 def venv(pex: PathLike, destination: PathLike, *, scope: str = "all", **options: Any) -> None:
     """Installs ``pex`` as a standalone virtual environment at ``destination``: ``scope`` is
-    ``"all"``, ``"deps"`` (dependencies only) or ``"srcs"`` (sources only). Options as for
-    :func:`extract`."""
+    ``"all"``, ``"deps"`` (dependencies only) or ``"srcs"`` (the sources, into the venv a
+    ``"deps"`` call made). Options as for :func:`extract`."""
     if scope not in _SCOPES:
         raise ValueError("scope must be one of {}, not {!r}".format(", ".join(_SCOPES), scope))
 
     def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> None:
-        error.check(library.pex_venv(_path(pex), _path(destination), _SCOPES[scope], handle, error.handle))
+        error.check(library.pex_venv(handle, _path(pex), _path(destination), _SCOPES[scope], error.handle))
 
     _with_install_options(options, operation)
 
 
-def prune(*, older_than: float = 0, wait: float = 0, pex_root: Optional[PathLike] = None) -> Dict[str, Any]:
+_FOREVER = 10 * 365 * 24 * 3600
+
+
+def prune(*, older_than: float, wait: float = 0, pex_root: Optional[PathLike] = None) -> Dict[str, Any]:
     """Removes from ``pex_root`` (default: the environment's) the environments not used for
     ``older_than`` seconds and the installs nothing uses any more, once no PEX runs from it
     (waiting at most ``wait`` seconds, else :class:`LockTimeoutError`). Returns
     ``{"removed": [...], "bytes": N}``."""
+    older_than, wait = _seconds(older_than, "older_than", _FOREVER), _seconds(wait, "wait", _FOREVER)
 
     def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        error.check(library.pex_prune(handle, int(older_than), int(wait), ctypes.byref(out), error.handle))
+        error.check(library.pex_prune(handle, older_than, wait, ctypes.byref(out), error.handle))
         return json.loads(_take_string(library, out))
 
     return _with_install_options({"pex_root": pex_root}, operation)
 
 
-def cache_info(cache_dir: Optional[PathLike] = None) -> Dict[str, Any]:
+def cache_info(*, cache_dir: Optional[PathLike] = None) -> Dict[str, Any]:
     """The build cache (default: the environment's): ``{"root", "buckets": [{"name",
     "entries", "bytes"}]}``."""
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, _options: _BuildOptions) -> Any:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         out = ctypes.c_void_p()
-        error.check(library.pex_cache_info(handle, ctypes.byref(out), error.handle))
-        return json.loads(_take_string(library, out))
+        return _json_result(library, library.pex_cache_info(handle, ctypes.byref(out), error.handle), out)
 
     return _with_build_options({"cache_dir": cache_dir}, None, None, operation)
 
 
-def cache_prune(older_than: float, *, wait: float = 0, cache_dir: Optional[PathLike] = None) -> int:
+def cache_prune(*, older_than: float, wait: float = 0, cache_dir: Optional[PathLike] = None) -> int:
     """Removes the build cache entries not used for ``older_than`` seconds, waiting at most
     ``wait`` seconds for running builds; returns the bytes freed."""
+    older_than, wait = _seconds(older_than, "older_than", _FOREVER), _seconds(wait, "wait", _FOREVER)
 
-    def operation(library: ctypes.CDLL, handle: Any, error: _Error, _options: _BuildOptions) -> int:
+    def operation(library: ctypes.CDLL, handle: Any, error: _Error) -> Any:
         removed = ctypes.c_uint64()
-        error.check(library.pex_cache_prune(handle, int(older_than), int(wait), ctypes.byref(removed), error.handle))
-        return removed.value
+        code = library.pex_cache_prune(handle, older_than, wait, ctypes.byref(removed), error.handle)
+        return code, removed.value
 
     return _with_build_options({"cache_dir": cache_dir}, None, None, operation)

@@ -100,18 +100,18 @@ def test_inspect_extract_verify_venv_prune(tmp_path, options):
     with open(root / ".access.lck", "a") as held:
         fcntl.flock(held, fcntl.LOCK_SH)
         with pytest.raises(pex_rs.LockTimeoutError, match="running"):
-            pex_rs.prune(pex_root=root)
-    pruned = pex_rs.prune(pex_root=root)
+            pex_rs.prune(older_than=0, pex_root=root)
+    pruned = pex_rs.prune(older_than=0, pex_root=root)
     assert pruned["removed"] and pruned["bytes"] > 0
 
 
 def test_cache_info_and_prune(tmp_path, options):
     pex_rs.resolve("greet", **options)
-    info = pex_rs.cache_info(options["cache_dir"])
+    info = pex_rs.cache_info(cache_dir=options["cache_dir"])
     assert info["root"] == options["cache_dir"]
     assert any(bucket["entries"] > 0 for bucket in info["buckets"])
-    assert pex_rs.cache_prune(3600, cache_dir=options["cache_dir"]) == 0
-    assert pex_rs.cache_prune(0, cache_dir=options["cache_dir"]) > 0
+    assert pex_rs.cache_prune(older_than=3600, cache_dir=options["cache_dir"]) == 0
+    assert pex_rs.cache_prune(older_than=0, cache_dir=options["cache_dir"]) > 0
 
 
 @pytest.mark.parametrize(
@@ -145,6 +145,34 @@ def test_errors_carry_their_code_and_hints(tmp_path, options):
         pex_rs.inspect(tmp_path / "missing.pex")
     with pytest.raises(TypeError, match="no_such_option"):
         pex_rs.build(tmp_path / "x.pex", "greet", no_such_option=1)
+    for name, value in [("retries", -1), ("timeout", 2**70), ("source_date_epoch", "soon")]:
+        with pytest.raises(ValueError, match=name):
+            pex_rs.build(tmp_path / "x.pex", "greet", **{name: value})
+    with pytest.raises(ValueError, match="wait"):
+        pex_rs.prune(older_than=0, wait=-1, pex_root=tmp_path / "root")
+
+
+def test_errors_pickle(tmp_path, options):
+    import pickle
+
+    with pytest.raises(pex_rs.ResolutionError) as raised:
+        pex_rs.resolve("greet>5", **options)
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert type(copy) is pex_rs.ResolutionError
+    assert (copy.code, str(copy), copy.hints) == (raised.value.code, str(raised.value), raised.value.hints)
+
+
+def test_a_keyboard_interrupt_stops_the_build(tmp_path, options):
+    """Ctrl-C, as the main thread gets it while the build runs on the binding's worker thread."""
+    import _thread
+
+    def progress(event):
+        if event.kind == "resolve_chose":
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        pex_rs.build(tmp_path / "x.pex", "greet", progress=progress, **options)
+    assert not (tmp_path / "x.pex").exists()
 
 
 def test_cancel_stops_a_build(tmp_path, options):

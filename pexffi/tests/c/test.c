@@ -10,6 +10,8 @@
  *                     liar 1.0, whose listed digest is wrong
  *   PEX_TEST_DEAD     the URL of a port nothing listens on
  *   PEX_TEST_PYTHON   a Python 3.8+ interpreter
+ *   PEX_TEST_CERT     a PEM bundle of certificate authorities
+ *   PEX_TEST_COMPLETE_PLATFORM  a complete platform file of that interpreter
  *
  * Prints one line per step; on the first failure prints where and why to stderr and exits 1.
  */
@@ -43,15 +45,20 @@ static int checks = 0;
         }                                                                         \
     } while (0)
 
+/* The message of an error object, or "" for none. */
+static const char *message_of(const pex_error *error) {
+    return error != NULL ? pex_error_message(error) : "";
+}
+
 /* Checks that a call succeeded, printing the error's message if not. */
 #define CHECK_OK(call, error)                                                     \
     do {                                                                          \
         pex_result check_ok_code = (call);                                        \
         CHECK(check_ok_code == PEX_RESULT_OK, "%s returned %u: %s", #call,        \
-              (unsigned)check_ok_code, pex_error_message(error));                 \
+              (unsigned)check_ok_code, message_of(error));                        \
     } while (0)
 
-static const char *scratch, *index_url, *dead_url, *python;
+static const char *scratch, *index_url, *dead_url, *python, *cert, *complete_platform;
 
 static const char *environment(const char *name) {
     const char *value = getenv(name);
@@ -207,7 +214,7 @@ static void build_resolve_lock_download(void) {
     CHECK_OK(pex_build_options_add_python(options, python, error), error);
     CHECK_OK(pex_build_options_set_index_url(options, dead_url, error), error);
     CHECK_OK(pex_build_options_set_retries(options, 0), error);
-    CHECK_OK(pex_build_options_set_lock(options, path("pylock.toml"), error), error);
+    CHECK_OK(pex_build_options_set_lock_file(options, path("pylock.toml"), error), error);
     CHECK_OK(pex_build_options_set_entry_point(options, "greet:main", error), error);
     CHECK_OK(pex_build(options, path("locked.pex"), NULL, error), error);
     pex_build_options_free(options);
@@ -243,23 +250,27 @@ static void install_and_prune(void) {
     CHECK_OK(pex_install_options_set_python(options, python, error), error);
 
     char *json = NULL;
-    CHECK_OK(pex_extract(path("app.pex"), options, &json, error), error);
+    CHECK_OK(pex_extract(options, path("app.pex"), &json, error), error);
     CHECK(strstr(json, "\"entries\":[\"") != NULL, "extract: %s", json);
     pex_string_free(json);
     printf("ok: pex_extract\n");
 
-    CHECK_OK(pex_verify(path("app.pex"), options, &json, error), error);
+    CHECK_OK(pex_verify(options, path("app.pex"), &json, error), error);
     CHECK(strncmp(json, "[\"ok ", 5) == 0, "verify: %s", json);
     pex_string_free(json);
     printf("ok: pex_verify\n");
 
     CHECK_OK(pex_install_options_set_compile(options, false), error);
-    CHECK_OK(pex_venv(path("app.pex"), path("venv"), PEX_VENV_SCOPE_ALL, options, error), error);
+    CHECK_OK(pex_venv(options, path("app.pex"), path("venv"), PEX_VENV_SCOPE_ALL, error), error);
     char command[8192];
     snprintf(command, sizeof command, "%s -c 'import greet; greet.main()'", path("venv/bin/python"));
     expect_output(command, "hello from greet, in colors 2.0");
-    CHECK_OK(pex_venv(path("app.pex"), path("deps"), PEX_VENV_SCOPE_DEPENDENCIES, options, error),
+    CHECK_OK(pex_venv(options, path("app.pex"), path("deps"), PEX_VENV_SCOPE_DEPENDENCIES, error),
              error);
+    /* The sources go into the venv of the dependencies, as a second container layer would. */
+    CHECK_OK(pex_venv(options, path("app.pex"), path("deps"), PEX_VENV_SCOPE_SOURCES, error), error);
+    expect_failure("a scope that is none", pex_venv(options, path("app.pex"), path("x"), 7, error),
+                   error, PEX_RESULT_INVALID_ARGUMENT, "`scope`");
     printf("ok: pex_venv\n");
 
     /* A running PEX holds the root shared; prune must not wait past its limit. */
@@ -289,6 +300,79 @@ static void install_and_prune(void) {
     pex_error_free(error);
 }
 
+/* Writes `text` into the scratch file `name`. */
+static void write_file(const char *name, const char *text) {
+    FILE *file = fopen(path(name), "w");
+    CHECK(file != NULL, "cannot write %s", name);
+    fputs(text, file);
+    fclose(file);
+}
+
+/* The setters the steps above do not use, each with an effect the result shows. */
+static void every_setter(void) {
+    pex_error *error = pex_error_new();
+    write_file("requirements.txt", "greet\n");
+    write_file("constraints.txt", "colors==2.0\n");
+    CHECK(mkdir(path("src"), 0755) == 0, "mkdir src");
+    write_file("src/hello.py", "import greet\ngreet.main()\n");
+    char directory[4096];
+    snprintf(directory, sizeof directory, "%s", python);
+    *strrchr(directory, '/') = '\0';
+
+    pex_build_options *options = pex_build_options_new();
+    /* The same index twice: as the index, and as an extra one (asked as well, agreeing). */
+    CHECK_OK(pex_build_options_set_index_url(options, index_url, error), error);
+    CHECK_OK(pex_build_options_add_extra_index_url(options, index_url, error), error);
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-setters"), error), error);
+    CHECK_OK(pex_build_options_set_retries(options, 0), error);
+    CHECK_OK(pex_build_options_set_cert(options, cert, error), error);
+    CHECK_OK(pex_build_options_set_search_path(options, directory, error), error);
+    CHECK_OK(pex_build_options_add_python(options, strrchr(python, '/') + 1, error), error);
+    CHECK_OK(pex_build_options_add_interpreter_constraint(options, "CPython>=3.8", error), error);
+    CHECK_OK(pex_build_options_add_requirements_file(options, path("requirements.txt"), error), error);
+    CHECK_OK(pex_build_options_add_constraints_file(options, path("constraints.txt"), error), error);
+    CHECK_OK(pex_build_options_add_wheel(options, path("wheels/colors-2.0-py3-none-any.whl"), error), error);
+    CHECK_OK(pex_build_options_add_source_directory(options, path("src"), error), error);
+    CHECK_OK(pex_build_options_set_entry_point(options, "hello", error), error);
+    CHECK_OK(pex_build_options_set_pre(options, true), error);
+    CHECK_OK(pex_build_options_set_no_build(options, true), error);
+    CHECK_OK(pex_build_options_set_offline(options, false), error);
+    pex_build_report *report = NULL;
+    CHECK_OK(pex_build(options, path("setters.pex"), &report, error), error);
+    CHECK(pex_build_report_input_count(report) >= 4, "inputs: %zu", pex_build_report_input_count(report));
+    CHECK(strstr(pex_build_report_pex_info(report), "\"CPython>=3.8\"") != NULL, "constraint: %s",
+          pex_build_report_pex_info(report));
+    pex_build_report_free(report);
+    pex_build_options_free(options);
+    char command[8192];
+    snprintf(command, sizeof command, "%s %s", python, path("setters.pex"));
+    expect_output(command, "hello from greet, in colors 2.0");
+
+    /* Targets without an interpreter: a platform and a complete platform. */
+    options = pex_build_options_new();
+    CHECK_OK(pex_build_options_set_index_url(options, index_url, error), error);
+    CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-setters"), error), error);
+    CHECK_OK(pex_build_options_add_platform(options, "manylinux2014_x86_64-cp-311-cp311", error), error);
+    CHECK_OK(pex_build_options_add_complete_platform(options, complete_platform, error), error);
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
+    char *json = NULL;
+    CHECK_OK(pex_resolve(options, &json, error), error);
+    CHECK(strstr(json, "\"greet\"") != NULL, "resolve for platforms: %s", json);
+    pex_string_free(json);
+    CHECK_OK(pex_resolve(options, NULL, error), error); /* every out-parameter may be NULL */
+    pex_build_options_free(options);
+
+    pex_install_options *install = pex_install_options_new();
+    CHECK_OK(pex_install_options_set_pex_root(install, path("root-setters"), error), error);
+    CHECK_OK(pex_install_options_set_search_path(install, directory, error), error);
+    CHECK_OK(pex_install_options_set_python(install, strrchr(python, '/') + 1, error), error);
+    CHECK_OK(pex_install_options_set_cache_dir(install, path("cache-setters"), error), error);
+    CHECK_OK(pex_extract(install, path("setters.pex"), NULL, error), error);
+    pex_install_options_free(install);
+    printf("ok: every setter\n");
+    pex_error_free(error);
+}
+
 /* Every pex_result, each produced through the ABI (PEX_RESULT_PANIC excepted: no input makes
  * pex-rs panic on purpose; the panic boundary has its own unit test). LOCK_TIMEOUT is above. */
 static void every_failure(void) {
@@ -297,6 +381,9 @@ static void every_failure(void) {
     pex_build_report *report = NULL;
 
     expect_failure("NULL options", pex_build(NULL, path("x.pex"), &report, error), error,
+                   PEX_RESULT_NULL_PARAMETER, "`options`");
+    expect_failure("NULL options and a bad value",
+                   pex_build_options_add_requirement(NULL, "gr\xff", error), error,
                    PEX_RESULT_NULL_PARAMETER, "`options`");
     CHECK(pex_build_options_set_offline(NULL, true) == PEX_RESULT_NULL_PARAMETER, "a NULL handle");
     CHECK(pex_error_message(NULL) == NULL && pex_error_code(NULL) == PEX_RESULT_NULL_PARAMETER,
@@ -315,17 +402,22 @@ static void every_failure(void) {
     CHECK(report == NULL && !exists(path("x.pex")), "a failed build left output");
 
     pex_cancel *cancel = pex_cancel_new();
-    CHECK_OK(pex_build_options_set_cancel(options, cancel), error);
+    pex_cancel *never_raised = pex_cancel_new();
+    CHECK_OK(pex_build_options_add_cancel(options, never_raised), error);
+    pex_cancel_free(never_raised);
+    CHECK_OK(pex_build_options_add_cancel(options, cancel), error);
     CHECK_OK(pex_cancel_request(cancel), error);
     pex_cancel_free(cancel); /* the options keep the flag */
     CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
     expect_failure("cancelled before it started", pex_build(options, path("x.pex"), &report, error),
                    error, PEX_RESULT_CANCELLED, "cancelled");
-    CHECK_OK(pex_build_options_set_cancel(options, NULL), error);
+    pex_build_options_free(options);
 
+    options = index_options();
+    CHECK_OK(pex_build_options_add_requirement(options, "greet", error), error);
     struct counts counts = {0};
     counts.cancel_on_first_choice = pex_cancel_new();
-    CHECK_OK(pex_build_options_set_cancel(options, counts.cancel_on_first_choice), error);
+    CHECK_OK(pex_build_options_add_cancel(options, counts.cancel_on_first_choice), error);
     CHECK_OK(pex_build_options_set_progress(options, on_progress, &counts), error);
     CHECK_OK(pex_build_options_set_cache_dir(options, path("cache-cancel"), error), error);
     expect_failure("cancelled by the progress callback",
@@ -403,12 +495,33 @@ static void *build_on_a_thread(void *argument) {
     return NULL;
 }
 
+/* A build with options another thread shares, writing the output its argument names. */
+static pex_build_options *shared;
+
+static void *build_with_shared_options(void *argument) {
+    pex_error *error = pex_error_new();
+    CHECK_OK(pex_build(shared, path(argument), NULL, error), error);
+    pex_error_free(error);
+    return NULL;
+}
+
 static void two_threads(void) {
     pthread_t first, second;
     CHECK(pthread_create(&first, NULL, build_on_a_thread, "thread-1") == 0, "pthread_create");
     CHECK(pthread_create(&second, NULL, build_on_a_thread, "thread-2") == 0, "pthread_create");
     pthread_join(first, NULL);
     pthread_join(second, NULL);
+
+    shared = index_options();
+    CHECK_OK(pex_build_options_add_requirement(shared, "greet", NULL), NULL);
+    CHECK_OK(pex_build_options_set_entry_point(shared, "greet:main", NULL), NULL);
+    CHECK(pthread_create(&first, NULL, build_with_shared_options, "shared-1.pex") == 0, "pthread_create");
+    CHECK(pthread_create(&second, NULL, build_with_shared_options, "shared-2.pex") == 0, "pthread_create");
+    /* A setter while both run: it waits for neither, and changes only later operations. */
+    CHECK_OK(pex_build_options_set_compile(shared, false), NULL);
+    pthread_join(first, NULL);
+    pthread_join(second, NULL);
+    pex_build_options_free(shared);
     char command[8192];
     snprintf(command, sizeof command, "%s %s && cmp -s %s %s", python, path("thread-1.pex"),
              path("thread-1.pex"), path("thread-2.pex"));
@@ -421,10 +534,13 @@ int main(void) {
     index_url = environment("PEX_TEST_INDEX");
     dead_url = environment("PEX_TEST_DEAD");
     python = environment("PEX_TEST_PYTHON");
+    cert = environment("PEX_TEST_CERT");
+    complete_platform = environment("PEX_TEST_COMPLETE_PLATFORM");
     CHECK(strcmp(pex_version(), PEX_VERSION) == 0, "library %s, header %s", pex_version(),
           PEX_VERSION);
     build_resolve_lock_download();
     install_and_prune();
+    every_setter();
     every_failure();
     two_threads();
     printf("%d checks\n", checks);
