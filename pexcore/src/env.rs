@@ -140,18 +140,4 @@ mod tests {
         assert_eq!(xdg.pex_root(), Some("/home/someone/.cache/pex-rs".into()), "a relative XDG base is ignored");
         assert_eq!(given.with("PEX_ROOT", "/root").pex_root(), Some("/root".into()));
     }
-
-    #[test]
-    fn ok_a_requirements_file_expands_variables_of_its_environment() {
-        let directory = tempfile::tempdir().unwrap();
-        let root = camino::Utf8Path::from_path(directory.path()).unwrap();
-        fs_err::write(root.join("requirements.txt"), "demo==${DEMO_VERSION}\n").unwrap();
-        let environment = Environment::default().with("DEMO_VERSION", "1.2");
-        let file =
-            crate::requirements_file::RequirementsFile::read(&root.join("requirements.txt"), &environment).unwrap();
-        let crate::requirements_file::EntryKind::Requirement(requirement) = &file.requirements[0].kind else {
-            panic!("not a requirement: {:?}", file.requirements[0]);
-        };
-        assert_eq!(requirement.to_string(), "demo==1.2");
-    }
 }

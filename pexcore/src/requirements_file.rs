@@ -1494,4 +1494,17 @@ file:dist/file_url-1.0-py3-none-any.whl
             format!("`{root}/includes.txt:2`: failed to read the included requirements file `{root}/missing.txt`")
         );
     }
+
+    #[test]
+    fn ok_a_requirements_file_expands_variables_of_its_environment() {
+        let directory = tempfile::tempdir().unwrap();
+        let root = camino::Utf8Path::from_path(directory.path()).unwrap();
+        fs_err::write(root.join("requirements.txt"), "demo==${DEMO_VERSION}\n").unwrap();
+        let environment = crate::env::Environment::default().with("DEMO_VERSION", "1.2");
+        let file = super::RequirementsFile::read(&root.join("requirements.txt"), &environment).unwrap();
+        let super::EntryKind::Requirement(requirement) = &file.requirements[0].kind else {
+            panic!("not a requirement: {:?}", file.requirements[0]);
+        };
+        assert_eq!(requirement.to_string(), "demo==1.2");
+    }
 }

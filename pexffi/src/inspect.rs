@@ -131,14 +131,18 @@ mod tests {
     }
 
     #[test]
-    fn err_inspect_null_out_and_null_error() {
+    fn ok_inspect_null_out_only_checks_and_null_error() {
+        let directory = tempfile::tempdir().unwrap();
+        let pex = build_pex(Utf8Path::from_path(directory.path()).unwrap());
+        let pex = CString::new(pex.as_str()).unwrap();
         let error = pex_error_new();
-        // SAFETY: the path is a C string literal and `error` is live until freed; a NULL error
-        // object is allowed.
+        // SAFETY: the paths are C strings alive for the calls and `error` is live until freed; a
+        // NULL out-parameter and a NULL error object are allowed.
         unsafe {
-            assert_eq!(pex_inspect(c"x.pex".as_ptr(), ptr::null_mut(), error), pex_result::NullParameter);
+            assert_eq!(pex_inspect(pex.as_ptr(), ptr::null_mut(), error), pex_result::Ok, "a NULL out only checks");
+            assert_eq!(pex_inspect(c"x.pex".as_ptr(), ptr::null_mut(), error), pex_result::InvalidArgument);
             let message = CStr::from_ptr(pex_error_message(error)).to_str().unwrap();
-            assert_eq!(message, "the `out_json` argument is NULL");
+            assert!(message.starts_with("failed to read `x.pex`"), "{message}");
             pex_error_free(error);
             let mut json: *mut c_char = ptr::null_mut();
             let no_error: *mut pex_error = ptr::null_mut();
