@@ -90,7 +90,8 @@ MEASURE_TITLES = {
     "lock-warm": "Write a lock file again, warm cache (no existing lock)",
     "locked-warm": "Build from a lock file (uv: install it into a fresh venv), warm cache",
     "run-warm": "Run the workload's entry point through `pex-rs run` / `uvx` again (cached), vs the PEX's warm start",
-    "embed-warm": "Build from the index, warm cache, through the Python binding (`pex_rs.build`, a whole `python` process) vs `pex-rs build`",
+    "embed-warm": "Build from the index, warm cache, through the C ABI and the Python binding (a whole `python` "
+                  "process) vs `pex-rs build`",
 }
 
 
@@ -492,7 +493,7 @@ class Timer:
         if self.kind == "hyperfine":
             return self._hyperfine(key, cmds, runs, warmup, ref, stats)
         live = list(cmds)
-        for w in range(warmup):
+        for _ in range(warmup):
             for c in list(live):
                 _, _, rc = self.once(c, f"{key}.{c.tool}")
                 if rc:
@@ -993,7 +994,8 @@ class Bench:
         cmds = [Cmd("pex-rs-sh", [str(pexes[0]), *w.run], env), Cmd("pex-rs-run", run, env)]
         uv_cache = md / "cache-uv"
         cmds.append(Cmd("uvx", [str(self.t / "uv"), "tool", "run", "--offline", "--no-index", "--find-links",
-                                str(wheels), "--python", self.py, "--with-requirements", str(w.lock), "--from", w.top[0], w.entry[1], *w.run],
+                                str(wheels), "--python", self.py, "--with-requirements", str(w.lock),
+                                "--from", w.top[0], w.entry[1], *w.run],
                         self.uv_env(uv_cache)))
         self.timed(w, measure, cmds, self.runs_start, 2, md, wheels)
 

@@ -123,6 +123,7 @@ pub(crate) fn sh_header(shebang: &Shebang, pex_hash: &str) -> String {
     }
     let candidates = candidates.join(" ");
     let version = crate::VERSION;
+    let venv = crate::pex_root::PexRoot::sh_environment_in_shell("$root", pex_hash);
     format!(
         r#"#!/bin/sh
 : 'pex-rs: error: this Python cannot read the zip archive of this PEX. Python 3.12 and older cannot read one of over 65535 files: run the PEX as a program, or with Python 3.13 or newer. \'
@@ -136,7 +137,7 @@ if [ -z "${{PEX_PYTHON:-}}${{PEX_PYTHON_PATH:-}}${{PEX_VERIFY:-}}${{PEX_TOOLS:-}
   if [ -n "${{PEX_ROOT:-}}" ]; then root=$PEX_ROOT
   else case "${{XDG_CACHE_HOME:-}}" in /*) root=$XDG_CACHE_HOME/pex-rs ;; *) root=${{HOME:-}}/.cache/pex-rs ;; esac
   fi
-  venv=$root/venvs/v1/{pex_hash}/sh
+  venv={venv}
   if [ -x "$venv/bin/python" ] && [ -f "$venv/pex" ]; then exec "$venv/bin/python" "$venv/pex" "$0" "$@"; fi
 fi
 names="${{PEX_PYTHON:-}} {candidates}"
@@ -244,9 +245,17 @@ pub(crate) fn main_module(pex_info: &PexInfo) -> String {
 }
 
 /// The boot code without the call that starts it: what a PEX's venv keeps as
-/// `__pex_rs_boot__.py`, and what the PEX carries bytecode of (`BOOT_BYTECODE`).
-pub(crate) fn boot_module() -> String {
-    format!("{BOOT}\n")
+/// `__pex_rs_boot__.py`, and what the PEX carries bytecode of (`BOOT_BYTECODE`). Its loader
+/// placeholder holds [`LOADER`], so the sh header and a re-exec start the same way from one text.
+pub(crate) fn boot_module() -> &'static str {
+    static MODULE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // A Python string literal in double quotes: the loader has neither `"` nor `\`.
+        debug_assert!(!LOADER.contains(['"', '\\']), "the loader must fit a plain Python literal");
+        let text = BOOT.replacen("\"@PEX_RS_LOADER@\"", &format!("\"{LOADER}\""), 1);
+        debug_assert_ne!(text, BOOT, "boot.py has the loader placeholder");
+        format!("{text}\n")
+    });
+    &MODULE
 }
 
 /// Writes the PEX to `output` and returns its size in bytes.

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
+use crate::pex_root::{Bucket, PexRoot};
 use crate::pexinfo::{BOOT_BYTECODE, DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 
 /// Why a PEX could not be installed into a PEX_ROOT.
@@ -61,7 +62,7 @@ pub enum Error {
 
 /// An installable entry of a PEX: one wheel, or the user code.
 struct Entry {
-    bucket: &'static str,
+    bucket: Bucket,
     digest: String,
     /// The directory inside the entry (the wheel file name), or empty for user code.
     sub: String,
@@ -233,7 +234,7 @@ impl AccessLock {
             .create(true)
             .truncate(false)
             .write(true)
-            .open(pex_root.join(".access.lck"))
+            .open(PexRoot::new(pex_root).access_lock())
             .map_err(install_error)?;
         file.file().lock_shared().map_err(install_error)?;
         Ok(Self(file))
@@ -309,14 +310,14 @@ fn plan<R: Read + io::Seek>(
             return Err(Error::Digest { pex: pex.to_owned(), name: name.clone(), digest: digest.clone() });
         }
         let members = wheels.remove(name).unwrap_or_default();
-        entries.push(Entry { bucket: "installed_wheels", digest: digest.clone(), sub: name.clone(), members });
+        entries.push(Entry { bucket: Bucket::InstalledWheels, digest: digest.clone(), sub: name.clone(), members });
     }
     let code_hash = pex_info.code_hash.clone().unwrap_or_else(empty_code_hash);
     if code_hash != empty_code_hash() {
         if Sha256Digest::from_canonical(&code_hash).is_none() {
             return Err(Error::Digest { pex: pex.to_owned(), name: "code_hash".to_owned(), digest: code_hash });
         }
-        entries.push(Entry { bucket: "user_code", digest: code_hash, sub: String::new(), members: user_code });
+        entries.push(Entry { bucket: Bucket::UserCode, digest: code_hash, sub: String::new(), members: user_code });
     }
     Ok(entries)
 }
@@ -328,7 +329,8 @@ fn install_entry<R: Read + io::Seek>(
     entry: &Entry,
     archive: &mut zip::ZipArchive<R>,
 ) -> Result<(Utf8PathBuf, bool), Error> {
-    let bucket = pex_root.join(entry.bucket).join("v1");
+    let root = PexRoot::new(pex_root);
+    let bucket = root.bucket(entry.bucket);
     let final_dir = bucket.join(&entry.digest);
     let path = if entry.sub.is_empty() { final_dir.clone() } else { final_dir.join(&entry.sub) };
     if path.is_dir() {
@@ -340,7 +342,7 @@ fn install_entry<R: Read + io::Seek>(
         .create(true)
         .truncate(false)
         .write(true)
-        .open(bucket.join(format!(".{}.lck", entry.digest)))
+        .open(root.entry_lock(entry.bucket, &entry.digest))
         .map_err(install_error)?;
     lock.file().lock().map_err(install_error)?;
     if path.is_dir() {

@@ -5,6 +5,7 @@
 const ORDER: &[&str] = &[
     "env",
     "fs",
+    "pex_root",
     "hash",
     "zip_limits",
     "progress",

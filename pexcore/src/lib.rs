@@ -58,6 +58,7 @@
 //! | --- | --- |
 //! | `env` | every environment variable pex-rs reads |
 //! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
+//! | `pex_root` | the layout of a `PEX_ROOT`: every path in it, which the boot code spells alike |
 //! | `hash` | sha256 digests and hashing readers |
 //! | `zip_limits` | the entry count of a zip archive from outside, read before it is parsed |
 //! | `progress` | the `Reporter` that long operations report through |
@@ -87,6 +88,7 @@
 
 mod env;
 mod fs;
+mod pex_root;
 mod hash;
 mod zip_limits;
 mod progress;

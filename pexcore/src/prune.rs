@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::pex_root::{Bucket, PexRoot};
 use crate::pexinfo::PexInfo;
 
 /// Why a PEX_ROOT could not be pruned.
@@ -49,7 +50,8 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -
     if !pex_root.is_dir() {
         return Ok(report);
     }
-    let lock_path = pex_root.join(".access.lck");
+    let root = PexRoot::new(pex_root);
+    let lock_path = root.access_lock();
     let lock =
         fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
     // A running PEX holds the root; say why prune waits, rather than hang in silence.
@@ -65,14 +67,14 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -
     let mut referenced: HashSet<String> = HashSet::new();
     // An environment whose PEX-INFO cannot be read may use any install: then none is removed.
     let mut unknown_references = false;
-    let venvs = pex_root.join("venvs/v1");
+    let venvs = root.venvs();
     for pex_dir in visible_children(&venvs)? {
         let mut remaining = 0;
         for venv in visible_children(&pex_dir)? {
             if !venv.is_dir() || venv.is_symlink() {
                 continue; // the `sh` link: removed with its directory below
             }
-            let last_use = modified(&venv.join(".last-access")).or_else(|| modified(&venv));
+            let last_use = modified(&PexRoot::last_access(&venv)).or_else(|| modified(&venv));
             if last_use.is_some_and(|time| time < cutoff) {
                 remove(&venv, &mut report)?;
                 continue;
@@ -96,8 +98,8 @@ pub(crate) fn prune(pex_root: &Utf8Path, older_than: Duration, wait: Duration) -
             remove(&pex_dir, &mut report)?;
         }
     }
-    for bucket in ["installed_wheels/v1", "user_code/v1"] {
-        let bucket = pex_root.join(bucket);
+    for bucket in Bucket::ALL {
+        let bucket = root.bucket(bucket);
         for entry in visible_children(&bucket)? {
             let name = entry.file_name().unwrap_or_default();
             let is_old = modified(&entry).is_some_and(|time| time < cutoff);

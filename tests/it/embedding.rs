@@ -242,17 +242,6 @@ fn the_program_in_the_ffi_docs_builds_a_pex() {
     assert_eq!(String::from_utf8_lossy(&moo.stdout), "moo\n");
 }
 
-/// The pytest that `.ci/run` installs (`PEX_RS_TEST_PYTEST`, a `pip install --target`
-/// directory of pure-Python packages that every Python 3.8+ can import).
-fn pytest_directory(test: &str) -> Option<PathBuf> {
-    let directory =
-        std::env::var_os("PEX_RS_TEST_PYTEST").map(PathBuf::from).filter(|path| path.join("pytest").is_dir());
-    if directory.is_none() {
-        skip(test, "pytest is not installed (`.ci/run` installs it into target/pytest)");
-    }
-    directory
-}
-
 /// Builds the binding's wheel, with `libpex.so` (its debug information stripped, as in a
 /// release build, else the test library weighs 150 MB), into `directory`.
 fn build_binding_wheel(directory: &Utf8Path) -> Utf8PathBuf {
@@ -294,7 +283,7 @@ fn install_binding(python: &Python, wheel: &Utf8Path, directory: &Utf8Path) -> U
 #[test]
 fn the_python_binding_installs_from_its_wheel_and_passes_its_tests() {
     let test = "the_python_binding_installs_from_its_wheel_and_passes_its_tests";
-    let Some(pytest) = pytest_directory(test) else { return };
+    let Some(pytest) = crate::support::pytest(test) else { return };
     let context = TestContext::new();
     let index = fixture_index();
     let wheel = build_binding_wheel(&context.dir);

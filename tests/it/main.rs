@@ -35,6 +35,8 @@ mod locks;
 mod pex_root;
 /// Fixture projects and sdists for source builds: a test PEP 517 backend, the real backends.
 mod projects;
+/// The Python files of the repository pass ruff.
+mod python_code;
 /// Resolution against a loopback index: pages, metadata, failures, the cache, offline builds.
 mod resolve;
 /// Running: entry points, interpreter mode, environment, `sys.path`, under every Python.

@@ -133,6 +133,18 @@ pub(crate) fn skip(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "note: skipping `{test}`: {why}");
 }
 
+/// The pytest that `.ci/run` installs (`PEX_RS_TEST_PYTEST`, a `pip install --target`
+/// directory of pure-Python packages that every Python 3.8+ imports through `PYTHONPATH`), or
+/// `None` with a note that `test` skips.
+pub(crate) fn pytest(test: &str) -> Option<PathBuf> {
+    let directory =
+        std::env::var_os("PEX_RS_TEST_PYTEST").map(PathBuf::from).filter(|path| path.join("pytest").is_dir());
+    if directory.is_none() {
+        skip(test, "pytest is not installed (`.ci/run` installs it into target/pytest)");
+    }
+    directory
+}
+
 /// The default interpreter (`python3`).
 pub(crate) fn python3() -> &'static Python {
     &pythons()[0]

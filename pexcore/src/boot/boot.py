@@ -25,6 +25,15 @@ _INSTALL_ONLY = "__PEX_RS_INSTALL_ONLY"
 _STANDALONE = "__PEX_RS_VENV"  # `pex-rs venv`: make a standalone venv there (and _SCOPE)
 _VERBOSE = 0
 
+# The PEX_ROOT layout (docs/format.md, "PEX_ROOT"). pexcore's `pex_root` module owns it; its test
+# `the_boot_code_agrees` reads these lines, so keep each a plain `NAME = "value"`.
+_INSTALLED_WHEELS = "installed_wheels"
+_USER_CODE = "user_code"
+_VENVS = "venvs"
+_LAYOUT = "v1"
+_ACCESS_LOCK = ".access.lck"
+_LAST_ACCESS = ".last-access"
+
 
 class _Error(Exception):
     """A problem the user can act on: reported as one line, never as a traceback."""
@@ -119,7 +128,7 @@ class _Entry:
         self.path = None  # where it was found or installed
 
     def locate(self, root):
-        path = os.path.join(root, self.bucket, "v1", self.digest, self.sub).rstrip("/")
+        path = os.path.join(root, self.bucket, _LAYOUT, self.digest, self.sub).rstrip("/")
         self.path = path if os.path.isdir(path) else None
         return self.path
 
@@ -144,12 +153,12 @@ def _parse_info(text, pex):
         digest = installs.get(whl, digest)
         if not _is_digest(digest) or "/" in whl or _bad_name(whl):
             raise _Error("PEX-INFO of %s lists a bad distribution %r: %r" % (pex, whl, digest))
-        entries.append(_Entry("installed_wheels", digest, whl))
+        entries.append(_Entry(_INSTALLED_WHEELS, digest, whl))
     code_hash = info.get("code_hash", _EMPTY_SHA256)
     if not _is_digest(code_hash):
         raise _Error("PEX-INFO of %s has a bad code_hash %r" % (pex, code_hash))
     if code_hash != _EMPTY_SHA256:
-        entries.insert(0, _Entry("user_code", code_hash, ""))
+        entries.insert(0, _Entry(_USER_CODE, code_hash, ""))
     return info, entries
 
 
@@ -421,12 +430,12 @@ def _install_all(zf, pex, root, entries):
 
     start = time.time()
     for bucket in {e.bucket for e in entries}:
-        os.makedirs(os.path.join(root, bucket, "v1"), exist_ok=True)
+        os.makedirs(os.path.join(root, bucket, _LAYOUT), exist_ok=True)
     groups = _member_groups(zf)
     claims = []
     try:
         for entry in sorted(entries, key=lambda e: (e.bucket, e.digest)):
-            claim = _Claim(os.path.join(root, entry.bucket, "v1"), entry.digest, lambda e=entry: e.locate(root))
+            claim = _Claim(os.path.join(root, entry.bucket, _LAYOUT), entry.digest, lambda e=entry: e.locate(root))
             claims.append((entry, claim))
             claim.take()
         files = []
@@ -615,7 +624,7 @@ def _make_venv(tmp, final, exe, wheel_dirs, boot, info_text, pex_hash, standalon
             invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP,
         )
     _write(os.path.join(tmp, "PEX-INFO"), info_text)
-    _write(os.path.join(tmp, ".last-access"), "")
+    _write(os.path.join(tmp, _LAST_ACCESS), "")
     _write_runner(tmp, python, standalone)
     # The wheels' contents, merged: site-packages gets every wheel's top level (but .prefix) and
     # the venv itself gets every .prefix (but bin/, copied above), as an installer would lay them
@@ -652,10 +661,10 @@ def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, po
     missing = [e for e in entries if not e.locate(root)]
     if missing:
         _install_all(zf, pex, root, missing)
-    vdir = os.path.join(root, "venvs", "v1", pex_hash)
+    vdir = os.path.join(root, _VENVS, _LAYOUT, pex_hash)
     final = os.path.join(vdir, key)
     os.makedirs(vdir, exist_ok=True)
-    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
+    wheel_dirs = [e.path for e in entries if e.bucket == _INSTALLED_WHEELS]
     made = _publish(
         vdir,
         key,
@@ -677,7 +686,7 @@ def _hold_access_lock(root):
     PEX uses."""
     import fcntl
 
-    path = os.path.join(root, ".access.lck")
+    path = os.path.join(root, _ACCESS_LOCK)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     except OSError:
@@ -700,7 +709,7 @@ def _touch_last_access(venv):
     by this date, and a warm start should not write on every run (or at all, read-only)."""
     import time
 
-    path = os.path.join(venv, ".last-access")
+    path = os.path.join(venv, _LAST_ACCESS)
     try:
         if time.time() - os.stat(path).st_mtime < 3600:
             return
@@ -787,9 +796,9 @@ def _verify(zf, root, entries, venv, report):
     groups = _member_groups(zf)
     for e in entries:
         if not e.locate(root):
-            report(os.path.join(root, e.bucket, "v1", e.digest, e.sub).rstrip("/"), "missing")
+            report(os.path.join(root, e.bucket, _LAYOUT, e.digest, e.sub).rstrip("/"), "missing")
             continue
-        vdir = os.path.join(root, e.bucket, "v1")
+        vdir = os.path.join(root, e.bucket, _LAYOUT)
         inode = os.stat(os.path.join(vdir, e.digest)).st_ino
         # Bytecode the PEX carries may be missing: the entry was installed by a PEX built for
         # other interpreters, and works as well (Python compiles what it imports).
@@ -1235,17 +1244,10 @@ else:
     print("the pex-rs runtime needs Python 3.8 or later")
 """
 
-# How boot() re-executes itself in another interpreter: the sh header's loader (LOADER in
-# pexcore/src/build.rs, which must stay the same text), so that archives zipimport cannot read
-# (ZIP64 before Python 3.13) boot there too.
-_LOADER = (
-    "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile,marshal,importlib.util as u;"
-    "m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';"
-    "z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;n='__pycache__/__pex_rs_boot__.%s.pyc'%sys.implementation.cache_tag;"
-    "b=z.read(n) if n in z.NameToInfo else b'';c=b[:4]==u.MAGIC_NUMBER;"
-    "exec(marshal.loads(b[16:]) if c else compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__);"
-    "c and m.boot(z.read('PEX-INFO').decode())"
-)
+# How boot() re-executes itself in another interpreter: the sh header's loader, so that archives
+# zipimport cannot read (ZIP64 before Python 3.13) boot there too. pexcore writes its one copy
+# (`LOADER` in pexcore/src/build.rs) in place of this placeholder when it embeds this file.
+_LOADER = "@PEX_RS_LOADER@"
 
 # Set on a re-exec to "1" or "0" (whether that start may point `sh`, decided by the start that
 # re-executed) followed by the interpreter that re-executed. A start that finds it does not
@@ -1458,7 +1460,7 @@ def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
     dists = info.get("distributions") or {}
     if len(fit.chosen) == len(dists):
         return entries, info_text
-    entries = [e for e in entries if e.bucket != "installed_wheels" or e.sub in fit.chosen]
+    entries = [e for e in entries if e.bucket != _INSTALLED_WHEELS or e.sub in fit.chosen]
     installs = info.get("pex_rs_installs") or {}
     chosen = dict(info, distributions={whl: dists[whl] for whl in fit.chosen})
     if installs:
@@ -1545,9 +1547,9 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, point
             # What the read-only root has is used from there, through links in the temporary one.
             for e in entries:
                 if usable and e.locate(root):
-                    os.makedirs(os.path.join(tmp, e.bucket, "v1"), exist_ok=True)
-                    link = os.path.join(tmp, e.bucket, "v1", e.digest)
-                    os.symlink(os.path.join(root, e.bucket, "v1", e.digest), link)
+                    os.makedirs(os.path.join(tmp, e.bucket, _LAYOUT), exist_ok=True)
+                    link = os.path.join(tmp, e.bucket, _LAYOUT, e.digest)
+                    os.symlink(os.path.join(root, e.bucket, _LAYOUT, e.digest), link)
             return _materialize(zf, pex, tmp, entries, *args), tmp
         except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -1635,8 +1637,8 @@ def _standalone_venv(pex, dest, scope, venv, info):
     _, entries = _parse_info(root_info, pex)
     for e in entries:
         e.locate(root)
-    wheel_dirs = [e.path for e in entries if e.bucket == "installed_wheels"]
-    code_dirs = [e.path for e in entries if e.bucket == "user_code"]
+    wheel_dirs = [e.path for e in entries if e.bucket == _INSTALLED_WHEELS]
+    code_dirs = [e.path for e in entries if e.bucket == _USER_CODE]
     # The venv's own PEX-INFO names no PEX_ROOT entries: everything is inside it.
     own_text = _info_text(dict(info, distributions={}, code_hash=_EMPTY_SHA256))
     if scope in ("all", "deps"):
@@ -1771,7 +1773,7 @@ def boot(pex_info_text):
         except UnicodeEncodeError:
             # Its path goes into text files of the environment (pyvenv.cfg, scripts).
             raise _Error("PEX_ROOT %s is not valid UTF-8; choose a PEX_ROOT whose path is" % ascii(root))
-        venv = os.path.join(root, "venvs", "v1", pex_hash, key)
+        venv = os.path.join(root, _VENVS, _LAYOUT, pex_hash, key)
         _log("PEX %s, PEX_ROOT %s, interpreter %s (%s)" % (pex, root, exe, key))
         tmp = None
         if os.path.isabs(root):
@@ -1849,7 +1851,9 @@ def _is_stdlib(path, bases):
     parts = path.split(os.sep)
     if "site-packages" in parts or "dist-packages" in parts:
         return False
-    inside = lambda p: any(p == b or p.startswith(b + os.sep) for b in bases)
+    def inside(p):
+        return any(p == b or p.startswith(b + os.sep) for b in bases)
+
     return inside(path) or inside(os.path.realpath(path))
 
 
@@ -2088,7 +2092,7 @@ def _prepare(runner, standalone=False):
     inherit = {"true": "prefer"}.get(inherit.lower(), inherit.lower())
     if inherit not in ("false", "prefer", "fallback"):
         raise _Error("inherit_path (PEX_INHERIT_PATH) must be false, prefer or fallback, not %r" % inherit)
-    code = [os.path.join(root, e.bucket, "v1", e.digest) for e in entries if e.bucket == "user_code"]
+    code = [os.path.join(root, e.bucket, _LAYOUT, e.digest) for e in entries if e.bucket == _USER_CODE]
     _setup_sys_path(venv, inherit, code[0] if code else None, env.get("PEX_EXTRA_SYS_PATH", ""))
 
     interpreter = env.get("PEX_INTERPRETER", "").lower() in ("1", "true")
@@ -2113,7 +2117,7 @@ def _prepare(runner, standalone=False):
     _log("entry: %s %s" % entry)
     if entry[0] == "script":
         # Only the lookup is guarded: errors raised by the script itself are its own.
-        wheel_dirs = [os.path.join(root, e.bucket, "v1", e.digest, e.sub) for e in entries if e.sub]
+        wheel_dirs = [os.path.join(root, e.bucket, _LAYOUT, e.digest, e.sub) for e in entries if e.sub]
         entry = _find_script(entry[1], wheel_dirs, os.path.join(venv, "bin"))
         _log("script: %s %s" % entry)
     return pex, entry

@@ -429,7 +429,7 @@ fn compile_bytecode(
         name: "the boot code".to_owned(),
         digest: Sha256Digest::of(boot.as_bytes()).to_string(),
         prefix: String::new(),
-        sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.clone().into_bytes())])),
+        sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.as_bytes().to_vec())])),
         interpreters: every.clone(),
     });
     if user_files.iter().any(|file| is_module_source(&file.name)) {
@@ -691,14 +691,15 @@ fn run_boot(
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
     // Held until the end, so a prune cannot take away what this extraction installs.
     let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
     let interpreter = options.python.find()?;
     run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1")])?;
     if options.compile {
-        let venvs = options.pex_root.join("venvs/v1").join(pex_info.pex_hash.as_deref().unwrap_or_default());
+        let root = crate::pex_root::PexRoot::new(&options.pex_root);
+        let venvs = root.environments_of(pex_info.pex_hash.as_deref().unwrap_or_default());
         let mut directories = report.entries.clone();
         directories.push(venvs);
         crate::bytecode::compile_tree(&interpreter, &directories)?;
@@ -711,7 +712,7 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
 /// `repaired PATH: WHAT`.
 pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
     let interpreter = options.python.find()?;
     let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
     Ok(stdout.lines().map(str::to_owned).collect())
@@ -727,7 +728,7 @@ pub fn venv_pex(
     options: &InstallOptions,
 ) -> Result<(), Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, &build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
     let interpreter = options.python.find()?;
     let scope_name = match scope {
         VenvScope::All => "all",

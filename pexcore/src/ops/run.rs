@@ -11,6 +11,7 @@ use crate::cache::Bucket;
 use crate::env;
 use crate::error::Error;
 use crate::hash::Hasher;
+use crate::pex_root::PexRoot;
 
 /// The environment variables that change what a build resolves (the index, pip's configuration
 /// files), which interpreters it finds (`PATH`), or the bytes it writes.
@@ -95,9 +96,11 @@ fn warm_start(pex: &camino::Utf8Path) -> Option<WarmStart> {
     let mut head = Vec::with_capacity(4096);
     fs_err::File::open(pex).ok()?.take(4096).read_to_end(&mut head).ok()?;
     let head = String::from_utf8_lossy(&head);
-    let (_, rest) = head.split_once("venv=$root/venvs/v1/")?;
+    // The header's line `venv=$root/venvs/v1/<pex_hash>/sh` names the PEX's hash.
+    let (_, rest) = head.split_once(&format!("venv={}/", PexRoot::venvs_in_shell("$root")))?;
     let pex_hash = rest.get(..64).filter(|hash| hash.bytes().all(|byte| byte.is_ascii_hexdigit()))?;
-    let venv = env::pex_root()?.join("venvs").join("v1").join(pex_hash).join("sh");
+    let root = Utf8PathBuf::from_path_buf(env::pex_root()?).ok()?;
+    let venv = PexRoot::new(&root).environments_of(pex_hash).join(crate::pex_root::SH_LINK).into_std_path_buf();
     let (python, runner) = (venv.join("bin").join("python"), venv.join("pex"));
     let executable = fs_err::metadata(&python).is_ok_and(|metadata| metadata.permissions().mode() & 0o111 != 0);
     (executable && runner.is_file()).then_some(WarmStart { python, runner })

@@ -471,7 +471,7 @@ class _BuildOptions:
                         event.amount,
                     )
                 )
-            except BaseException as raised:  # noqa: BLE001: carried to the caller's thread
+            except BaseException as raised:  # carried to the caller's thread
                 # An exception cannot cross C: remember it, stop the operation, raise it after.
                 self.raised = raised
                 self.stop.request()
@@ -488,7 +488,7 @@ class _BuildOptions:
         def work() -> None:
             try:
                 outcome["value"] = operation()
-            except BaseException as error:  # noqa: BLE001: raised by the caller's thread
+            except BaseException as error:  # raised by the caller's thread
                 outcome["error"] = error
             finally:
                 done.set()

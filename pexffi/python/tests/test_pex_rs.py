@@ -205,7 +205,7 @@ def test_builds_on_two_threads_at_once(tmp_path, options):
         try:
             own = dict(options, cache_dir=str(tmp_path / ("cache-" + name)))
             pex_rs.build(tmp_path / (name + ".pex"), "greet", entry_point="greet:main", **own)
-        except BaseException as error:  # noqa: BLE001: reported by the main thread
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=build, args=(name,)) for name in ("one", "two")]

@@ -1,0 +1,120 @@
+"""Unit tests of the boot code (pexcore/src/boot/boot.py), run by tests/it/python_code.rs with
+pytest under every local Python 3.8+. The integration tests run the boot code inside real PEX
+files; these test its parts one by one, including the interpreter fit that it keeps as source
+text (`_FIT_SOURCE`) to send to other interpreters.
+"""
+
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load():
+    """boot.py's definitions, as the runtime has them (importing it only defines things)."""
+    with open(os.path.join(HERE, "..", "boot.py"), encoding="utf-8") as file:
+        text = file.read()
+    namespace = {"__name__": "pex_rs_boot_under_test"}
+    exec(compile(text, "boot.py", "exec"), namespace)
+    fit = {"__name__": "pex_rs_fit_under_test"}
+    exec(compile(namespace["_FIT_SOURCE"], "<pex-rs interpreter fit>", "exec"), fit)
+    return namespace, fit
+
+
+boot, fit = _load()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "/etc/passwd", "C:/x", "a/../b", "../x", "a//b", "./a", "a\\b", "a\x00b", "a\x85b", "a/."],
+)
+def test_names_that_escape_or_confuse_are_bad(name):
+    assert boot["_bad_name"](name)
+
+
+@pytest.mark.parametrize("name", ["a", "a/b.py", "pkg/__init__.py", ".hidden", "a..b", "\u00e9t\u00e9.txt"])
+def test_ordinary_names_are_fine(name):
+    assert boot["_bad_name"](name) is None
+
+
+def test_digests_are_64_lowercase_hex_digits():
+    is_digest = boot["_is_digest"]
+    assert is_digest("0" * 64) and is_digest("af" * 32)
+    assert not is_digest("A" * 64) and not is_digest("0" * 63) and not is_digest(None) and not is_digest(1)
+
+
+def test_pex_info_json_refuses_what_is_not_json(monkeypatch):
+    load = boot["_load_json"]
+    assert load('{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
+    for text in ["{", '{"a": 1} trailing', "[" * 100000]:
+        with pytest.raises(boot["_Error"], match="PEX-INFO is not valid JSON"):
+            load(text)
+
+
+def test_the_default_root(monkeypatch):
+    default_root = boot["_default_root"]
+    monkeypatch.setenv("PEX_ROOT", "relative/root")
+    assert default_root() == os.path.abspath("relative/root")
+    monkeypatch.delenv("PEX_ROOT")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert default_root() == "/xdg/pex-rs"
+    monkeypatch.setenv("XDG_CACHE_HOME", "not/absolute")
+    monkeypatch.setenv("HOME", "/home/someone")
+    assert default_root() == "/home/someone/.cache/pex-rs"
+
+
+def test_pex_info_entries_name_the_layout():
+    info_text = (
+        '{"pex_hash": "%s", "code_hash": "%s", "distributions": {"a-1.0-py3-none-any.whl": "%s"},'
+        ' "pex_rs_installs": {"a-1.0-py3-none-any.whl": "%s"}}' % ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
+    )
+    info, entries = boot["_parse_info"](info_text, "app.pex")
+    assert info["pex_hash"] == "1" * 64
+    assert [(e.bucket, e.digest, e.sub) for e in entries] == [
+        (boot["_USER_CODE"], "2" * 64, ""),
+        (boot["_INSTALLED_WHEELS"], "4" * 64, "a-1.0-py3-none-any.whl"),
+    ]
+    for bad in ['{"pex_hash": "x"}', '{"pex_hash": "%s", "distributions": {"../a.whl": "%s"}}' % ("1" * 64, "3" * 64)]:
+        with pytest.raises(boot["_Error"]):
+            boot["_parse_info"](bad, "app.pex")
+
+
+def test_the_loader_is_filled_in_only_when_pexcore_embeds_the_file():
+    # The placeholder stands in the source; pexcore replaces it with the sh header's loader.
+    assert boot["_LOADER"] == "@PEX_RS_LOADER@"
+
+
+@pytest.mark.parametrize(
+    "constraint, implementation, version, expected",
+    [
+        ("CPython>=3.8", "CPython", "3.11.4", True),
+        ("CPython>=3.8", "PyPy", "3.11.4", False),
+        (">=3.8,<3.12", "CPython", "3.12.0", False),
+        ("==3.11.*", "CPython", "3.11.9", True),
+        ("!=3.11.*", "CPython", "3.11.9", False),
+        ("~=3.10", "CPython", "3.13.1", True),
+        ("~=3.10.2", "CPython", "3.11.0", False),
+        ("===3.12.1", "CPython", "3.12.1", True),
+        ("PyPy", "PyPy", "3.10.14", True),
+        ("<3.12rc1", "CPython", "3.12.0", False),
+    ],
+)
+def test_interpreter_constraints(constraint, implementation, version, expected):
+    assert fit["_satisfies"](fit["_constraint"](constraint), implementation, version) is expected
+
+
+@pytest.mark.parametrize("constraint", ["", ">=", "CPython>=x", "~=3", "==3.x"])
+def test_constraints_that_do_not_parse(constraint):
+    with pytest.raises(ValueError):
+        fit["_constraint"](constraint)
+
+
+def test_this_interpreter_has_tags_and_satisfies_its_own_version():
+    implementation, version = fit["_identity"]()
+    assert fit["_satisfies"](fit["_constraint"]("==%s" % version), implementation, version)
+    tags = fit["_sys_tags"](fit["_platform_tags"]())
+    assert "py3-none-any" in tags
+    if implementation == "CPython":
+        assert tags[0].startswith("cp%d%d-" % sys.version_info[:2])
