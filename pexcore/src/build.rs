@@ -16,6 +16,9 @@ use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
 use crate::wheel::Wheel;
 
 /// The boot code every PEX starts with (`docs/format.md`, "`__main__.py`").
+/// The boot code's first part, the runner: all that a PEX's virtual environment keeps.
+const RUNNER: &str = include_str!("boot/runner.py");
+/// The boot code's second part, the cold path, which uses the runner's definitions.
 const BOOT: &str = include_str!("boot/boot.py");
 
 /// Why a PEX could not be written.
@@ -244,18 +247,25 @@ pub(crate) fn main_module(pex_info: &PexInfo) -> String {
     format!("{}boot({literal})\n", boot_module())
 }
 
-/// The boot code without the call that starts it: what a PEX's venv keeps as
-/// `__pex_rs_boot__.py`, and what the PEX carries bytecode of (`BOOT_BYTECODE`). Its loader
-/// placeholder holds [`LOADER`], so the sh header and a re-exec start the same way from one text.
+/// The boot code without the call that starts it: the runner, then the cold path, in one
+/// namespace; what the PEX carries bytecode of (`BOOT_BYTECODE`). Its loader placeholder holds
+/// [`LOADER`], so the sh header and a re-exec start the same way from one text.
 pub(crate) fn boot_module() -> &'static str {
     static MODULE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         // A Python string literal in double quotes: the loader has neither `"` nor `\`.
         debug_assert!(!LOADER.contains(['"', '\\']), "the loader must fit a plain Python literal");
         let text = BOOT.replacen("\"@PEX_RS_LOADER@\"", &format!("\"{LOADER}\""), 1);
         debug_assert_ne!(text, BOOT, "boot.py has the loader placeholder");
-        format!("{text}\n")
+        format!("{RUNNER}\n\n{text}\n")
     });
     &MODULE
+}
+
+/// The runner alone (the start of [`boot_module`], to its last line `# The end of the runner.`):
+/// what a PEX's virtual environment keeps as `__pex_rs_boot__.py`, and what the PEX carries
+/// bytecode of (`RUNNER_BYTECODE`), so that a warm start loads nothing of the cold path.
+pub(crate) fn runner_module() -> &'static str {
+    RUNNER
 }
 
 /// Writes the PEX to `output` and returns its size in bytes.

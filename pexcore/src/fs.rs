@@ -13,7 +13,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// empty, `.` or `..` component, a component longer than 255 bytes (more than file systems
 /// take), and NUL or any other control character. Wheels, sdists and PEX
 /// files are all untrusted; every member name goes through here.
-/// A trailing `/` (a directory entry) is accepted and dropped. boot.py's `_bad_name` applies
+/// A trailing `/` (a directory entry) is accepted and dropped. runner.py's `_bad_name` applies
 /// the same rule (`tests/it/hostile.rs` runs both on one corpus).
 pub fn enclosed(name: &str) -> Option<Utf8PathBuf> {
     /// The longest file name (one path component) file systems take, in bytes.

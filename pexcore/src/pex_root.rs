@@ -1,6 +1,6 @@
 //! The layout of a `PEX_ROOT`, owned here: every path that `extract`, `prune`, `run` and the
 //! sh header use inside a root comes from [`PexRoot`]. The boot code spells the same names as
-//! constants (`_INSTALLED_WHEELS` ... in `boot/boot.py`), and a test reads them there, so the
+//! constants (`_INSTALLED_WHEELS` ... in `boot/runner.py`), and a test reads them there, so the
 //! two sides cannot drift. `docs/format.md` ("PEX_ROOT") describes the layout.
 //!
 //! ```text
@@ -108,11 +108,11 @@ mod tests {
     /// The boot code's constants of the layout are these, value for value.
     #[test]
     fn the_boot_code_agrees() {
-        let boot = include_str!("boot/boot.py");
+        let boot = include_str!("boot/runner.py");
         let constant = |name: &str| {
             boot.lines()
                 .find_map(|line| line.strip_prefix(name)?.strip_prefix(" = \"")?.strip_suffix('"'))
-                .unwrap_or_else(|| panic!("boot.py has no line `{name} = \"...\"`"))
+                .unwrap_or_else(|| panic!("runner.py has no line `{name} = \"...\"`"))
         };
         assert_eq!(constant("_INSTALLED_WHEELS"), Bucket::InstalledWheels.name());
         assert_eq!(constant("_USER_CODE"), Bucket::UserCode.name());

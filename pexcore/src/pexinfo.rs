@@ -21,6 +21,9 @@ pub(crate) const MAIN_ENTRY: &str = "__main__.py";
 /// start of the names of its bytecode in a PEX: `__pycache__/__pex_rs_boot__.<cache tag>.pyc`.
 pub(crate) const BOOT_MODULE: &str = "__pex_rs_boot__.py";
 pub(crate) const BOOT_BYTECODE: &str = "__pycache__/__pex_rs_boot__.";
+/// The runner's own source name when its bytecode is compiled (its bytecode's name in a PEX,
+/// `__pycache__/__pex_rs_boot__.runner.<cache tag>.pyc`, starts with [`BOOT_BYTECODE`] too).
+pub(crate) const RUNNER_MODULE: &str = "__pex_rs_boot__.runner.py";
 /// The directory holding the installed wheels inside a PEX.
 pub(crate) const DEPS_DIR: &str = ".deps";
 /// The format version pex-rs writes (`pex_rs_format`).

@@ -651,7 +651,7 @@ fn member_names_are_judged_alike_by_the_builder_and_the_boot_code() {
             }
         }
     }
-    let boot = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../pexcore/src/boot/boot.py");
+    let boot = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../pexcore/src/boot/runner.py");
     let script = "import json, runpy, sys\n\
         boot = runpy.run_path(sys.argv[1])\n\
         names = json.load(sys.stdin)\n\

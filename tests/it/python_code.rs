@@ -36,6 +36,28 @@ fn every_python_file_passes_ruff() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    // The boot code as __main__.py has it, runner.py then boot.py: every name boot.py uses exists.
+    let boot = repository.join("pexcore/src/boot");
+    let joined = format!(
+        "{}\n\n{}",
+        fs_err::read_to_string(boot.join("runner.py")).unwrap(),
+        fs_err::read_to_string(boot.join("boot.py")).unwrap()
+    );
+    let mut child = Command::new(&ruff)
+        .args(["check", "--no-cache", "--isolated", "--target-version", "py38", "--line-length", "120"])
+        .args(["--select", "E,F,W,B,PLE", "--ignore", "B904", "--stdin-filename", "boot_code.py", "-"])
+        .current_dir(&repository)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), joined.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "ruff check of runner.py + boot.py failed:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 /// The boot code's own unit tests (`pexcore/src/boot/tests/`), under every local Python 3.8+.

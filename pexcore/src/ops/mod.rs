@@ -27,7 +27,9 @@ use crate::extract::ExtractReport;
 use crate::fs::enclosed;
 use crate::hash::{Hasher, Sha256Digest};
 use crate::interpreter::{Interpreter, InterpreterConstraint};
-use crate::pexinfo::{BOOT_MODULE, DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{
+    BOOT_MODULE, DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo, RUNNER_MODULE,
+};
 use crate::requirement::{ExtraName, PackageName, is_satisfied_by};
 use crate::target::Target;
 use crate::wheel::Wheel;
@@ -430,6 +432,15 @@ fn compile_bytecode(
         digest: Sha256Digest::of(boot.as_bytes()).to_string(),
         prefix: String::new(),
         sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.as_bytes().to_vec())])),
+        interpreters: every.clone(),
+    });
+    // The runner again, alone: the bytecode a PEX's virtual environment keeps of it.
+    let runner = build::runner_module();
+    units.push(Unit {
+        name: "the runner".to_owned(),
+        digest: Sha256Digest::of(runner.as_bytes()).to_string(),
+        prefix: String::new(),
+        sources: Box::new(move || Ok(vec![(RUNNER_MODULE.to_owned(), runner.as_bytes().to_vec())])),
         interpreters: every.clone(),
     });
     if user_files.iter().any(|file| is_module_source(&file.name)) {
@@ -893,6 +904,7 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<(Vec<UserFile>, Vec<Ut
                 if name == MAIN_ENTRY
                     || name == PEX_INFO_ENTRY
                     || name == BOOT_MODULE
+                    || name == RUNNER_MODULE
                     || name.starts_with(&format!("{DEPS_DIR}/"))
                 {
                     return Err(Error::ReservedName { name });

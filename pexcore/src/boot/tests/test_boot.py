@@ -1,4 +1,4 @@
-"""Unit tests of the boot code (pexcore/src/boot/boot.py), run by tests/it/python_code.rs with
+"""Unit tests of the boot code (pexcore/src/boot/runner.py and boot.py), run by tests/it/python_code.rs with
 pytest under every local Python 3.8+. The integration tests run the boot code inside real PEX
 files; these test its parts one by one, including the interpreter fit that it keeps as source
 text (`_FIT_SOURCE`) to send to other interpreters.
@@ -12,12 +12,16 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _read(name):
+    with open(os.path.join(HERE, "..", name), encoding="utf-8") as file:
+        return file.read()
+
+
 def _load():
-    """boot.py's definitions, as the runtime has them (importing it only defines things)."""
-    with open(os.path.join(HERE, "..", "boot.py"), encoding="utf-8") as file:
-        text = file.read()
+    """The boot code's definitions as __main__.py has them: runner.py, then boot.py, in one
+    namespace (importing them only defines things)."""
     namespace = {"__name__": "pex_rs_boot_under_test"}
-    exec(compile(text, "boot.py", "exec"), namespace)
+    exec(compile(_read("runner.py") + "\n\n" + _read("boot.py"), "boot code", "exec"), namespace)
     fit = {"__name__": "pex_rs_fit_under_test"}
     exec(compile(namespace["_FIT_SOURCE"], "<pex-rs interpreter fit>", "exec"), fit)
     return namespace, fit
@@ -84,6 +88,14 @@ def test_pex_info_entries_name_the_layout():
 def test_the_loader_is_filled_in_only_when_pexcore_embeds_the_file():
     # The placeholder stands in the source; pexcore replaces it with the sh header's loader.
     assert boot["_LOADER"] == "@PEX_RS_LOADER@"
+
+
+def test_the_runner_stands_alone_and_ends_where_boot_cuts_it():
+    runner = _read("runner.py")
+    assert runner.endswith(boot["_RUNNER_END"])
+    alone = {"__name__": "pex_rs_runner_under_test"}
+    exec(compile(runner, "runner.py", "exec"), alone)
+    assert callable(alone["run"]) and "boot" not in alone and "_install_all" not in alone
 
 
 @pytest.mark.parametrize(
