@@ -426,23 +426,16 @@ fn compile_bytecode(
                 .collect(),
         })
         .collect();
-    let boot = build::boot_module();
-    units.push(Unit {
-        name: "the boot code".to_owned(),
-        digest: Sha256Digest::of(boot.as_bytes()).to_string(),
+    // The boot code, and its runner again alone: the bytecode a PEX's virtual environment keeps.
+    let boot_unit = |name: &str, module: &'static str, text: &'static str| Unit {
+        name: name.to_owned(),
+        digest: Sha256Digest::of(text.as_bytes()).to_string(),
         prefix: String::new(),
-        sources: Box::new(move || Ok(vec![(BOOT_MODULE.to_owned(), boot.as_bytes().to_vec())])),
+        sources: Box::new(move || Ok(vec![(module.to_owned(), text.as_bytes().to_vec())])),
         interpreters: every.clone(),
-    });
-    // The runner again, alone: the bytecode a PEX's virtual environment keeps of it.
-    let runner = build::runner_module();
-    units.push(Unit {
-        name: "the runner".to_owned(),
-        digest: Sha256Digest::of(runner.as_bytes()).to_string(),
-        prefix: String::new(),
-        sources: Box::new(move || Ok(vec![(RUNNER_MODULE.to_owned(), runner.as_bytes().to_vec())])),
-        interpreters: every.clone(),
-    });
+    };
+    units.push(boot_unit("the boot code", BOOT_MODULE, build::boot_module()));
+    units.push(boot_unit("the runner", RUNNER_MODULE, build::runner_module()));
     if user_files.iter().any(|file| is_module_source(&file.name)) {
         units.push(Unit {
             name: "the user code".to_owned(),
