@@ -8,7 +8,7 @@ use camino::Utf8Path;
 
 use crate::error::pex_error;
 use crate::ffi::{Castable, OwnershipBox, free_box, to_boxed_mut_ptr, try_c_str, try_ref, utf8_argument};
-use crate::options::{build_settings, pex_build_options};
+use crate::options::{pex_build_options, settings_of};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
 use crate::string::{c_string_escaped, store_json};
@@ -60,7 +60,7 @@ pub unsafe extern "C" fn pex_build(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let output = Utf8Path::new(utf8_argument("output", try_c_str!(output))?);
         let (options, _guard) = settings.to_pexcore()?;
         let report = pexcore::build_pex(&options, output)?;
@@ -173,7 +173,7 @@ pub unsafe extern "C" fn pex_resolve(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let (options, _guard) = settings.to_pexcore()?;
         let resolved = pexcore::resolve_requirements(&options)?;
         let json: Vec<serde_json::Value> = resolved
@@ -207,7 +207,7 @@ pub unsafe extern "C" fn pex_lock(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let output = utf8_argument("output", try_c_str!(output))?;
         let lock = pexcore::LockOptions::new(output.into()).with_universal(universal);
         let (options, _guard) = settings.to_pexcore()?;
@@ -237,7 +237,7 @@ pub unsafe extern "C" fn pex_download(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let directory = Utf8Path::new(utf8_argument("directory", try_c_str!(directory))?);
         let (options, _guard) = settings.to_pexcore()?;
         let files = pexcore::download_distributions(&options, directory)?;

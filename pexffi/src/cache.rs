@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use crate::error::pex_error;
-use crate::options::{build_settings, pex_build_options};
+use crate::options::{pex_build_options, settings_of};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
 use crate::string::store_json;
@@ -26,7 +26,7 @@ pub unsafe extern "C" fn pex_cache_info(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let cache = settings.cache()?;
         let buckets: Vec<serde_json::Value> = cache
             .usage()
@@ -57,7 +57,7 @@ pub unsafe extern "C" fn pex_cache_prune(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { build_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let (_, bytes) = settings
             .cache()?
             .prune(Duration::from_secs(older_than_seconds), Duration::from_secs(wait_seconds))

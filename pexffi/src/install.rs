@@ -8,7 +8,7 @@ use camino::Utf8Path;
 
 use crate::error::{Failure, pex_error};
 use crate::ffi::{try_c_str, utf8_argument};
-use crate::options::{install_settings, pex_install_options};
+use crate::options::{pex_install_options, settings_of};
 use crate::panic::ffi_panic_boundary;
 use crate::result::pex_result;
 use crate::string::store_json;
@@ -37,7 +37,7 @@ pub unsafe extern "C" fn pex_extract(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { install_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let report = pexcore::extract_pex(pex, &settings.to_pexcore()?)?;
         let json = serde_json::json!({"installed": report.installed, "entries": report.entries});
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn pex_verify(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { install_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let lines = pexcore::verify_pex(pex, &settings.to_pexcore()?)?;
         // SAFETY: the caller guarantees `out_json` is NULL or writable. Last step.
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn pex_venv(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { install_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let pex = Utf8Path::new(utf8_argument("pex", try_c_str!(pex))?);
         let destination = Utf8Path::new(utf8_argument("destination", try_c_str!(destination))?);
         // A C enum argument can hold any value, so it is taken as a number and checked.
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn pex_prune(
 ) -> pex_result {
     ffi_panic_boundary! { error: error;
         // SAFETY: the caller guarantees `options` is NULL or live.
-        let settings = unsafe { install_settings(options) }?;
+        let settings = unsafe { settings_of(options) }?;
         let report = pexcore::prune_pex_root(
             &settings.pex_root()?,
             Duration::from_secs(older_than_seconds),

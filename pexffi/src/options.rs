@@ -861,23 +861,17 @@ pub unsafe extern "C" fn pex_install_options_set_compile(
     unsafe { with_options(options, |settings| settings.no_compile = !compile) }
 }
 
-/// A copy of the build options an operation runs with: NULL is a failure naming `options`.
+/// A copy of the options (build or install) an operation runs with: NULL is a failure naming
+/// `options`.
 ///
 /// # Safety
 ///
 /// `options` is NULL or a live handle.
-pub(crate) unsafe fn build_settings(options: *const pex_build_options) -> Result<BuildSettings, Failure> {
-    // SAFETY: the caller guarantees `options` is NULL or a live handle.
-    let settings = unsafe { crate::ffi::try_from(options) }.ok_or_else(|| Failure::null_parameter("options"))?;
-    Ok(settings.read().unwrap_or_else(PoisonError::into_inner).clone())
-}
-
-/// A copy of the install options an operation runs with: NULL is a failure naming `options`.
-///
-/// # Safety
-///
-/// `options` is NULL or a live handle.
-pub(crate) unsafe fn install_settings(options: *const pex_install_options) -> Result<InstallSettings, Failure> {
+pub(crate) unsafe fn settings_of<T, S>(options: *const T) -> Result<S, Failure>
+where
+    T: Castable<Ownership = OwnershipBox, RustType = RwLock<S>>,
+    S: Clone,
+{
     // SAFETY: the caller guarantees `options` is NULL or a live handle.
     let settings = unsafe { crate::ffi::try_from(options) }.ok_or_else(|| Failure::null_parameter("options"))?;
     Ok(settings.read().unwrap_or_else(PoisonError::into_inner).clone())

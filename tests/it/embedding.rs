@@ -117,12 +117,9 @@ fn run_c_test(flags: &[&str], wrapper: &[&str]) {
         }
         None => Command::new(&program),
     };
-    for name in ["PEX_RS_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "SOURCE_DATE_EPOCH", "PEX_ROOT"] {
-        command.env_remove(name);
-    }
-    command
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("NETRC", context.dir.join("no-netrc"))
+    context
+        .hermetic(&mut command)
+        .env_remove("PEX_ROOT")
         .env("PEX_RS_CACHE_DIR", context.dir.join("default-cache"))
         .env("PEX_TEST_DIR", &scratch)
         .env("PEX_TEST_INDEX", index.simple_url())
@@ -225,14 +222,11 @@ fn the_program_in_the_ffi_docs_builds_a_pex() {
         .arg("-o")
         .arg(&executable));
     let mut command = Command::new(&executable);
-    command
+    context
+        .hermetic(&mut command)
         .current_dir(&context.dir)
         .env("PEX_RS_INDEX_URL", index.simple_url())
-        .env("PEX_RS_CACHE_DIR", &context.cache_dir)
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("NETRC", context.dir.join("no-netrc"))
-        .env_remove("PIP_INDEX_URL")
-        .env_remove("SOURCE_DATE_EPOCH");
+        .env("PEX_RS_CACHE_DIR", &context.cache_dir);
     let output = run(&mut command);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("built cowsay.pex: "), "{stdout}");
@@ -290,20 +284,17 @@ fn the_python_binding_installs_from_its_wheel_and_passes_its_tests() {
     for python in pythons().iter().filter(|python| python.version >= (3, 8)) {
         let interpreter = install_binding(python, &wheel, &context.dir);
         let mut command = Command::new(&interpreter);
-        command
+        context
+            .hermetic(&mut command)
+            .env_remove("PEX_ROOT")
+            .env_remove("PEX_RS_LIBRARY")
             .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
             .arg(pexffi_directory().join("python/tests"))
             .env("PYTHONPATH", &pytest)
             .env("PEX_TEST_INDEX", index.simple_url())
             .env("PEX_TEST_DEAD", dead_url())
             .env("PEX_TEST_PYTHON", &python.path)
-            .env("PEX_RS_CACHE_DIR", context.dir.join("default-cache"))
-            .env("PIP_CONFIG_FILE", "/dev/null")
-            .env("NETRC", context.dir.join("no-netrc"))
-            .env_remove("PEX_RS_LIBRARY");
-        for name in ["PEX_RS_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "SOURCE_DATE_EPOCH", "PEX_ROOT"] {
-            command.env_remove(name);
-        }
+            .env("PEX_RS_CACHE_DIR", context.dir.join("default-cache"));
         let output = run(&mut command);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains(" passed"), "{}: {stdout}", python.name);

@@ -36,8 +36,14 @@ impl TestContext {
     /// The `pex-rs` command with this context's cache, run in its directory.
     pub(crate) fn pex_rs(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pex-rs-under-test"));
-        command.current_dir(&self.dir).env("PEX_RS_CACHE_DIR", &self.cache_dir).env_remove("SOURCE_DATE_EPOCH");
-        // Hermetic: no index, proxy or credentials of the machine running the tests.
+        command.current_dir(&self.dir).env("PEX_RS_CACHE_DIR", &self.cache_dir);
+        self.hermetic(&mut command);
+        command
+    }
+
+    /// Makes `command` hermetic: no index, proxy, credentials or `SOURCE_DATE_EPOCH` of the
+    /// machine running the tests, and no pip configuration.
+    pub(crate) fn hermetic<'c>(&self, command: &'c mut Command) -> &'c mut Command {
         for name in [
             "PEX_RS_INDEX_URL",
             "PIP_INDEX_URL",
@@ -48,11 +54,11 @@ impl TestContext {
             "https_proxy",
             "HTTP_PROXY",
             "http_proxy",
+            "SOURCE_DATE_EPOCH",
         ] {
             command.env_remove(name);
         }
-        command.env("PIP_CONFIG_FILE", "/dev/null").env("NETRC", self.dir.join("no-netrc"));
-        command
+        command.env("PIP_CONFIG_FILE", "/dev/null").env("NETRC", self.dir.join("no-netrc"))
     }
 
     /// `pex-rs build ARGS`, which must succeed.

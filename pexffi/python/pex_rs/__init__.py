@@ -399,8 +399,10 @@ _VALUE_SETTERS = {
     "source_date_epoch": "pex_build_options_set_source_date_epoch",
 }
 
-# The largest values the number options take: ten years of seconds is "no limit".
-_LIMITS = {"retries": 2**32 - 1, "timeout": 10 * 365 * 24 * 3600, "source_date_epoch": 2**63 - 1}
+# Ten years of seconds: "no limit" for a timeout or a wait.
+_FOREVER = 10 * 365 * 24 * 3600
+# The largest values the number options take.
+_LIMITS = {"retries": 2**32 - 1, "timeout": _FOREVER, "source_date_epoch": 2**63 - 1}
 
 _INSTALL_TEXT_SETTERS = {
     "cache_dir": "pex_install_options_set_cache_dir",
@@ -717,9 +719,6 @@ def venv(pex: PathLike, destination: PathLike, *, scope: str = "all", **options:
         error.check(library.pex_venv(handle, _path(pex), _path(destination), _SCOPES[scope], error.handle))
 
     _with_install_options(options, operation)
-
-
-_FOREVER = 10 * 365 * 24 * 3600
 
 
 def prune(*, older_than: float, wait: float = 0, pex_root: Optional[PathLike] = None) -> Dict[str, Any]:
