@@ -10,16 +10,11 @@ use std::io::{self, BufWriter, Seek, Write};
 use camino::{Utf8Path, Utf8PathBuf};
 use zip::write::SimpleFileOptions;
 
+use crate::boot::{LOADER, MAIN_ENTRY};
 use crate::bytecode::Compiled;
 use crate::fs::OutputFile;
-use crate::pexinfo::{DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{DEPS_DIR, PEX_INFO_ENTRY, PexInfo};
 use crate::wheel::Wheel;
-
-/// The boot code every PEX starts with (`docs/format.md`, "`__main__.py`").
-/// The boot code's first part, the runner: all that a PEX's virtual environment keeps.
-const RUNNER: &str = include_str!("boot/runner.py");
-/// The boot code's second part, the cold path, which uses the runner's definitions.
-const BOOT: &str = include_str!("boot/boot.py");
 
 /// Why a PEX could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -89,30 +84,6 @@ impl fmt::Display for Shebang {
         f.write_str(&self.0)
     }
 }
-
-/// Reads the boot code out of the PEX with `zipfile` and runs it, so that archives `zipimport`
-/// cannot read (ZIP64 before Python 3.13) boot too: the PEX's bytecode of it for the running
-/// interpreter (`BOOT_BYTECODE`), which it then calls with the PEX-INFO, else `__main__.py`
-/// compiled (about 12 ms), which calls itself. `sys.argv[1]` is the PEX path. The `''`
-/// that `-c` puts first on `sys.path` goes, so the working directory cannot shadow the standard
-/// library while the boot code imports it. The open archive is left to the boot code as
-/// `__pex_rs_zip__`, so a cold start parses its directory once. It runs under `-S`: the boot code
-/// needs only the standard library, and the interpreter's site-packages can cost more to set up
-/// (`.pth` files that import things) than the boot itself; the venv's python runs with site.
-pub(crate) const LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile,marshal,importlib.util as u;\
-m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
-z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;n='__pycache__/__pex_rs_boot__.%s.pyc'%sys.implementation.cache_tag;\
-b=z.read(n) if n in z.NameToInfo else b'';c=b[:4]==u.MAGIC_NUMBER;\
-exec(marshal.loads(b[16:]) if c else compile(z.read('__main__.py'),m.__file__,'exec'),m.__dict__);\
-c and m.boot(z.read('PEX-INFO').decode())";
-
-/// What `pex-rs extract`, `verify` and `venv` run in place of a PEX's own loader: the same setup
-/// (the archive open, `sys.argv` as a start gives it), then pex-rs's own boot code, read from
-/// standard input, called with the archive's PEX-INFO. Nothing the archive carries is run.
-pub(crate) const TOOL_LOADER: &str = "import sys;sys.path[:1]=[x for x in sys.path[:1] if x];import zipfile;\
-m=sys.modules['__main__'];p=sys.argv[1];sys.argv=sys.argv[1:];m.__file__=p+'/__main__.py';\
-z=zipfile.ZipFile(p);m.__pex_rs_zip__=z;exec(compile(sys.stdin.read(),'<pex-rs boot>','exec'),m.__dict__);\
-m.boot(z.read('PEX-INFO').decode())";
 
 /// The `/bin/sh` header of a PEX (`docs/format.md`, "The header"): exec the installed virtual
 /// environment of this PEX when there is one (one interpreter start, no zip parsing), else find
@@ -238,34 +209,7 @@ enum Source {
     User(usize),
     Bytecode { unit: usize, member: usize },
     Main,
-}
-
-/// Returns the text of `__main__.py` for a PEX with this manifest: [`boot_module`], then
-/// `boot(<PEX-INFO>)`.
-pub(crate) fn main_module(pex_info: &PexInfo) -> String {
-    let literal = serde_json::to_string(&pex_info.to_json()).expect("a string always serialises");
-    format!("{}boot({literal})\n", boot_module())
-}
-
-/// The boot code without the call that starts it: the runner, then the cold path, in one
-/// namespace; what the PEX carries bytecode of (`BOOT_BYTECODE`). Its loader placeholder holds
-/// [`LOADER`], so the sh header and a re-exec start the same way from one text.
-pub(crate) fn boot_module() -> &'static str {
-    static MODULE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        // A Python string literal in double quotes: the loader has neither `"` nor `\`.
-        debug_assert!(!LOADER.contains(['"', '\\']), "the loader must fit a plain Python literal");
-        let text = BOOT.replacen("\"@PEX_RS_LOADER@\"", &format!("\"{LOADER}\""), 1);
-        debug_assert_ne!(text, BOOT, "boot.py has the loader placeholder");
-        format!("{RUNNER}\n\n{text}\n")
-    });
-    &MODULE
-}
-
-/// The runner alone (the start of [`boot_module`], to its last line `# The end of the runner.`):
-/// what a PEX's virtual environment keeps as `__pex_rs_boot__.py`, and what the PEX carries
-/// bytecode of (`RUNNER_BYTECODE`), so that a warm start loads nothing of the cold path.
-pub(crate) fn runner_module() -> &'static str {
-    RUNNER
+    Boot(usize),
 }
 
 /// Writes the PEX to `output` and returns its size in bytes.
@@ -284,6 +228,9 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
         entries.push((file.name.clone(), Source::User(index)));
     }
     entries.push((MAIN_ENTRY.to_owned(), Source::Main));
+    for (index, module) in crate::boot::modules().iter().enumerate() {
+        entries.push((module.member(), Source::Boot(index)));
+    }
     // Bytecode goes in beside its sources, unless a wheel ships a file of the same name itself.
     let mut bytecode: Vec<_> = contents.bytecode.iter().map(Compiled::reader).collect();
     let taken: std::collections::HashSet<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
@@ -334,7 +281,11 @@ pub(crate) fn write(output: &Utf8Path, contents: &Contents<'_>) -> Result<u64, E
             }
             Source::Main => {
                 zip.start_file(name, options(false)).map_err(zip_error)?;
-                zip.write_all(main_module(contents.pex_info).as_bytes()).map_err(output_error)?;
+                zip.write_all(crate::boot::main_module().as_bytes()).map_err(output_error)?;
+            }
+            Source::Boot(index) => {
+                zip.start_file(name, options(false)).map_err(zip_error)?;
+                zip.write_all(crate::boot::modules()[*index].text.as_bytes()).map_err(output_error)?;
             }
         }
     }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
 use crate::pex_root::{Bucket, PexRoot};
-use crate::pexinfo::{BOOT_BYTECODE, DEPS_DIR, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{DEPS_DIR, PEX_INFO_ENTRY, PexInfo};
 
 /// Why a PEX could not be installed into a PEX_ROOT.
 #[derive(Debug, thiserror::Error)]
@@ -83,12 +83,12 @@ pub struct ExtractReport {
 /// `venv`) installs any of it into a PEX_ROOT that other PEX files may share: its boot code and
 /// every file of its wheels commit to the names their installs get. `own` is this pex-rs's boot
 /// code. Nothing of the PEX is run: the tools run pex-rs's own boot code.
-pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo, own: &str) -> Result<(), Error> {
+pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo) -> Result<(), Error> {
     // One read of the archive's directory (a large one takes long to parse) serves both checks.
     let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
     let mut archive =
         crate::zip_limits::open(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
-    check_boot_code(pex, pex_info, own, &mut archive)?;
+    check_boot_code(pex, pex_info, &mut archive)?;
     check_wheels(pex, pex_info, &mut archive)
 }
 
@@ -182,34 +182,49 @@ fn is_added_bytecode(path: &str) -> bool {
     Utf8Path::new(path).extension() == Some("pyc") && path.contains("__pycache__/")
 }
 
-/// The boot code a PEX carries (`__main__.py` without its last line, which calls it), checked
+/// The boot code a PEX carries (`__main__.py` and the modules under `__pex_rs__/`), checked
 /// against its PEX-INFO: `pex_hash` is the digest of PEX-INFO, which records the boot code's
-/// digest (`build_properties.pex_rs_boot`). A PEX that passes can have its boot code kept in a
+/// digest (`build_properties.pex_rs_boot`). A PEX that passes can have its runner kept in a
 /// virtual environment named by its `pex_hash` without that name ever meaning other code. A PEX
-/// built before the boot code's digest was recorded passes only with this pex-rs's own boot code.
-fn check_boot_code(pex: &Utf8Path, pex_info: &PexInfo, own: &str, archive: &mut Archive) -> Result<(), Error> {
+/// that records no digest passes only with this pex-rs's own boot code.
+fn check_boot_code(pex: &Utf8Path, pex_info: &PexInfo, archive: &mut Archive) -> Result<(), Error> {
     let identity = |reason: String| Error::Identity { pex: pex.to_owned(), reason };
     let claimed = pex_info.pex_hash.as_deref().unwrap_or_default();
     let computed = pex_info.compute_pex_hash().to_string();
     if claimed != computed {
         return Err(identity(format!("its pex_hash is `{claimed}`, but its PEX-INFO hashes to `{computed}`")));
     }
-    let mut main = String::new();
-    archive
-        .by_name(MAIN_ENTRY)
-        .map_err(|source| Error::Zip { path: pex.to_owned(), source })?
-        .take(64 << 20)
-        .read_to_string(&mut main)
-        .map_err(|source| Error::Read { path: pex.to_owned(), source })?;
-    let boot = main.trim_end_matches('\n').rsplit_once('\n').map_or("", |(boot, _)| boot);
-    let boot = format!("{boot}\n");
-    let digest = Sha256Digest::of(boot.as_bytes()).to_string();
+    let mut names: Vec<String> = (0..archive.len())
+        .filter_map(|index| match archive.name_for_index(index) {
+            Some(Ok(name)) if crate::boot::is_boot_source(&name) => Some(name.into_owned()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    if !names.iter().any(|name| name.starts_with(crate::boot::DIRECTORY)) {
+        return Err(identity(format!(
+            "it has no `{}/` boot modules (a PEX made by an older pex-rs); rebuild it with this pex-rs",
+            crate::boot::DIRECTORY
+        )));
+    }
+    let mut files = Vec::new();
+    for name in names {
+        let mut bytes = Vec::new();
+        archive
+            .by_name(&name)
+            .map_err(|source| Error::Zip { path: pex.to_owned(), source })?
+            .take(64 << 20)
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+        files.push((name, bytes));
+    }
+    let digest = crate::boot::digest_of(files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())));
     match pex_info.build_properties.get("pex_rs_boot").and_then(serde_json::Value::as_str) {
         Some(recorded) if recorded == digest => Ok(()),
         Some(recorded) => {
             Err(identity(format!("its boot code hashes to `{digest}`, but its PEX-INFO records `{recorded}`")))
         }
-        None if boot == own => Ok(()),
+        None if digest == crate::boot::digest() => Ok(()),
         None => Err(identity(
             "its PEX-INFO records no digest of its boot code, which is not this pex-rs's; rebuild it with this pex-rs"
                 .to_owned(),
@@ -288,7 +303,11 @@ fn plan<R: Read + io::Seek>(
         let name = name.as_ref();
         let unsafe_member = || Error::UnsafeMember { pex: pex.to_owned(), member: name.to_owned() };
         // The boot code and its bytecode belong to the runtime, not to an entry.
-        if name.ends_with('/') || name == MAIN_ENTRY || name == PEX_INFO_ENTRY || name.starts_with(BOOT_BYTECODE) {
+        if name.ends_with('/')
+            || name == crate::boot::MAIN_ENTRY
+            || name == PEX_INFO_ENTRY
+            || name.starts_with(&format!("{}/", crate::boot::DIRECTORY))
+        {
             continue;
         }
         let relative = enclosed(name).ok_or_else(unsafe_member)?;

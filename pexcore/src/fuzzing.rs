@@ -204,7 +204,7 @@ pub fn wheel(bytes: &[u8]) {
 pub fn pex_archive(bytes: &[u8]) {
     let (_temp, path) = input_file(bytes, "fuzz.pex");
     let Ok(info) = crate::PexInfo::read_from_pex(&path) else { return };
-    let _ = crate::extract::check_archive(&path, &info, crate::build::boot_module());
+    let _ = crate::extract::check_archive(&path, &info);
 }
 
 /// An sdist, as source builds unpack it: the first byte picks the format (`.tar.gz`, `.tar` or

@@ -7,6 +7,7 @@ const ORDER: &[&str] = &[
     "fs",
     "pex_root",
     "hash",
+    "boot",
     "zip_limits",
     "progress",
     "requirement",

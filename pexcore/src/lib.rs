@@ -60,6 +60,7 @@
 //! | `fs` | atomic output files, the archive member name check, UTF-8 paths at the edge |
 //! | `pex_root` | the layout of a `PEX_ROOT`: every path in it, which the boot code spells alike |
 //! | `hash` | sha256 digests and hashing readers |
+//! | `boot` | the runtime a PEX carries (its Python boot modules), its loaders, its digest |
 //! | `zip_limits` | the entry count of a zip archive from outside, read before it is parsed |
 //! | `progress` | the `Reporter` that long operations report through |
 //! | `requirement` | package names, PEP 440 versions, PEP 508 requirements and markers |
@@ -90,6 +91,7 @@ mod env;
 mod fs;
 mod pex_root;
 mod hash;
+mod boot;
 mod zip_limits;
 mod progress;
 mod requirement;

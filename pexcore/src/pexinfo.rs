@@ -15,15 +15,6 @@ use crate::hash::Sha256Digest;
 
 /// The name of the manifest entry inside a PEX.
 pub(crate) const PEX_INFO_ENTRY: &str = "PEX-INFO";
-/// The name of the boot entry inside a PEX.
-pub(crate) const MAIN_ENTRY: &str = "__main__.py";
-/// The boot code as a module of the venv (user code may not have a file of this name), and the
-/// start of the names of its bytecode in a PEX: `__pycache__/__pex_rs_boot__.<cache tag>.pyc`.
-pub(crate) const BOOT_MODULE: &str = "__pex_rs_boot__.py";
-pub(crate) const BOOT_BYTECODE: &str = "__pycache__/__pex_rs_boot__.";
-/// The runner's own source name when its bytecode is compiled (its bytecode's name in a PEX,
-/// `__pycache__/__pex_rs_boot__.runner.<cache tag>.pyc`, starts with [`BOOT_BYTECODE`] too).
-pub(crate) const RUNNER_MODULE: &str = "__pex_rs_boot__.runner.py";
 /// The directory holding the installed wheels inside a PEX.
 pub(crate) const DEPS_DIR: &str = ".deps";
 /// The format version pex-rs writes (`pex_rs_format`).

@@ -99,14 +99,26 @@ fn pex_hash_covers_the_boot_code() {
     context.build(&["-D", "src", "-o", "app.pex"]);
     let path = context.dir.join("app.pex");
     let mut archive = zip::ZipArchive::new(fs_err::File::open(&path).unwrap()).unwrap();
-    let mut main = String::new();
-    archive.by_name("__main__.py").unwrap().read_to_string(&mut main).unwrap();
     let mut info = String::new();
     archive.by_name("PEX-INFO").unwrap().read_to_string(&mut info).unwrap();
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
-    // `__main__.py` is the boot code and one last line that calls it.
-    let boot = &main[..=main.trim_end_matches('\n').rfind('\n').unwrap()];
-    let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(boot.as_bytes()));
+    // The boot code is `__main__.py` and the modules under `__pex_rs__/` (not their bytecode),
+    // hashed in name order, each as its name, its length and its bytes.
+    let mut names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .filter(|name| name == "__main__.py" || (name.starts_with("__pex_rs__/") && !name.contains("__pycache__")))
+        .collect();
+    names.sort();
+    assert!(names.len() > 2, "{names:?}");
+    let mut hashed = Vec::new();
+    for name in &names {
+        let mut bytes = Vec::new();
+        archive.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
+        hashed.extend_from_slice(format!("{name}\0{}\0", bytes.len()).as_bytes());
+        hashed.extend_from_slice(&bytes);
+    }
+    let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&hashed));
     assert_eq!(
         info["build_properties"]["pex_rs_boot"],
         serde_json::json!(digest),

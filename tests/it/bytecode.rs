@@ -68,8 +68,10 @@ fn a_first_start_imports_the_bytecode_the_pex_carries() {
             format!(".deps/first-1.0-py3-none-any.whl/__pycache__/top.{tag}.pyc"),
             format!(".deps/second-1.0-py3-none-any.whl/ns/__pycache__/second.{tag}.pyc"),
             format!("__pycache__/app.{tag}.pyc"),
-            format!("__pycache__/__pex_rs_boot__.{tag}.pyc"),
-            format!("__pycache__/__pex_rs_boot__.runner.{tag}.pyc"),
+            format!("__pex_rs__/__pycache__/runner.{tag}.pyc"),
+            format!("__pex_rs__/__pycache__/boot.{tag}.pyc"),
+            format!("__pex_rs__/__pycache__/search.{tag}.pyc"),
+            format!("__pex_rs__/__pycache__/fit.{tag}.pyc"),
         ] {
             assert!(members.iter().any(|(name, _)| *name == expected), "no `{expected}` in {members:#?}");
         }
@@ -125,9 +127,12 @@ fn a_first_start_imports_the_bytecode_the_pex_carries() {
                 .unwrap();
             let file_name = boot.file_name().unwrap().to_string_lossy().into_owned();
             let tag = file_name.strip_prefix("__pex_rs_boot__.").unwrap();
-            let name = format!("__pycache__/__pex_rs_boot__.runner.{tag}");
+            let name = format!("__pex_rs__/__pycache__/runner.{tag}");
             let kept = fs_err::read_to_string(site_packages.join("__pex_rs_boot__.py")).unwrap();
-            assert!(kept.ends_with("\n# The end of the runner.\n") && !kept.contains("def boot("), "{kept}");
+            let runner =
+                fs_err::read_to_string(Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../pexcore/src/boot/runner.py"));
+            assert_eq!(kept, runner.unwrap());
+            assert!(!kept.contains("def boot("), "{kept}");
             let shipped = members.iter().find(|(member, _)| *member == name).map(|(_, bytes)| bytes);
             assert_eq!(shipped, Some(&fs_err::read(&boot).unwrap()), "{}", boot.display());
             checked += 1;
@@ -151,7 +156,7 @@ fn bytecode_comes_from_the_cache_the_second_time() {
     let context = TestContext::new();
     let first = fs_err::read(build_project(&context, &[])).unwrap();
     let cached = fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap().count();
-    assert_eq!(cached, 5, "one archive per wheel, one for the user code, the boot code and its runner");
+    assert_eq!(cached, 4, "one archive per wheel, one for the user code, one for the boot code");
     // Damaged cache entries (one byte changed, or nothing like a zip) are compiled again; the
     // PEX is the same either way.
     for (index, entry) in fs_err::read_dir(context.cache_dir.join("bytecode/v1")).unwrap().enumerate() {

@@ -95,13 +95,12 @@ fn finish(command: &mut Command) -> Output {
     Output { status, stdout: stdout.join().expect("stdout"), stderr: stderr.join().expect("stderr") }
 }
 
-/// The boot code a PEX carries: its `__main__.py` without the last line (`boot(...)`).
-fn boot_source(pex: &Utf8Path) -> String {
+/// A boot module of a PEX, as it carries it (`__pex_rs__/<name>.py`).
+fn boot_module(pex: &Utf8Path, name: &str) -> String {
     let mut archive = zip::ZipArchive::new(fs_err::File::open(pex).unwrap()).unwrap();
     let mut text = String::new();
-    archive.by_name("__main__.py").unwrap().read_to_string(&mut text).unwrap();
-    let (boot, _) = text.trim_end().rsplit_once('\n').unwrap();
-    format!("{boot}\n")
+    archive.by_name(&format!("__pex_rs__/{name}.py")).unwrap().read_to_string(&mut text).unwrap();
+    text
 }
 
 /// Where the venvs of the context's only PEX are: `venvs/v1/<pex_hash>`.
@@ -330,14 +329,12 @@ fn boot_tags_are_packaging_sys_tags_on_every_python() {
     let context = TestContext::new();
     let wheel = app_wheel(&context);
     context.build(&[wheel.as_str(), "-o", "app.pex"]);
-    fs_err::write(context.dir.join("boot.py"), boot_source(&context.dir.join("app.pex"))).unwrap();
+    fs_err::write(context.dir.join("fit.py"), boot_module(&context.dir.join("app.pex"), "fit")).unwrap();
     // packaging itself, or the copy pip vendors (the same code).
     let script = "
 import json, sys
-boot = {}
-exec(open(sys.argv[1]).read(), boot)
 fit = {}
-exec(boot['_FIT_SOURCE'], fit)
+exec(open(sys.argv[1]).read(), fit)
 try:
     import packaging
     from packaging import tags
@@ -348,8 +345,7 @@ ours = fit['_sys_tags'](fit['_platform_tags']())
 print(json.dumps({'version': packaging.__version__, 'ours': ours, 'theirs': [str(t) for t in tags.sys_tags()]}))
 ";
     for python in pythons() {
-        let output =
-            Command::new(&python.path).args(["-I", "-c", script, "boot.py"]).current_dir(&context.dir).output();
+        let output = Command::new(&python.path).args(["-I", "-c", script, "fit.py"]).current_dir(&context.dir).output();
         let output = output.unwrap();
         if !output.status.success() {
             skip(&python.name, &format!("no packaging: {}", String::from_utf8_lossy(&output.stderr)));
@@ -387,7 +383,7 @@ fn constraints_match_as_pep_440_says() {
     let context = TestContext::new();
     let wheel = app_wheel(&context);
     context.build(&[wheel.as_str(), "-o", "app.pex"]);
-    fs_err::write(context.dir.join("boot.py"), boot_source(&context.dir.join("app.pex"))).unwrap();
+    fs_err::write(context.dir.join("fit.py"), boot_module(&context.dir.join("app.pex"), "fit")).unwrap();
     // (constraint, implementation, version, admitted)
     let table = [
         ("CPython>=3.9,<3.14", "CPython", "3.13.1", true),
@@ -419,7 +415,7 @@ fn constraints_match_as_pep_440_says() {
         .map(|(constraint, implementation, version, _)| format!("({constraint:?}, {implementation:?}, {version:?})"))
         .collect();
     let script = format!(
-        "import sys\nboot = {{}}\nexec(open('boot.py').read(), boot)\nfit = {{}}\nexec(boot['_FIT_SOURCE'], fit)\n\
+        "import sys\nfit = {{}}\nexec(open('fit.py').read(), fit)\n\
          for c, i, v in [{}]:\n    print(fit['_satisfies'](fit['_constraint'](c), i, v))\n\
          for c in ['', 'CPython>=three', '>=3.12.post1', '~=3', '<3.12.*']:\n    \
          try:\n        fit['_constraint'](c)\n        print('read', c)\n    except ValueError:\n        print('refused')\n",
@@ -440,7 +436,7 @@ fn the_re_exec_uses_the_sh_header_s_loader() {
     let wheel = app_wheel(&context);
     context.build(&[wheel.as_str(), "-o", "app.pex"]);
     let pex = context.dir.join("app.pex");
-    fs_err::write(context.dir.join("boot.py"), boot_source(&pex)).unwrap();
+    fs_err::write(context.dir.join("boot.py"), boot_module(&pex, "boot")).unwrap();
     let script = "boot = {}\nexec(open('boot.py').read(), boot)\nprint(boot['_LOADER'])";
     let output = Command::new(&python3().path).args(["-I", "-c", script]).current_dir(&context.dir).output().unwrap();
     let loader = stdout_of(&output);

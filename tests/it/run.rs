@@ -181,7 +181,11 @@ fn a_pex_of_70000_entries_runs_under_the_oldest_python() {
     context.build(&[wheel.as_str(), &shebang, "--no-compile", "-o", "many.pex"]);
     let pex = context.dir.join("many.pex");
     let entries = zip::ZipArchive::new(fs_err::File::open(&pex).unwrap()).unwrap().len();
-    assert_eq!(entries, 70_000 + 6, "the modules, `__init__.py`, three dist-info files, `__main__.py` and PEX-INFO");
+    assert_eq!(
+        entries,
+        70_000 + 6 + 5,
+        "the modules, `__init__.py`, three dist-info files, `__main__.py`, PEX-INFO and five boot modules"
+    );
     let mut command = std::process::Command::new(&pex);
     crate::support::clean_environment(&mut command);
     let output = command
@@ -397,4 +401,50 @@ fn pex_rs_run_reuses_by_the_contents_of_requirements_files() {
     assert_eq!(pages(), asked, "the same requirements file: the cached PEX");
     fs_err::write(&requirements, "tool==2.0\n").unwrap();
     assert_eq!(run(), "tool 2.0\n", "a changed requirements file builds again");
+}
+
+#[test]
+fn a_warm_python_app_pex_runs_in_its_own_process_as_the_venv_does() {
+    // `python app.pex` with a warm venv runs the application in the process it started (boot()
+    // execs the venv's python instead when a variable steers the start, PEX_PYTHON here), laid
+    // out as the venv's python would have it: the same sys.path (none of the interpreter's own
+    // site-packages), sys.executable and sys.prefix, and the wheels' .pth files run.
+    let project = Project::new();
+    let pex = project.build("app.pex", &[]);
+    let code = "import os, subprocess, sys\nprint(sys.executable)\nprint(sys.prefix, sys.exec_prefix)\n\
+                print(sys.path)\nprint(os.environ.get('GREET_PTH'))\n\
+                print(subprocess.run([sys.executable, '-c', 'import greet; print(greet.hello(\"child\"))'], \
+                stdout=subprocess.PIPE, universal_newlines=True).stdout.strip())\n";
+    for python in pythons() {
+        let run = |steered: bool| {
+            let mut command = project.context.pex_command(python, &pex);
+            command.args(["-c", code]).env("PEX_VERBOSE", "1");
+            if steered {
+                command.env("PEX_PYTHON", &python.path);
+            }
+            let output = command.output().unwrap();
+            (stdout_of(&output), String::from_utf8_lossy(&output.stderr).into_owned())
+        };
+        let (first, first_log) = run(true);
+        assert!(first_log.contains("pex-rs: exec "), "{}: boot() execs the venv's python:\n{first_log}", python.name);
+        let (warm, warm_log) = run(false);
+        assert!(
+            !warm_log.contains("pex-rs: exec ") && !warm_log.contains("pex-rs: running "),
+            "{}:\n{warm_log}",
+            python.name
+        );
+        assert!(warm_log.contains("pex-rs: runner: PEX "), "{}:\n{warm_log}", python.name);
+        assert_eq!(warm, first, "{}", python.name);
+        assert!(warm.contains("\nran\nhello child\n"), "{}: {warm}", python.name);
+        assert!(!warm.contains(&format!("'{}", python_site_packages(python))), "{}: {warm}", python.name);
+    }
+}
+
+/// The site-packages directory of the interpreter itself (not of any venv).
+fn python_site_packages(python: &Python) -> String {
+    let output = std::process::Command::new(&python.path)
+        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        .output()
+        .unwrap();
+    stdout_of(&output).trim().to_owned()
 }

@@ -1,48 +1,18 @@
-# The pex-rs runtime, part two: boot(), the cold path. It follows runner.py in the PEX's __main__.py
-# and uses its definitions (see there). boot() runs from the zip: it makes sure PEX_ROOT holds the
-# PEX's wheels, its user code and a virtual environment for the running interpreter, then execs
-# that environment's python on its `pex` runner; when the PEX's interpreter constraints or wheels
-# rule the running interpreter out, it re-executes itself in one that fits. It also serves
-# `pex-rs extract`, `verify` and `venv`. Everything an install needs (zipfile, processes, locks)
-# is imported late.
+# The pex-rs runtime: boot(), the cold path. __main__.py loads it after runner.py, into the same
+# namespace, when a start is not a warm `python app.pex` one; it uses runner.py's definitions.
+# boot() makes sure PEX_ROOT holds the PEX's wheels, its user code and a virtual environment for
+# the running interpreter, then execs that environment's python on its `pex` runner; when the
+# PEX's interpreter constraints or wheels rule the running interpreter out, search.py finds one
+# that fits. It also serves `pex-rs extract`, `verify` and `venv`. Everything an install needs
+# (zipfile, processes, locks) is imported late.
 
-# The PEX's bytecode of the whole boot code (runner.py and this file) and of the runner alone, for
-# one interpreter (by its cache tag): the runtime's, not user code.
-_BOOT_BYTECODE = "__pycache__/__pex_rs_boot__.%s.pyc"
-_RUNNER_BYTECODE = "__pycache__/__pex_rs_boot__.runner.%s.pyc"
-# The last line of runner.py, where _boot_source() cuts it out of __main__.py.
-_RUNNER_END = "\n# The end of the runner.\n"
+# Where the boot modules and their bytecode (for one interpreter, by its cache tag) are in the
+# archive: __main__.py's _PEX_RS_MODULE and _PEX_RS_BYTECODE, which a unit test compares.
+_MODULE = "__pex_rs__/%s.py"
+_MODULE_BYTECODE = "__pex_rs__/__pycache__/%s.%s.pyc"
+_BOOT_DIRECTORY = "__pex_rs__/"
 _INSTALL_ONLY = "__PEX_RS_INSTALL_ONLY"
 _STANDALONE = "__PEX_RS_VENV"  # `pex-rs venv`: make a standalone venv there (and _SCOPE)
-
-
-def _default_root():
-    """The configured root, absolute; left starting with "~" when there is no home to expand to."""
-    root = os.environ.get("PEX_ROOT")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        root = os.path.join(xdg if xdg and os.path.isabs(xdg) else "~/.cache", "pex-rs")
-    root = os.path.expanduser(root)
-    return root if root.startswith("~") else os.path.abspath(root)
-
-
-def _interpreter_key():
-    """The running interpreter's binary and the name of its virtual environment: the first 16 hex
-    digits of the sha256 of that binary's real path."""
-    if not sys.executable:
-        raise _Error("cannot tell which binary runs this Python (sys.executable is empty)")
-    exe = os.path.realpath(sys.executable)
-    try:
-        from _sha256 import sha256  # 3.8 to 3.11; `import hashlib` costs a millisecond
-    except ImportError:
-        try:
-            from _sha2 import sha256  # 3.12+
-        except ImportError:
-            from hashlib import sha256
-    # The cache tag too: an interpreter upgraded in place (3.11 to 3.12 at one path) gets a new
-    # environment instead of one laid out for the old version.
-    identity = "%s\0%s" % (exe, sys.implementation.cache_tag)
-    return exe, sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 # Installs ---------------------------------------------------------------------------------------
@@ -324,10 +294,6 @@ def _install_all(zf, pex, root, entries):
 # The virtual environment ------------------------------------------------------------------------
 
 
-def _site_packages(venv):
-    return os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
-
-
 def _link_tree(dest, final, sources, skip, copies=False):
     """Make the real directory dest (which will be at `final`) show the union of the sources,
     directories in priority order: a name that one source has (or that is not a directory in the
@@ -535,7 +501,7 @@ def _member_groups(zf):
             if tool and rest.endswith(".pyc") and "__pycache__/" in rest:
                 continue
             groups.setdefault(whl, []).append((name, rest, info))
-        elif name not in ("__main__.py", "PEX-INFO") and not name.startswith(_BOOT_BYTECODE.partition("%")[0]):
+        elif name not in ("__main__.py", "PEX-INFO") and not name.startswith(_BOOT_DIRECTORY):
             groups.setdefault(None, []).append((name, name, info))
     return groups
 
@@ -616,424 +582,8 @@ def _verify(zf, root, entries, venv, report):
 
 # Choosing the interpreter ---------------------------------------------------------------------
 #
-# A PEX may limit the interpreters that run it (PEX-INFO `interpreter_constraints`) and hold
-# several wheels of a project, one per target. A first start checks that the running interpreter
-# fits, and installs the best wheel of each project for it; when it does not fit, another one
-# on PATH (or PEX_PYTHON, PEX_PYTHON_PATH) that does is found and the boot code re-executed
-# there. docs/format.md ("Choosing the interpreter") is the specification.
-#
-# Most of that code is text, compiled only by a start that has a choice to make (_has_choice):
-# `python app.pex` compiles this whole file from the zip at every start, and as code it would
-# add about 3 ms to each, for PEX files that mostly have no choice.
-
-# The code that judges an interpreter. It runs in two places: here, for the running interpreter,
-# and inside each candidate that the search probes (sent on its stdin, so that a candidate
-# answers for itself with the same code). Standard library only; Python 3.8+ (the probe asks
-# older ones nothing).
-_FIT_SOURCE = r'''
-import os
-import sys
-
-
-def _identity():
-    """(implementation, "X.Y.Z"): what interpreter constraints match, the implementation as
-    platform.python_implementation() names it (without the cost of importing platform)."""
-    name = sys.implementation.name
-    return {"cpython": "CPython", "pypy": "PyPy"}.get(name, name), "%d.%d.%d" % sys.version_info[:3]
-
-
-def _version(text):
-    """A PEP 440 version as ((release numbers), (pre-release phase, number)), a final release
-    sorting after its pre-releases; raises ValueError for forms interpreters do not have."""
-    text = text.strip().lower()
-    end = len(text) - len(text.lstrip("0123456789."))
-    release, rest = text[:end].rstrip("."), text[end:]
-    pre = (3, 0)
-    if rest:
-        number = rest[len(rest.rstrip("0123456789")):]
-        pre = ({"a": 0, "b": 1, "rc": 2}[rest[: len(rest) - len(number)]], int(number or 0))
-    return tuple(int(part) for part in release.split(".")), pre
-
-
-def _specifier(text):
-    """One PEP 440 specifier as (operator, version or None for ===, release prefix for .*, text)."""
-    text = text.strip()
-    for operator in ("===", "~=", "==", "!=", "<=", ">=", "<", ">"):
-        if text.startswith(operator):
-            value = text[len(operator):].strip()
-            if operator == "===":
-                return operator, None, None, value
-            if value.endswith(".*") and operator in ("==", "!="):
-                return operator, None, _version(value[:-2])[0], value
-            version = _version(value)
-            if operator == "~=" and len(version[0]) < 2:
-                raise ValueError(text)
-            return operator, version, None, value
-    raise ValueError(text)
-
-
-def _constraint(text):
-    """An interpreter constraint as (implementation or "", [specifiers]): an optional
-    implementation name (`CPython`, `PyPy`), then PEP 440 specifiers on the Python version."""
-    text = text.strip()
-    end = 0
-    while end < len(text) and "a" <= text[end].lower() <= "z":
-        end += 1
-    try:
-        specifiers = [_specifier(part) for part in text[end:].split(",") if part.strip()]
-    except (ValueError, KeyError):
-        raise ValueError(text)
-    if not end and not specifiers:
-        raise ValueError(text)
-    return text[:end], specifiers
-
-
-def _satisfies(constraint, implementation, version_text):
-    """True if the interpreter (_identity()) satisfies a parsed constraint. Its version is a final
-    release, which makes the PEP 440 rules about pre-, post- and local releases moot."""
-    wanted, specifiers = constraint
-    if wanted and wanted.lower() != implementation.lower():
-        return False
-    release = tuple(int(part) for part in version_text.split("."))
-    for operator, version, prefix, value in specifiers:
-        if operator == "===":
-            ok = value == version_text
-        elif prefix is not None:
-            # Prefix matching pads the candidate with zeros: 3.12 matches ==3.12.0.*.
-            ok = (release + (0,) * len(prefix))[: len(prefix)] == prefix
-            ok = ok if operator == "==" else not ok
-        else:
-            width = max(len(release), len(version[0]))
-            ours = (release + (0,) * width)[:width] + ((3, 0),)
-            theirs = (version[0] + (0,) * width)[:width] + (version[1],)
-            if operator == "~=":
-                # ~=V is >=V plus ==V's release without its last number, as a prefix.
-                head = version[0][:-1]
-                ok = ours >= theirs and (release + (0,) * len(head))[: len(head)] == head
-            else:
-                ok = {"==": ours == theirs, "!=": ours != theirs, "<": ours < theirs,
-                      "<=": ours <= theirs, ">": ours > theirs, ">=": ours >= theirs}[operator]
-        if not ok:
-            return False
-    return True
-
-
-def _normalize(text):
-    return text.replace(".", "_").replace("-", "_").replace(" ", "_")
-
-
-def _cpython_abis():
-    """packaging's _cpython_abis: this CPython's ABI tags, most specific first."""
-    import sysconfig
-
-    nodot = "cp%d%d" % sys.version_info[:2]
-    with_debug = sysconfig.get_config_var("Py_DEBUG")
-    debug = "d" if with_debug or (with_debug is None and hasattr(sys, "gettotalrefcount")) else ""
-    threading = "t" if sys.version_info >= (3, 13) and sysconfig.get_config_var("Py_GIL_DISABLED") else ""
-    # A debug build also loads ordinary extension modules.
-    return [nodot + threading + debug] + ([nodot + threading] if debug else [])
-
-
-def _generic_abis():
-    """packaging's _generic_abi: the ABI tag inside EXT_SUFFIX (`.pypy310-pp73-x86_64-linux-gnu.so`)."""
-    import sysconfig
-
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    parts = suffix.split(".") if isinstance(suffix, str) and suffix.startswith(".") else []
-    soabi = parts[1] if len(parts) > 2 else ""
-    if soabi.startswith("cpython"):
-        abi = "cp" + soabi.split("-")[1]
-    elif soabi.startswith("cp"):
-        abi = soabi.split("-")[0]
-    elif soabi.startswith(("pypy", "graalpy")):
-        abi = "-".join(soabi.split("-")[: 2 if soabi.startswith("pypy") else 3])
-    else:
-        abi = soabi
-    return [_normalize(abi)] if abi else []
-
-
-def _elf(path):
-    """(class, byte order, machine, flags, program interpreter) of the ELF file at path, the
-    fields packaging's _elffile reads, or None."""
-    import struct
-
-    try:
-        with open(path, "rb") as f:
-            ident = f.read(16)
-            if len(ident) < 16 or ident[:4] != b"\x7fELF" or ident[4] not in (1, 2) or ident[5] not in (1, 2):
-                return None
-            order = "<>"[ident[5] - 1]
-            header = order + ("HHIIIIIHHH" if ident[4] == 1 else "HHIQQQIHHH")
-            segment = order + ("IIIIIIII" if ident[4] == 1 else "IIQQQQQQ")
-            offset_at, size_at = (1, 4) if ident[4] == 1 else (2, 5)
-            fields = struct.unpack(header, f.read(struct.calcsize(header)))
-            interpreter = None
-            for index in range(fields[9]):
-                f.seek(fields[4] + fields[8] * index)
-                data = f.read(struct.calcsize(segment))
-                if len(data) == struct.calcsize(segment):
-                    values = struct.unpack(segment, data)
-                    if values[0] == 3:  # PT_INTERP
-                        f.seek(values[offset_at])
-                        interpreter = os.fsdecode(f.read(values[size_at])).strip("\0")
-                        break
-            return ident[4], ident[5], fields[1], fields[6], interpreter
-    except (OSError, struct.error, ValueError):
-        return None
-
-
-def _major_minor(text):
-    """(major, minor) from the start of "2.36" or "2.20-2014.11", or None."""
-    major, _, rest = text.strip().partition(".")
-    minor = rest[: len(rest) - len(rest.lstrip("0123456789"))]
-    return (int(major), int(minor)) if major.isdigit() and minor else None
-
-
-def _glibc():
-    """packaging's _get_glibc_version: confstr, else the C library itself; None without glibc."""
-    try:
-        return _major_minor(os.confstr("CS_GNU_LIBC_VERSION").split()[1])  # "glibc 2.36"
-    except (AttributeError, OSError, ValueError, IndexError):
-        pass
-    try:
-        import ctypes
-
-        function = ctypes.CDLL(None).gnu_get_libc_version
-        function.restype = ctypes.c_char_p
-        return _major_minor(function().decode("ascii"))
-    except Exception:
-        return None
-
-
-def _musl(loader):
-    """packaging's _get_musl_version: musl's loader prints its version when run bare."""
-    if not loader or "musl" not in loader:
-        return None
-    import subprocess
-
-    try:
-        text = subprocess.run([loader], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr
-    except OSError:
-        return None
-    lines = [line.strip() for line in text.decode("utf-8", "replace").splitlines() if line.strip()]
-    if len(lines) < 2 or not lines[0].startswith("musl") or not lines[1].startswith("Version "):
-        return None
-    return _major_minor(lines[1][8:])
-
-
-def _linux_platforms(linux):
-    """packaging's _linux_platforms for `linux_<arch>`: manylinux tags (PEP 600) while glibc and
-    the interpreter's ABI allow, musllinux tags (PEP 656) on musl, then linux_<arch>."""
-    import struct
-
-    if struct.calcsize("P") == 4:  # a 32-bit interpreter reports a 64-bit kernel's machine
-        linux = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(linux, linux)
-    arch = linux.split("_", 1)[1]
-    archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
-    elf = _elf(sys.executable)
-    glibc = _glibc()
-    # packaging's _have_compatible_abi: manylinux assumes hard-float EABI5 on 32-bit ARM, i386 ELF
-    # on i686, and exists only for these 64-bit architectures otherwise.
-    if "armv7l" in archs:
-        manylinux = bool(elf) and elf[:3] == (1, 1, 40) and elf[3] & 0xFF000000 == 0x05000000 and bool(elf[3] & 0x400)
-    elif "i686" in archs:
-        manylinux = bool(elf) and elf[:3] == (1, 1, 3)
-    else:
-        manylinux = arch in ("x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64")
-    tags = []
-    if glibc and manylinux:
-        oldest = 5 if arch in ("x86_64", "i686") else 17  # manylinux1 (glibc 2.5) was x86 only
-        # glibc keeps compatibility across major versions; packaging takes 50 as the last minor
-        # of an earlier one (sourceware bug 24636).
-        highest = [glibc] + [(major, 50) for major in range(glibc[0] - 1, 1, -1)]
-        legacy = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
-        for a in archs:
-            for major, last in highest:
-                for minor in range(last, (oldest if major == 2 else 0) - 1, -1):
-                    tags.append("manylinux_%d_%d_%s" % (major, minor, a))
-                    if (major, minor) in legacy:
-                        tags.append("%s_%s" % (legacy[major, minor], a))
-    musl = None if glibc else _musl(elf and elf[4])
-    if musl:
-        for a in archs:
-            tags += ["musllinux_%d_%d_%s" % (musl[0], minor, a) for minor in range(musl[1], -1, -1)]
-    return tags + ["linux_" + a for a in archs]
-
-
-def _mac_formats(release, arch):
-    """packaging's _mac_binary_formats: the binaries (arch itself or a fat one) that can hold
-    code for arch on that macOS release."""
-    formats = [arch]
-    if arch in ("x86_64", "i386"):
-        if release < (10, 4):
-            return []
-        formats += ["intel", "fat64", "fat32"] if arch == "x86_64" else ["intel", "fat32", "fat"]
-    elif arch == "ppc64":
-        if not (10, 4) <= release <= (10, 5):
-            return []
-        formats.append("fat64")
-    elif arch == "ppc":
-        if release > (10, 6):
-            return []
-        formats += ["fat32", "fat"]
-    if arch in ("arm64", "x86_64"):
-        formats.append("universal2")
-    if arch in ("x86_64", "i386", "ppc64", "ppc"):
-        formats.append("universal")
-    return formats
-
-
-def _mac_platforms():
-    """packaging's mac_platforms: this macOS release and each older one, in every binary format
-    that can hold the interpreter's architecture."""
-    import platform
-    import struct
-
-    text, _, arch = platform.mac_ver()
-    version = tuple((list(map(int, text.split(".")[:2])) + [0])[:2])
-    if version == (10, 16):
-        # Built against an older SDK, Python sees macOS 11 and later as 10.16 unless asked not to.
-        import subprocess
-
-        text = subprocess.run([sys.executable, "-sS", "-c", "import platform; print(platform.mac_ver()[0])"],
-                              check=True, env={"SYSTEM_VERSION_COMPAT": "0"}, stdout=subprocess.PIPE).stdout
-        version = tuple((list(map(int, text.decode().split(".")[:2])) + [0])[:2])
-    if struct.calcsize("P") == 4:
-        arch = "ppc" if arch.startswith("ppc") else "i386"
-    if version < (11, 0):  # each yearly release bumped the minor version
-        releases = [(10, minor) for minor in range(version[1], -1, -1)]
-    else:  # from 11 on, the major one; 10.x code still runs
-        releases = [(major, 0) for major in range(version[0], 10, -1)] + [(10, m) for m in range(16, 3, -1)]
-    tags = []
-    for release in releases:
-        # arm64 appeared in 11.0: for 10.x only universal2 binaries (whose x86_64 half targets
-        # 10.x) hold arm64 code.
-        late_arm = version >= (11, 0) and release < (11, 0) and arch != "x86_64"
-        formats = ["universal2"] if late_arm else _mac_formats(release, arch)
-        tags += ["macosx_%d_%d_%s" % (release + (f,)) for f in formats]
-    return tags
-
-
-def _platform_tags():
-    """packaging's platform_tags(): the platforms this interpreter loads wheels of, best first."""
-    if sys.platform == "darwin":
-        return _mac_platforms()
-    import sysconfig
-
-    tag = _normalize(sysconfig.get_platform())
-    return _linux_platforms(tag) if tag.startswith("linux_") else [tag]
-
-
-def _sys_tags(platforms):
-    """packaging.tags.sys_tags() (packaging 24 and 25, as pexcore/src/tags.rs) on `platforms`:
-    every tag this interpreter loads, best first, as "python-abi-platform"."""
-    major, minor = sys.version_info[:2]
-    name = sys.implementation.name
-    short = {"cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}.get(name, name)
-    interpreter = "%s%d%d" % (short, major, minor)
-    tags = []
-
-    def each(python, abi):
-        tags.extend("%s-%s-%s" % (python, abi, platform) for platform in platforms)
-
-    if short == "cp":
-        # cpython_tags: its own ABIs, the stable ABI (PEP 384; not for a free-threaded build),
-        # no ABI, then the stable ABI of each older 3.x.
-        abis = _cpython_abis()
-        stable = "t" not in abis[0][len(interpreter):]
-        for abi in abis + (["abi3"] if stable else []) + ["none"]:
-            each(interpreter, abi)
-        for older in range(minor - 1, 1, -1) if stable else ():
-            each("cp%d%d" % (major, older), "abi3")
-    else:
-        abis = _generic_abis()
-        for abi in abis + ([] if "none" in abis else ["none"]):
-            each(interpreter, abi)
-    # compatible_tags, with the interpreter's own `none-any` tag that sys_tags names.
-    pythons = ["py%d%d" % (major, minor), "py%d" % major] + ["py%d%d" % (major, m) for m in range(minor - 1, -1, -1)]
-    for python in pythons:
-        each(python, "none")
-    own = {"cp": interpreter, "pp": "pp3"}.get(short)
-    return tags + ([own + "-none-any"] if own else []) + [python + "-none-any" for python in pythons]
-
-
-def _fit(constraints, projects, targets=()):
-    """Whether this interpreter can run a PEX with these interpreter constraints and wheels
-    ({project: [wheel file names]}): (None, [the wheels to install]) or (why not, None). With
-    `targets` (PEX-INFO `pex_rs_targets`: the wheel set each build target resolved to), the set
-    whose wheels all load here with the best tags wins, so a dependency that only another
-    target's markers pull in, or another version for another Python, cannot get in the way.
-    Otherwise a project's wheel is its compatible one whose best tag ranks first (PEP 425), as
-    pip would choose. Raises ValueError for a constraint that cannot be read."""
-    parsed = [_constraint(text) for text in constraints]
-    implementation, version = _identity()
-    if parsed and not any(_satisfies(constraint, implementation, version) for constraint in parsed):
-        return "does not satisfy %s" % " or ".join(constraints), None
-    tags = {}  # wheel file name -> its tags, expanded (PEP 425 compressed tag sets: py2.py3)
-    for whl in (whl for wheels in projects.values() for whl in wheels):
-        parts = whl[:-4].lower().split("-")
-        python, abi, platform = parts[-3:] if len(parts) >= 5 else ("", "", "")
-        tags[whl] = ["%s-%s-%s" % (p, a, t)
-                     for p in python.split(".") for a in abi.split(".") for t in platform.split(".")]
-    # Wheels for any platform need only the tail of the list, which needs no platform detection.
-    everywhere = all(tag.endswith("-any") for wheel_tags in tags.values() for tag in wheel_tags)
-    ranks = {}
-    for rank, tag in enumerate(_sys_tags([] if everywhere else _platform_tags())):
-        ranks.setdefault(tag, rank)
-    def rank(wheel):
-        return min((ranks[t] for t in tags.get(wheel, ()) if t in ranks), default=None)
-
-    if targets:
-        # A target resolved for this implementation and X.Y comes first: its set has the
-        # dependencies that markers and requires-python chose for this Python. Only when none
-        # was built for it does another target's set serve, if all of its wheels load here.
-        major, minor = sys.version_info[:2]
-        short = {"cpython": "cp", "pypy": "pp"}.get(sys.implementation.name, sys.implementation.name)
-        own = "%s%d%d" % (short, major, minor)
-        best, why = None, None
-        for target in targets:
-            wheels = target["wheels"]
-            ranked = [rank(w) for w in wheels]
-            if None in ranked:
-                missing = wheels[ranked.index(None)]
-                why = why or "no compatible wheel set (`%s` does not load here)" % missing
-                continue
-            score = (target.get("interpreter") != own, sum(ranked))
-            if best is None or score < best[0]:
-                best = (score, list(wheels))
-        return (None, best[1]) if best else (why, None)
-    chosen = []
-    for project, wheels in sorted(projects.items()):
-        scored = sorted((min(ranks[t] for t in tags[w] if t in ranks), w)
-                        for w in wheels if any(t in ranks for t in tags[w]))
-        if not scored:
-            has = ", ".join("-".join(w[:-4].split("-")[-3:]) for w in wheels)
-            return "no compatible wheel of `%s` (has %s)" % (project, has), None
-        chosen.append(scored[0][1])
-    return None, chosen
-
-
-def _answer(constraints, projects, targets):
-    """A probe's reply (see _PROBE)."""
-    print("%s %s" % _identity())
-    print(sys.executable)
-    print(_fit(constraints, projects, targets)[0] or "")
-'''
-
-# What the search runs in a candidate (`-E -s -c`), _FIT_SOURCE and the question on its stdin.
-# It prints three lines: the interpreter ("CPython 3.12.1"), its executable, and why it cannot
-# run the PEX (empty when it can). Written so that any Python runs it: an old one is named as
-# what it is instead of failing to compile the rest. The `''` of `-c` leaves sys.path, as in the
-# sh header's loader: the working directory must not shadow the standard library.
-_PROBE = """import sys
-sys.path[:1] = [p for p in sys.path[:1] if p]
-if sys.version_info >= (3, 8):
-    exec(sys.stdin.read())
-else:
-    print("Python %d.%d.%d" % tuple(sys.version_info[:3]))
-    print(sys.executable)
-    print("the pex-rs runtime needs Python 3.8 or later")
-"""
+# Whether a start has a choice to make is decided here; the choice itself is search.py's, loaded
+# only then (docs/format.md, "Choosing the interpreter").
 
 # How boot() re-executes itself in another interpreter: the sh header's loader, so that archives
 # zipimport cannot read (ZIP64 before Python 3.13) boot there too. pexcore writes its one copy
@@ -1076,228 +626,38 @@ def _is_universal(wheel):
     return abi == "none" and platform == "any" and "py3" in python.split(".")
 
 
-# Deciding for the running interpreter (_fitting), and finding another one and re-executing
-# there when it does not fit. Run by _choose, in a namespace that sees this module's names.
-_SEARCH_SOURCE = r'''
-class _Fit:
-    """Whether the running interpreter can run the PEX: `why` not (None when it can), `chosen`
-    (the wheel file names to install when it can), `here` (it, as messages name it), and `tried`
-    (the interpreters a search refused, with why)."""
-
-    def __init__(self, pex, info):
-        self.constraints = [str(c) for c in info.get("interpreter_constraints") or []]
-        self.projects = _projects(info.get("distributions") or {})
-        self.targets = [dict(target) for target in info.get("pex_rs_targets") or ()]
-        self.tried = []
-        if sys.version_info < (3, 8):
-            # The fit code needs 3.8; an older Python (a distribution's python3 3.6) searches.
-            self.why, self.chosen = "the pex-rs runtime needs Python 3.8 or later", None
-            self.here = "%s (Python %d.%d.%d)" % ((os.path.realpath(sys.executable),) + tuple(sys.version_info[:3]))
-            return
-        code = {}
-        exec(compile(_FIT_SOURCE, "<pex-rs interpreter fit>", "exec"), code)
-        for text in self.constraints:
-            try:
-                code["_constraint"](text)
-            except ValueError:
-                raise _Error("the PEX-INFO of %s has an interpreter constraint this runtime cannot read, %r; "
-                             "rebuild it" % (pex, text))
-        self.why, self.chosen = code["_fit"](self.constraints, self.projects, self.targets)
-        self.here = "%s (%s %s)" % ((os.path.realpath(sys.executable),) + code["_identity"]())
-
-    def question(self):
-        """The stdin of a probe: the fit code and the call that answers."""
-        return "%s\n_answer(%s, %s, %s)\n" % (
-            _FIT_SOURCE, ascii(self.constraints), ascii(self.projects), ascii(self.targets))
-
-
-def _is_executable(path):
-    return os.path.isfile(path) and os.access(path, os.X_OK)
-
-
-def _python_names(dirs):
-    """python3, python, then each python3.X in dirs, newest first."""
-    minors = set()
-    for d in dirs:
-        try:
-            names = os.listdir(d)
-        except OSError:
-            continue
-        minors.update(int(n[8:]) for n in names if n.startswith("python3.") and n[8:].isdigit())
-    return ["python3", "python"] + ["python3.%d" % minor for minor in sorted(minors, reverse=True)]
-
-
-def _candidates():
-    """The interpreters to try, in order, where the sh header looks: PEX_PYTHON, then with
-    PEX_PYTHON_PATH each of its entries (an interpreter, or a directory holding python3, python
-    and python3.X, newest first), else those names on PATH."""
-    env = os.environ
-    wanted = env.get("PEX_PYTHON")
-    if env.get("PEX_PYTHON_PATH"):
-        entries = [e for e in env["PEX_PYTHON_PATH"].split(":") if e]
-        found = [os.path.join(e, os.path.basename(wanted)) for e in entries if wanted and os.path.isdir(e)]
-        for e in entries:
-            found += [os.path.join(e, n) for n in _python_names([e])] if os.path.isdir(e) else [e]
-    else:
-        dirs = [d for d in env.get("PATH", os.defpath).split(":") if d]
-        found = []
-        for name in ([wanted] if wanted else []) + _python_names(dirs):
-            # A name is what `command -v` finds: the first PATH directory that has it.
-            on_path = [p for p in (os.path.join(d, name) for d in dirs) if _is_executable(p)]
-            found += [name] if "/" in name else on_path[:1]
-    return [path for path in found if _is_executable(path)]
-
-
-def _probe(path, question):
-    """Ask the interpreter at path whether it can run the PEX: (how to name it, its executable,
-    why it cannot or "")."""
-    import subprocess
-
-    try:
-        proc = subprocess.run([path, "-E", "-s", "-c", _PROBE], input=question.encode("ascii"),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    except (OSError, subprocess.SubprocessError) as e:
-        return path, None, "cannot run it: %s" % e
-    # The last three lines: a sitecustomize may print too.
-    lines = [os.fsdecode(line) for line in proc.stdout.splitlines()][-3:]
-    if proc.returncode or len(lines) != 3:
-        # A traceback ends with its message; anything else (a wrapper's complaint) starts with it.
-        errors = proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["exit status %d" % proc.returncode]
-        return path, None, "cannot run it: %s" % errors[-1 if errors[0].startswith("Traceback") else 0].strip()
-    identity, executable, why = lines
-    return "%s (%s)" % (os.path.realpath(executable or path), identity), executable or path, why
-
-
-def _search(fit):
-    """The executable of the first candidate that can run the PEX, or None; each one tried is
-    added to fit.tried as "<interpreter>: <why not>"."""
-    seen = {os.path.realpath(sys.executable)}
-    for path in _candidates():
-        real = os.path.realpath(path)
-        if real in seen:
-            continue
-        seen.add(real)
-        _log("probing %s" % path)
-        name, executable, why = _probe(path, fit.question())
-        if executable and os.path.realpath(executable) in seen - {real}:
-            continue  # a wrapper (a pyenv shim, say) of an interpreter already judged
-        seen.add(os.path.realpath(executable or path))
-        if not why:
-            _log("%s can run it" % name)
-            return executable, _version_of(name)
-        _log("%s: %s" % (name, why))
-        fit.tried.append("%s: %s" % (name, why))
-    return None, None
-
-
-def _version_of(text):
-    """(major, minor) of "CPython 3.12.1" (a probe's answer, or pyvenv.cfg's `version`)."""
-    try:
-        return tuple(int(part) for part in text.split()[-1].split(".")[:2])
-    except ValueError:
-        return None
-
-
-def _venv_version(venv):
-    """(major, minor) of the interpreter a venv was made for (its pyvenv.cfg), or None."""
-    try:
-        with open(os.path.join(venv, "pyvenv.cfg")) as cfg:
-            for line in cfg:
-                key, _, value = line.partition("=")
-                if key.strip() == "version":
-                    return _version_of(value.strip())
-    except OSError:
-        pass
-    return None
-
-
-def _run_elsewhere(pex, fit, sh, points_sh):
-    """Run the PEX in an interpreter that can, as the running one cannot: the environment `sh`
-    names when given and working (no search, as the sh header's warm start), else the first
-    candidate that fits, re-executing this boot code there. Raises, naming every interpreter
-    tried and why it was refused, when none can."""
-    if sh and _is_working_venv(sh):
-        _log("%s: %s; running %s" % (fit.here, fit.why, sh))
-        options = _python_options(_venv_version(sh))
-        _exec([os.path.join(sh, "bin", "python")] + options + [os.path.join(sh, "pex"), pex])
-    _log("%s: %s; searching" % (fit.here, fit.why))
-    fit.tried.append("%s: %s" % (fit.here, fit.why))
-    python, version = _search(fit)
-    if python is None:
-        raise _Error("no interpreter found that can run %s: %s; install one, or name it with PEX_PYTHON or "
-                     "PEX_PYTHON_PATH" % (pex, "; ".join(fit.tried)))
-    os.environ[_REEXEC] = ("1" if points_sh else "0") + os.path.realpath(sys.executable)
-    _exec([python] + _python_options(version) + ["-S", "-c", _LOADER, pex])
-
-
-def _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
-    """The entries and the PEX-INFO text of the running interpreter's venv, which holds the
-    chosen wheel of each project only. When this interpreter cannot run the PEX, runs it in one
-    that can (_run_elsewhere) instead; or raises, when `refuse` (install-only and venv modes make
-    the venv of the interpreter they were given) or after a re-exec (which never searches again)."""
-    fit = _Fit(pex, info)
-    if fit.why:
-        if refuse:
-            raise _Error("%s cannot run %s: %s; choose another with --python" % (fit.here, pex, fit.why))
-        if os.environ.get("PEX_PYTHON"):
-            # As in pex: the interpreter PEX_PYTHON names runs the PEX, or nothing does.
-            raise _Error("PEX_PYTHON names %s, which cannot run %s: %s; name another, or unset PEX_PYTHON"
-                         % (fit.here, pex, fit.why))
-        if reexec is not None:
-            why = "%s (although %s found that it could)" % (fit.why, reexec[1:])
-            raise _Error("%s cannot run %s: %s" % (fit.here, pex, why))
-        _run_elsewhere(pex, fit, sh, points_sh)
-    _log("%s can run it with %s" % (fit.here, ", ".join(fit.chosen)))
-    dists = info.get("distributions") or {}
-    if len(fit.chosen) == len(dists):
-        return entries, info_text
-    entries = [e for e in entries if e.bucket != _INSTALLED_WHEELS or e.sub in fit.chosen]
-    installs = info.get("pex_rs_installs") or {}
-    chosen = dict(info, distributions={whl: dists[whl] for whl in fit.chosen})
-    if installs:
-        chosen["pex_rs_installs"] = {whl: installs[whl] for whl in fit.chosen if whl in installs}
-    return entries, _info_text(chosen)
-'''
-
-
 def _choose(pex, info, entries, info_text, reexec, refuse, sh, points_sh):
-    """_fitting() (in _SEARCH_SOURCE): the entries and PEX-INFO text of the running interpreter's
-    venv, or a run elsewhere."""
-    code = dict(globals())
-    exec(compile(_SEARCH_SOURCE, "<pex-rs interpreter search>", "exec"), code)
-    return code["_fitting"](pex, info, entries, info_text, reexec, refuse, sh, points_sh)
+    """search.py's _fitting(): the entries and PEX-INFO text of the running interpreter's venv, or
+    a run elsewhere."""
+    _pex_rs_load("search")
+    return _fitting(pex, info, entries, info_text, reexec, refuse, sh, points_sh)
 
 
 # boot(): from the zip to the venv -------------------------------------------------------------
 
 
 def _boot_source(zf, pex):
-    """The runner as the venv keeps it: (its text, the PEX's .pyc of it for this interpreter or
-    None). The text is runner.py: __main__.py up to and with its last line, `# The end of the
-    runner.`."""
-    import importlib.util
+    """The runner as the venv keeps it: (the text of the archive's runner.py, the PEX's .pyc of it
+    for this interpreter or None)."""
     import zipfile
 
     try:
-        text = zf.read("__main__.py").decode("utf-8")
+        text = zf.read(_MODULE % "runner").decode("utf-8")
     except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
-        raise _Error("cannot read __main__.py from %s (%s); rebuild it" % (pex, e))
-    head, _, last = text.rstrip("\n").rpartition("\n")
-    end = head.find(_RUNNER_END)
-    if not last.startswith("boot(") or end < 0:
-        raise _Error("%s has no boot(...) line or no runner in its __main__.py; rebuild it" % pex)
-    runner = head[: end + len(_RUNNER_END)]
+        raise _Error("cannot read the runner from %s (%s); rebuild it" % (pex, e))
     if _by_tool():
         # pex-rs extract/verify/venv checked this text against the PEX's pex_hash, but nothing
         # vouches for the PEX's bytecode of it: the venv compiles its own.
-        return runner, None
+        return text, None
     try:
-        bytecode = zf.read(_RUNNER_BYTECODE % sys.implementation.cache_tag)
+        bytecode = zf.read(_MODULE_BYTECODE % ("runner", sys.implementation.cache_tag))
     except (KeyError, zipfile.BadZipFile):
-        bytecode = None
-    if bytecode is not None and bytecode[:4] != importlib.util.MAGIC_NUMBER:
+        return text, None
+    import importlib.util
+
+    if bytecode[:4] != importlib.util.MAGIC_NUMBER:
         bytecode = None  # another build of this version (a pre-release) reads other bytecode
-    return runner, bytecode
+    return text, bytecode
 
 
 def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh):

@@ -1,16 +1,16 @@
-# The pex-rs runtime, part one: the runner. A PEX's virtual environment keeps this file alone, as
-# site-packages/__pex_rs_boot__.py with the PEX's bytecode of it, and its `pex` script calls run():
-# lay sys.path out and start the application. A warm start through the PEX's sh header loads
-# nothing else. docs/format.md ("What the runtime does") is the specification.
+# The pex-rs runtime: the runner, the warm path. It lays sys.path out for the PEX's virtual
+# environment in PEX_ROOT and starts the application. That environment keeps this file alone, as
+# site-packages/__pex_rs_boot__.py with the PEX's bytecode of it, and its `pex` script calls
+# run(): a warm start through the PEX's sh header loads nothing else. A warm `python app.pex`
+# comes through __main__.py, which loads this file from the archive and calls start(): the
+# application then runs in that same process, from the same environment. docs/format.md ("What
+# the runtime does") is the specification.
 #
-# The builder writes this file and then boot.py (part two: boot(), the cold path) as the PEX's
-# __main__.py, followed by one line `boot("<PEX-INFO JSON>")`. The two share one namespace there:
-# boot.py uses what this file defines. The line `# The end of the runner.` closes this file, and
-# boot.py's _boot_source() cuts the runner out of __main__.py there.
-#
-# Standard library only, CPython 3.8 to 3.13, POSIX only. Importing this file only defines things:
-# every run pays for loading it and for every module it imports on the warm path, so that path
-# touches only os, sys, site and the C halves of json and sha256.
+# boot.py (the cold path) and search.py follow this file in one namespace when a start is not
+# warm, and use what it defines. Standard library only, CPython 3.8 to 3.13, POSIX only; it
+# parses under Python 2.7 too. Importing this file only defines things: every run pays for loading
+# it and for every module it imports on the warm path, so that path touches only os, sys, site
+# and the C halves of json and sha256.
 
 import os
 import sys
@@ -219,6 +219,42 @@ def _touch_last_access(venv):
             pass
 
 
+# Where the PEX's environment is -------------------------------------------------------------------
+
+
+def _default_root():
+    """The configured root, absolute; left starting with "~" when there is no home to expand to."""
+    root = os.environ.get("PEX_ROOT")
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        root = os.path.join(xdg if xdg and os.path.isabs(xdg) else "~/.cache", "pex-rs")
+    root = os.path.expanduser(root)
+    return root if root.startswith("~") else os.path.abspath(root)
+
+
+def _interpreter_key():
+    """The running interpreter's binary and the name of its virtual environment: the first 16 hex
+    digits of the sha256 of that binary's real path."""
+    if not sys.executable:
+        raise _Error("cannot tell which binary runs this Python (sys.executable is empty)")
+    exe = os.path.realpath(sys.executable)
+    try:
+        from _sha256 import sha256  # 3.8 to 3.11; `import hashlib` costs a millisecond
+    except ImportError:
+        try:
+            from _sha2 import sha256  # 3.12+
+        except ImportError:
+            from hashlib import sha256
+    # The cache tag too: an interpreter upgraded in place (3.11 to 3.12 at one path) gets a new
+    # environment instead of one laid out for the old version.
+    identity = "%s\0%s" % (exe, sys.implementation.cache_tag)
+    return exe, sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _site_packages(venv):
+    return os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+
+
 # run(): the venv's runner -------------------------------------------------------------------------
 
 
@@ -262,10 +298,13 @@ def _scrub_modules(keep, drop):
         _log("dropped host modules: %s" % ", ".join(sorted(dropped)))
 
 
-def _setup_sys_path(venv, inherit, code_dir, extra):
+def _setup_sys_path(venv, inherit, code_dir, extra, first, in_process):
     """Lay sys.path out as for a script in this virtualenv: the user code where the script's
-    directory goes (first), then the standard library, then site-packages. The venv already
-    leaves the host's site-packages and user site out; PYTHONPATH goes too unless inherited."""
+    directory goes (first, in place of `first`, where python put the runner's or the archive's),
+    then the standard library, then site-packages. The venv already leaves the host's
+    site-packages and user site out; PYTHONPATH goes too unless inherited. In a `python app.pex`
+    process (in_process), the interpreter's own site-packages and user site give way to the
+    venv's, as if it had started there."""
     import site
 
     bases = {sys.base_prefix, sys.base_exec_prefix}
@@ -273,30 +312,34 @@ def _setup_sys_path(venv, inherit, code_dir, extra):
     pythonpath = set()
     if not sys.flags.ignore_environment:
         pythonpath = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
-    std, ours, host = [], [], []
+    std, ours, host, foreign = [], [], [], []
     for i, p in enumerate(sys.path):
         a = os.path.abspath(p)
-        if i == 0 and os.path.realpath(a) == os.path.realpath(venv):
-            continue  # the runner's directory, where python put the script's
+        if i == 0 and os.path.realpath(a) == os.path.realpath(first):
+            continue
         if not p or a in pythonpath:
             host.append(p)
+        elif _is_stdlib(a, bases):
+            std.append(p)
         else:
-            (std if _is_stdlib(a, bases) else ours).append(p)
+            (foreign if in_process else ours).append(p)
     if inherit == "false":
-        if host:
-            _scrub_modules([os.path.abspath(p) for p in std + ours], [os.path.abspath(p) for p in host])
-        host = []
+        foreign, host = foreign + host, []
+    if foreign:
+        _scrub_modules([os.path.abspath(p) for p in std + ours + host], [os.path.abspath(p) for p in foreign])
     # addsitedir appends, and runs the .pth files of each dir while the standard library is
     # importable (their `import` lines may need it); the order is settled afterwards.
     sys.path[:] = std + ours + host
     known = {os.path.normcase(os.path.abspath(p)) for p in sys.path}
     added = []
-    for dirs in ([code_dir] if code_dir else [], _host_site_dirs() if inherit != "false" else []):
+    venv_site = [_site_packages(venv)] if in_process else []
+    for dirs in (venv_site, [code_dir] if code_dir else [], _host_site_dirs() if inherit != "false" else []):
         before = set(sys.path)
         for d in dirs:
             site.addsitedir(d, known)
         added.append([p for p in sys.path if p not in before])
-    code, host_site = added
+    venv_site, code, host_site = added
+    ours += venv_site
     if inherit == "prefer":
         sys.path[:] = code + std + host + host_site + ours
     else:  # "false" (host is empty) or "fallback"
@@ -441,7 +484,14 @@ def _interpreter(args):
     )
 
 
-def _prepare(runner, standalone=False):
+def _enter_venv(venv):
+    """Make this process look started by the venv's python, as site does for a venv: code that
+    runs sys.executable (a subprocess, multiprocessing's spawn) gets the venv's packages too."""
+    sys.executable = os.path.join(venv, "bin", "python")
+    sys.prefix = sys.exec_prefix = venv
+
+
+def _prepare(runner, standalone=False, in_process=False):
     """Everything before the application runs; returns how to start it."""
     env = os.environ
     _set_verbose()
@@ -468,7 +518,10 @@ def _prepare(runner, standalone=False):
     if inherit not in ("false", "prefer", "fallback"):
         raise _Error("inherit_path (PEX_INHERIT_PATH) must be false, prefer or fallback, not %r" % inherit)
     code = [os.path.join(root, e.bucket, _LAYOUT, e.digest) for e in entries if e.bucket == _USER_CODE]
-    _setup_sys_path(venv, inherit, code[0] if code else None, env.get("PEX_EXTRA_SYS_PATH", ""))
+    if in_process:
+        _enter_venv(venv)
+    _setup_sys_path(venv, inherit, code[0] if code else None, env.get("PEX_EXTRA_SYS_PATH", ""),
+                    pex if in_process else venv, in_process)
 
     interpreter = env.get("PEX_INTERPRETER", "").lower() in ("1", "true")
     script, module = env.get("PEX_SCRIPT"), env.get("PEX_MODULE")
@@ -498,14 +551,14 @@ def _prepare(runner, standalone=False):
     return pex, entry
 
 
-def run(runner, standalone=False):
+def run(runner, standalone=False, in_process=False):
     """The runner of a PEX's venv (<venv>/pex, called with sys.argv [runner, PEX, ARGS...]):
     lay sys.path out, then run the PEX's entry as the program."""
     if standalone:
         # A venv made by `pex-rs venv` is run as `venv/pex ARGS`: it stands for the PEX itself.
         sys.argv[1:1] = [os.path.abspath(runner)]
     try:
-        pex, (kind, value) = _prepare(runner, standalone)
+        pex, (kind, value) = _prepare(runner, standalone, in_process)
     except _Error as e:
         _fail(e)
     args = sys.argv[2:]
@@ -517,4 +570,27 @@ def run(runner, standalone=False):
         _interpreter(args)
 
 
-# The end of the runner.
+# The variables that send a start to boot() even when the PEX's venv is there: the sh header's warm
+# start checks the same ones.
+_STEERING = ("PEX_PYTHON", "PEX_PYTHON_PATH", "PEX_VERIFY", "PEX_TOOLS")
+
+
+def start(pex_info_text):
+    """`python app.pex`, from __main__.py: when PEX_ROOT holds the PEX's venv for this interpreter
+    and no variable steers the start elsewhere, run the application in this process, from that
+    venv, and return True; else return False, and boot() takes over (it reports any problem)."""
+    if sys.version_info < (3, 8) or any(os.environ.get(name) for name in _STEERING):
+        return False
+    pex = os.path.abspath(sys.argv[0])
+    try:
+        info, _ = _parse_info(pex_info_text, pex)
+        _, key = _interpreter_key()
+    except _Error:
+        return False
+    root = _default_root()
+    runner = os.path.join(root, _VENVS, _LAYOUT, info["pex_hash"], key, "pex")
+    if not os.path.isabs(root) or not os.path.isfile(runner):
+        return False
+    sys.argv.insert(0, runner)  # as the venv's python gets it: [runner, PEX, ARGS...]
+    run(runner, in_process=True)
+    return True

@@ -20,7 +20,13 @@ use crate::hash::Sha256Digest;
 use crate::requirement::MarkerEnvironment;
 use crate::tags::{TagEnvironment, Tags};
 
-const PROBE: &str = include_str!("probe.py");
+/// The probe: the boot code's interpreter fit (which detects the platform), then `probe.py`, which
+/// prints what pexcore needs as JSON.
+fn probe_script() -> &'static str {
+    static SCRIPT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{}\n\n{}", crate::boot::fit(), include_str!("probe.py")));
+    &SCRIPT
+}
 
 /// Why an interpreter could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +102,7 @@ impl Interpreter {
             return Ok(Self::from_probe(path, result));
         }
         let output = Command::new(path.as_std_path())
-            .args(["-I", "-c", PROBE])
+            .args(["-I", "-c", probe_script()])
             .output()
             .map_err(|source| Error::Spawn { path: path.to_owned(), source })?;
         if !output.status.success() {
@@ -275,13 +281,15 @@ fn cache_file(cache: &Cache, path: &Utf8Path) -> Option<Utf8PathBuf> {
         return None;
     }
     let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    // The probe's own text too: a pex-rs whose probe detects differently asks again.
     let key = format!(
-        "{}\0{}\0{}\0{}\0{}",
+        "{}\0{}\0{}\0{}\0{}\0{}",
         path,
         canonical.display(),
         metadata.len(),
         modified.as_nanos(),
-        std::env::consts::ARCH
+        std::env::consts::ARCH,
+        Sha256Digest::of(probe_script().as_bytes())
     );
     let bucket = cache.bucket(Bucket::Interpreters).ok()?;
     Some(bucket.join(format!("{}.json", Sha256Digest::of(key.as_bytes()))))

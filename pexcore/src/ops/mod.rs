@@ -27,9 +27,7 @@ use crate::extract::ExtractReport;
 use crate::fs::enclosed;
 use crate::hash::{Hasher, Sha256Digest};
 use crate::interpreter::{Interpreter, InterpreterConstraint};
-use crate::pexinfo::{
-    BOOT_MODULE, DEPS_DIR, FORMAT_VERSION, InheritPath, MAIN_ENTRY, PEX_INFO_ENTRY, PexInfo, RUNNER_MODULE,
-};
+use crate::pexinfo::{DEPS_DIR, FORMAT_VERSION, InheritPath, PEX_INFO_ENTRY, PexInfo};
 use crate::requirement::{ExtraName, PackageName, is_satisfied_by};
 use crate::target::Target;
 use crate::wheel::Wheel;
@@ -279,10 +277,9 @@ pub fn build_pex(options: &BuildOptions, output: &Utf8Path) -> Result<BuildRepor
 
     let mut build_properties = serde_json::Map::new();
     build_properties.insert("pex_rs_version".to_owned(), crate::VERSION.into());
-    // The boot code's digest, so that `pex_hash` (over PEX-INFO) covers `__main__.py` too: a
+    // The boot code's digest, so that `pex_hash` (over PEX-INFO) covers the boot code too: a
     // rebuild that changes only the boot code gets environments of its own.
-    build_properties
-        .insert("pex_rs_boot".to_owned(), Sha256Digest::of(build::boot_module().as_bytes()).to_string().into());
+    build_properties.insert("pex_rs_boot".to_owned(), crate::boot::digest().into());
     let (entry_point, script) = match &options.entry_point {
         None => (None, None),
         Some(EntryPoint::Module(module)) => (Some(module.clone()), None),
@@ -426,16 +423,21 @@ fn compile_bytecode(
                 .collect(),
         })
         .collect();
-    // The boot code, and its runner again alone: the bytecode a PEX's virtual environment keeps.
-    let boot_unit = |name: &str, module: &'static str, text: &'static str| Unit {
-        name: name.to_owned(),
-        digest: Sha256Digest::of(text.as_bytes()).to_string(),
-        prefix: String::new(),
-        sources: Box::new(move || Ok(vec![(module.to_owned(), text.as_bytes().to_vec())])),
+    // The boot modules: their bytecode for every interpreter, which a start loads in place of
+    // compiling them, and which a PEX's virtual environment keeps of the runner.
+    units.push(Unit {
+        name: "the boot code".to_owned(),
+        digest: crate::boot::digest().to_owned(),
+        prefix: format!("{}/", crate::boot::DIRECTORY),
+        sources: Box::new(|| {
+            Ok(crate::boot::modules()
+                .iter()
+                .filter(|module| module.is_compiled())
+                .map(|module| (format!("{}.py", module.name), module.text.as_bytes().to_vec()))
+                .collect())
+        }),
         interpreters: every.clone(),
-    };
-    units.push(boot_unit("the boot code", BOOT_MODULE, build::boot_module()));
-    units.push(boot_unit("the runner", RUNNER_MODULE, build::runner_module()));
+    });
     if user_files.iter().any(|file| is_module_source(&file.name)) {
         units.push(Unit {
             name: "the user code".to_owned(),
@@ -660,7 +662,7 @@ fn run_boot(
     // large (ZIP64) PEX files before Python 3.13.
     let spawn_error = |source| crate::interpreter::Error::Spawn { path: interpreter.path().to_owned(), source };
     let mut child = crate::interpreter::clean_command(interpreter.path(), |name| name.starts_with("PEX"))
-        .args(["-S", "-c", build::TOOL_LOADER])
+        .args(["-S", "-c", crate::boot::TOOL_LOADER])
         .arg(pex)
         .envs(variables.iter().copied())
         .env("PEX_ROOT", &options.pex_root)
@@ -672,7 +674,7 @@ fn run_boot(
     // pex-rs's own boot code, never the archive's: a crafted PEX must not run anything when it is
     // only installed or checked.
     let mut stdin = child.stdin.take().expect("stdin is piped");
-    let written = std::io::Write::write_all(&mut stdin, build::boot_module().as_bytes());
+    let written = std::io::Write::write_all(&mut stdin, crate::boot::tool_input().as_bytes());
     drop(stdin);
     let output = child.wait_with_output().map_err(spawn_error)?;
     written.map_err(spawn_error)?;
@@ -695,7 +697,7 @@ fn run_boot(
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info)?;
     // Held until the end, so a prune cannot take away what this extraction installs.
     let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
     let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
@@ -716,7 +718,7 @@ pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractRe
 /// `repaired PATH: WHAT`.
 pub fn verify_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<Vec<String>, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info)?;
     let interpreter = options.python.find()?;
     let stdout = run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1"), ("PEX_VERIFY", "1")])?;
     Ok(stdout.lines().map(str::to_owned).collect())
@@ -732,7 +734,7 @@ pub fn venv_pex(
     options: &InstallOptions,
 ) -> Result<(), Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
-    crate::extract::check_archive(pex, &pex_info, build::boot_module())?;
+    crate::extract::check_archive(pex, &pex_info)?;
     let interpreter = options.python.find()?;
     let scope_name = match scope {
         VenvScope::All => "all",
@@ -894,10 +896,9 @@ fn collect_sources(directories: &[Utf8PathBuf]) -> Result<(Vec<UserFile>, Vec<Ut
                 let relative = path.strip_prefix(directory).expect("walked from the directory").as_str().to_owned();
                 let name =
                     enclosed(&relative).ok_or_else(|| Error::SourceName { path: path.to_string() })?.into_string();
-                if name == MAIN_ENTRY
+                if name == crate::boot::MAIN_ENTRY
                     || name == PEX_INFO_ENTRY
-                    || name == BOOT_MODULE
-                    || name == RUNNER_MODULE
+                    || name.starts_with(&format!("{}/", crate::boot::DIRECTORY))
                     || name.starts_with(&format!("{DEPS_DIR}/"))
                 {
                     return Err(Error::ReservedName { name });

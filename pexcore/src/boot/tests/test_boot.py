@@ -1,11 +1,12 @@
-"""Unit tests of the boot code (pexcore/src/boot/runner.py and boot.py), run by tests/it/python_code.rs with
-pytest under every local Python 3.8+. The integration tests run the boot code inside real PEX
-files; these test its parts one by one, including the interpreter fit that it keeps as source
-text (`_FIT_SOURCE`) to send to other interpreters.
+"""Unit tests of the boot code (pexcore/src/boot/*.py), run by tests/it/python_code.rs with pytest
+under every local Python 3.8+. The integration tests run the boot code inside real PEX files;
+these test its parts one by one: the runner, the cold path, the interpreter fit and the loader.
 """
 
+import io
 import os
 import sys
+import zipfile
 
 import pytest
 
@@ -18,16 +19,16 @@ def _read(name):
 
 
 def _load():
-    """The boot code's definitions as __main__.py has them: runner.py, then boot.py, in one
-    namespace (importing them only defines things)."""
-    namespace = {"__name__": "pex_rs_boot_under_test"}
-    exec(compile(_read("runner.py") + "\n\n" + _read("boot.py"), "boot code", "exec"), namespace)
-    fit = {"__name__": "pex_rs_fit_under_test"}
-    exec(compile(namespace["_FIT_SOURCE"], "<pex-rs interpreter fit>", "exec"), fit)
-    return namespace, fit
+    """The boot modules' definitions in one namespace, as __main__.py loads them: runner.py and
+    boot.py, then search.py and fit.py as a start with a choice loads them (importing them only
+    defines things)."""
+    namespace = {"__name__": "pex_rs_boot_under_test", "_pex_rs_source": lambda name: _read(name + ".py")}
+    for name in ("runner", "boot", "search", "fit"):
+        exec(compile(_read(name + ".py"), name + ".py", "exec"), namespace)
+    return namespace
 
 
-boot, fit = _load()
+boot = fit = _load()
 
 
 @pytest.mark.parametrize(
@@ -90,12 +91,74 @@ def test_the_loader_is_filled_in_only_when_pexcore_embeds_the_file():
     assert boot["_LOADER"] == "@PEX_RS_LOADER@"
 
 
-def test_the_runner_stands_alone_and_ends_where_boot_cuts_it():
-    runner = _read("runner.py")
-    assert runner.endswith(boot["_RUNNER_END"])
+def test_the_runner_stands_alone():
     alone = {"__name__": "pex_rs_runner_under_test"}
-    exec(compile(runner, "runner.py", "exec"), alone)
-    assert callable(alone["run"]) and "boot" not in alone and "_install_all" not in alone
+    exec(compile(_read("runner.py"), "runner.py", "exec"), alone)
+    assert callable(alone["run"]) and callable(alone["start"])
+    assert "boot" not in alone and "_install_all" not in alone and "_fit" not in alone
+
+
+def _main_of(members):
+    """The namespace __main__.py leaves after running from a zip of `members` (name: text) as
+    the sh header's loader runs it (the archive open as __pex_rs_zip__), with start() and
+    boot() stubbed by the test's own runner.py and boot.py."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    namespace = {"__name__": "__main__", "__file__": "app.pex/__main__.py", "__pex_rs_zip__": zipfile.ZipFile(data)}
+    exec(compile(_read("main.py"), "main.py", "exec"), namespace)
+    return namespace
+
+
+def test_main_loads_runner_then_boot_and_calls_boot_with_the_pex_info():
+    namespace = _main_of({
+        "PEX-INFO": '{"pex_hash": "x"}',
+        boot["_MODULE"] % "runner": "order = ['runner']\n",
+        boot["_MODULE"] % "boot": "order.append('boot')\ndef boot(info):\n    order.append(info)\n",
+    })
+    assert namespace["order"] == ["runner", "boot", '{"pex_hash": "x"}']
+
+
+def test_main_prefers_the_bytecode_of_this_interpreter():
+    import importlib.util
+    import marshal
+
+    code = compile("source = 'bytecode'\n", "runner.py", "exec")
+    pyc = importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(code)
+    namespace = _main_of({
+        "PEX-INFO": "{}",
+        boot["_MODULE"] % "runner": "source = 'text'\n",
+        boot["_MODULE_BYTECODE"] % ("runner", sys.implementation.cache_tag): pyc,
+        boot["_MODULE"] % "boot": "def boot(info):\n    pass\n",
+    })
+    assert namespace["source"] == "bytecode"
+    # Bytecode of another interpreter's magic number is passed over for the source.
+    namespace = _main_of({
+        "PEX-INFO": "{}",
+        boot["_MODULE"] % "runner": "source = 'text'\n",
+        boot["_MODULE_BYTECODE"] % ("runner", sys.implementation.cache_tag): b"\0\0\0\0" + pyc[4:],
+        boot["_MODULE"] % "boot": "def boot(info):\n    pass\n",
+    })
+    assert namespace["source"] == "text"
+
+
+def test_main_and_boot_name_the_members_alike():
+    defined = {}
+    for line in _read("main.py").splitlines():
+        if line.startswith("_PEX_RS_"):
+            name, _, value = line.partition(" = ")
+            defined[name] = eval(value)
+    assert defined == {"_PEX_RS_MODULE": boot["_MODULE"], "_PEX_RS_BYTECODE": boot["_MODULE_BYTECODE"]}
+
+
+def test_a_probed_candidate_answers_with_the_fit_code():
+    import subprocess
+
+    question = "%s\n_answer([], {}, [])\n" % _read("fit.py")
+    output = subprocess.run([sys.executable, "-E", "-s", "-c", _read("answer.py")], input=question.encode(),
+                            stdout=subprocess.PIPE, check=True).stdout.decode().splitlines()
+    assert output[0] == "%s %s" % fit["_identity"]() and output[1] == sys.executable and output[2] == ""
 
 
 @pytest.mark.parametrize(
