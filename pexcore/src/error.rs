@@ -401,7 +401,6 @@ impl Error {
             Self::Wheel(WheelError::RecordMismatch { .. }) => ErrorKind::HashMismatch,
             Self::Extract(
                 crate::extract::Error::Zip { .. }
-                | crate::extract::Error::UnsafeMember { .. }
                 | crate::extract::Error::CorruptMember { .. }
                 | crate::extract::Error::Identity { .. }
                 | crate::extract::Error::Digest { .. },

@@ -1,12 +1,9 @@
-//! PEX_ROOT from Rust: install a PEX's wheels and user code into their content-addressed
-//! directories ahead of time (`pex-rs extract`, for an image build step), exactly as the boot
-//! code would, and in parallel.
+//! PEX_ROOT from Rust: what the tools (`pex-rs extract`, `verify`, `venv`) check before they let
+//! pex-rs's boot code install a PEX into a PEX_ROOT, and where its entries go.
 //!
-//! The protocol is the boot code's (`docs/format.md`, "What the runtime does"): for each entry,
-//! an exclusive lock on `<bucket>/v1/.<digest>.lck` (never deleted), a re-check, removal of
-//! `.<digest>.*.tmp` left by an installer that died, extraction into a fresh
-//! `.<digest>.<random>.tmp/`, and a rename that publishes it. The same bytes and modes come out,
-//! so a root prepared here and one prepared by a first run are interchangeable.
+//! The install protocol itself has one implementation, the boot code's (`docs/format.md`, "What
+//! the runtime does"), which the tools run with the target interpreter (`ops::run_boot`): a root
+//! prepared by `pex-rs extract` and one prepared by a first run are the same by construction.
 //!
 //! This module is on the runtime side of the layering: it never uses `build` or resolution.
 
@@ -14,12 +11,11 @@ use std::collections::BTreeMap;
 use std::io::{self, BufReader, Read};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use rayon::prelude::*;
 
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
 use crate::pex_root::{Bucket, PexRoot};
-use crate::pexinfo::{DEPS_DIR, PEX_INFO_ENTRY, PexInfo};
+use crate::pexinfo::{DEPS_DIR, PexInfo};
 
 /// Why a PEX could not be installed into a PEX_ROOT.
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +40,6 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("`{pex}` has a member whose name is unsafe to extract: `{member}`")]
-    UnsafeMember { pex: Utf8PathBuf, member: String },
     #[error("the PEX-INFO of `{pex}` lists `{name}` with an invalid digest `{digest}`")]
     Digest { pex: Utf8PathBuf, name: String, digest: String },
     #[error(
@@ -58,16 +52,6 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-}
-
-/// An installable entry of a PEX: one wheel, or the user code.
-struct Entry {
-    bucket: Bucket,
-    digest: String,
-    /// The directory inside the entry (the wheel file name), or empty for user code.
-    sub: String,
-    /// Indices of the zip members that go into it, with their path inside `sub`.
-    members: Vec<(usize, Utf8PathBuf)>,
 }
 
 /// What an extraction did.
@@ -256,71 +240,10 @@ impl AccessLock {
     }
 }
 
-/// Installs the wheels and user code of the PEX at `pex` into `pex_root`. The caller holds an
-/// [`AccessLock`] on `pex_root`.
-pub(crate) fn install(pex: &Utf8Path, pex_info: &PexInfo, pex_root: &Utf8Path) -> Result<ExtractReport, Error> {
-    let read_error = |source| Error::Read { path: pex.to_owned(), source };
-    let open = || -> Result<zip::ZipArchive<BufReader<fs_err::File>>, Error> {
-        let file = fs_err::File::open(pex).map_err(read_error)?;
-        crate::zip_limits::open(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })
-    };
-    let archive = open()?;
-    let entries = plan(pex, pex_info, &archive)?;
-    let report = entries
-        .par_iter()
-        .map_init(
-            || None,
-            |archive, entry| {
-                if archive.is_none() {
-                    *archive = Some(open()?);
-                }
-                install_entry(pex, pex_root, entry, archive.as_mut().expect("opened above"))
-            },
-        )
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut summary = ExtractReport::default();
-    for (path, installed_now) in report {
-        if installed_now {
-            summary.installed.push(path.clone());
-        }
-        summary.entries.push(path);
-    }
-    Ok(summary)
-}
-
-/// Splits the archive's members into the entries they install to.
-fn plan<R: Read + io::Seek>(
-    pex: &Utf8Path,
-    pex_info: &PexInfo,
-    archive: &zip::ZipArchive<R>,
-) -> Result<Vec<Entry>, Error> {
-    let mut wheels: BTreeMap<String, Vec<(usize, Utf8PathBuf)>> = BTreeMap::new();
-    let mut user_code = Vec::new();
-    for index in 0..archive.len() {
-        let Some(Ok(name)) = archive.name_for_index(index) else {
-            return Err(Error::UnsafeMember { pex: pex.to_owned(), member: format!("(entry {index})") });
-        };
-        let name = name.as_ref();
-        let unsafe_member = || Error::UnsafeMember { pex: pex.to_owned(), member: name.to_owned() };
-        // The boot code and its bytecode belong to the runtime, not to an entry.
-        if name.ends_with('/')
-            || name == crate::boot::MAIN_ENTRY
-            || name == PEX_INFO_ENTRY
-            || name.starts_with(&format!("{}/", crate::boot::DIRECTORY))
-        {
-            continue;
-        }
-        let relative = enclosed(name).ok_or_else(unsafe_member)?;
-        match relative.as_str().strip_prefix(DEPS_DIR).and_then(|rest| rest.strip_prefix('/')) {
-            Some(rest) => {
-                let (wheel, path) = rest.split_once('/').ok_or_else(unsafe_member)?;
-                if !is_added_bytecode(path) {
-                    wheels.entry(wheel.to_owned()).or_default().push((index, Utf8PathBuf::from(path)));
-                }
-            }
-            None => user_code.push((index, relative)),
-        }
-    }
+/// Where the entries of the PEX (each wheel, and the user code) are installed in `pex_root`:
+/// `installed_wheels/v1/<install digest>/<wheel>` and `user_code/v1/<code_hash>`.
+pub(crate) fn entries(pex: &Utf8Path, pex_info: &PexInfo, pex_root: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+    let root = PexRoot::new(pex_root);
     let mut entries = Vec::new();
     for (name, digest) in &pex_info.distributions {
         // Named by the RECORD digest that `check_archive` checked the files against.
@@ -328,96 +251,14 @@ fn plan<R: Read + io::Seek>(
         if Sha256Digest::from_canonical(digest).is_none() || enclosed(name).is_none_or(|path| path.as_str() != name) {
             return Err(Error::Digest { pex: pex.to_owned(), name: name.clone(), digest: digest.clone() });
         }
-        let members = wheels.remove(name).unwrap_or_default();
-        entries.push(Entry { bucket: Bucket::InstalledWheels, digest: digest.clone(), sub: name.clone(), members });
+        entries.push(root.bucket(Bucket::InstalledWheels).join(digest).join(name));
     }
     let code_hash = pex_info.code_hash.clone().unwrap_or_else(empty_code_hash);
     if code_hash != empty_code_hash() {
         if Sha256Digest::from_canonical(&code_hash).is_none() {
             return Err(Error::Digest { pex: pex.to_owned(), name: "code_hash".to_owned(), digest: code_hash });
         }
-        entries.push(Entry { bucket: Bucket::UserCode, digest: code_hash, sub: String::new(), members: user_code });
+        entries.push(root.bucket(Bucket::UserCode).join(code_hash));
     }
     Ok(entries)
-}
-
-/// Installs one entry unless it is there; returns its path and whether this call installed it.
-fn install_entry<R: Read + io::Seek>(
-    pex: &Utf8Path,
-    pex_root: &Utf8Path,
-    entry: &Entry,
-    archive: &mut zip::ZipArchive<R>,
-) -> Result<(Utf8PathBuf, bool), Error> {
-    let root = PexRoot::new(pex_root);
-    let bucket = root.bucket(entry.bucket);
-    let final_dir = bucket.join(&entry.digest);
-    let path = if entry.sub.is_empty() { final_dir.clone() } else { final_dir.join(&entry.sub) };
-    if path.is_dir() {
-        return Ok((path, false));
-    }
-    let install_error = |source| Error::Install { path: bucket.clone(), source };
-    fs_err::create_dir_all(&bucket).map_err(install_error)?;
-    let lock = fs_err::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(root.entry_lock(entry.bucket, &entry.digest))
-        .map_err(install_error)?;
-    lock.file().lock().map_err(install_error)?;
-    if path.is_dir() {
-        return Ok((path, false)); // installed by another process while we waited
-    }
-    // Holding the lock, any temporary directory of this digest belongs to an installer that died.
-    let stale_prefix = format!(".{}.", entry.digest);
-    for stale in fs_err::read_dir(&bucket).map_err(install_error)? {
-        let stale = stale.map_err(install_error)?;
-        let name = stale.file_name().to_string_lossy().into_owned();
-        if name.starts_with(&stale_prefix) && Utf8Path::new(&name).extension() == Some("tmp") {
-            let _ = fs_err::remove_dir_all(stale.path());
-        }
-    }
-    let temp =
-        tempfile::Builder::new().prefix(&stale_prefix).suffix(".tmp").tempdir_in(&bucket).map_err(install_error)?;
-    let temp_path = Utf8Path::from_path(temp.path()).expect("a UTF-8 bucket gives UTF-8 temp dirs").to_owned();
-    let target = if entry.sub.is_empty() { temp_path.clone() } else { temp_path.join(&entry.sub) };
-    for (index, relative) in &entry.members {
-        let mut member = archive.by_index(*index).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
-        let destination = target.join(relative);
-        if let Some(parent) = destination.parent() {
-            fs_err::create_dir_all(parent).map_err(|source| Error::Install { path: parent.to_owned(), source })?;
-        }
-        let write_error = |source| Error::Install { path: destination.clone(), source };
-        let mut file = fs_err::File::create(&destination).map_err(write_error)?;
-        // The zip reader stops a member at the size its directory entry claims and checks its
-        // CRC-32: a failure to read is the archive's fault (and names the member), a failure to
-        // write the disk's.
-        let mut buffer = vec![0u8; 64 * 1024];
-        loop {
-            let count = member.read(&mut buffer).map_err(|source| Error::CorruptMember {
-                pex: pex.to_owned(),
-                member: member.name().map_or_else(|_| relative.to_string(), std::borrow::Cow::into_owned),
-                source,
-            })?;
-            if count == 0 {
-                break;
-            }
-            io::Write::write_all(&mut file, &buffer[..count]).map_err(write_error)?;
-        }
-        // The same rule as the boot code: the raw execute bits of the archive's Unix mode (not
-        // a mode the zip crate derives from DOS attributes), and everything under `.prefix/bin`.
-        let is_executable = (member.external_attributes() >> 16) & 0o111 != 0 || relative.starts_with(".prefix/bin");
-        if is_executable {
-            use std::os::unix::fs::PermissionsExt;
-            file.file().set_permissions(std::fs::Permissions::from_mode(0o755)).map_err(write_error)?;
-        }
-    }
-    if entry.members.is_empty() {
-        fs_err::create_dir_all(&target).map_err(install_error)?;
-    }
-    let temp_path = temp.keep();
-    fs_err::rename(&temp_path, &final_dir).map_err(|source| {
-        let _ = fs_err::remove_dir_all(&temp_path);
-        Error::Install { path: final_dir.clone(), source }
-    })?;
-    Ok((path, true))
 }

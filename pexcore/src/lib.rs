@@ -78,7 +78,7 @@
 //! | `resolve` | choose one version of each project for a target (`PubGrub`) |
 //! | `bytecode` | compile the `.pyc` files a PEX carries, with each target interpreter (cached) |
 //! | `build` | write the PEX file deterministically |
-//! | `extract` | install a PEX into `PEX_ROOT` ahead of time, as its boot code would |
+//! | `extract` | what the tools check before pex-rs's boot code installs a PEX, and where its entries go |
 //! | `prune` | remove from `PEX_ROOT` what has not been used for a while |
 //! | `error` | the crate-level error and its kinds |
 //! | `ops` | the workflows the CLI and the C ABI share: resolve, lock, build, download, inspect, extract, verify, venv, prune |

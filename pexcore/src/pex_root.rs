@@ -69,11 +69,6 @@ impl<'a> PexRoot<'a> {
         self.root.join(bucket.name()).join(LAYOUT)
     }
 
-    /// `<root>/<bucket>/v1/.<digest>.lck`: held by the installer of that entry.
-    pub(crate) fn entry_lock(self, bucket: Bucket, digest: &str) -> Utf8PathBuf {
-        self.bucket(bucket).join(format!(".{digest}.lck"))
-    }
-
     /// `<root>/venvs/v1`.
     pub(crate) fn venvs(self) -> Utf8PathBuf {
         self.root.join(VENVS).join(LAYOUT)

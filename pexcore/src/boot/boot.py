@@ -457,9 +457,11 @@ def _point_sh(vdir, key):
             os.unlink(link)
 
 
-def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, points_sh):
-    """Install what root lacks, then the venv of this PEX for this interpreter; its path."""
-    missing = [e for e in entries if not e.locate(root)]
+def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, points_sh, everything):
+    """Install what root lacks (of `everything` too, the entries of every interpreter, in
+    install-only mode), then the venv of this PEX for this interpreter; its path."""
+    wanted = entries + [e for e in everything if e not in entries]
+    missing = [e for e in wanted if not e.locate(root)]
     if missing:
         _install_all(zf, pex, root, missing)
     vdir = os.path.join(root, _VENVS, _LAYOUT, pex_hash)
@@ -660,7 +662,7 @@ def _boot_source(zf, pex):
     return text, bytecode
 
 
-def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh):
+def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh, everything):
     """Install into root, or into a temporary root when root is not writable; returns the venv
     and the temporary root (None when root was used)."""
     import errno
@@ -675,7 +677,7 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, point
         except (OSError, zipfile.BadZipFile) as e:
             raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
     with zf:
-        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text, points_sh)
+        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text, points_sh, everything)
 
         usable = os.path.isabs(root)
         why = "no home directory to expand ~ to"
@@ -954,6 +956,11 @@ def boot(pex_info_text):
         else:
             points_sh = reexec[:1] == "1"
         complete = os.path.isabs(root) and os.path.isfile(os.path.join(venv, "pex"))
+        # `pex-rs extract` fills a root for any interpreter: every entry of the PEX, not only the
+        # wheels this one chooses.
+        everything = entries if install_only else []
+        if install_only and complete:
+            complete = all(e.locate(root) for e in entries)
         # An existing venv was made for this interpreter, which fitted then: a warm start decides
         # nothing.
         if (verify or not complete) and _has_choice(info):
@@ -970,7 +977,8 @@ def boot(pex_info_text):
                 _point_sh(os.path.dirname(venv), key)
         else:
             _log("cold: no %s" % venv)
-            venv, tmp = _cold(pex, root, entries, pex_hash, exe, key, pex_info_text, install_only, points_sh)
+            venv, tmp = _cold(
+                pex, root, entries, pex_hash, exe, key, pex_info_text, install_only, points_sh, everything)
         dest = os.environ.get(_STANDALONE)
         if dest:
             scope = os.environ.get(_STANDALONE + "_SCOPE", "all")

@@ -690,27 +690,35 @@ fn run_boot(
     })
 }
 
-/// Installs the PEX at `pex` into a PEX_ROOT ahead of time: its wheels and user code from Rust,
-/// in parallel; its virtual environment through pex-rs's boot code (run once with the target
-/// interpreter in install-only mode); then the bytecode of all of it, so that a read-only root
-/// starts as fast as a warm writable one.
+/// Installs the PEX at `pex` into a PEX_ROOT ahead of time, as its first start would: pex-rs's
+/// boot code, run once with the target interpreter in install-only mode, installs every wheel
+/// and the user code and makes the virtual environment; then the bytecode of all of it is
+/// compiled, so that a read-only root starts as fast as a warm writable one.
 #[tracing::instrument(skip_all, fields(pex = %pex))]
 pub fn extract_pex(pex: &Utf8Path, options: &InstallOptions) -> Result<ExtractReport, Error> {
     let pex_info = PexInfo::read_from_pex(pex)?;
     crate::extract::check_archive(pex, &pex_info)?;
+    let entries = crate::extract::entries(pex, &pex_info, &options.pex_root)?;
+    let interpreter = options.python.find()?;
     // Held until the end, so a prune cannot take away what this extraction installs.
     let _access = crate::extract::AccessLock::acquire(&options.pex_root)?;
-    let report = crate::extract::install(pex, &pex_info, &options.pex_root)?;
-    let interpreter = options.python.find()?;
+    let present: Vec<bool> = entries.iter().map(|entry| entry.is_dir()).collect();
     run_boot(pex, &interpreter, options, &[("__PEX_RS_INSTALL_ONLY", "1")])?;
+    // Checked on disk: the boot code installs every entry in this mode, or fails.
+    if let Some(missing) = entries.iter().find(|entry| !entry.is_dir()) {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "the boot code did not install it");
+        return Err(crate::extract::Error::Install { path: missing.clone(), source }.into());
+    }
     if options.compile {
         let root = crate::pex_root::PexRoot::new(&options.pex_root);
         let venvs = root.environments_of(pex_info.pex_hash.as_deref().unwrap_or_default());
-        let mut directories = report.entries.clone();
+        let mut directories = entries.clone();
         directories.push(venvs);
         crate::bytecode::compile_tree(&interpreter, &directories)?;
     }
-    Ok(report)
+    // Installed by this call: what was not there before (or by a process that raced it).
+    let installed = entries.iter().zip(present).filter(|(_, present)| !present).map(|(entry, _)| entry.clone());
+    Ok(ExtractReport { installed: installed.collect(), entries })
 }
 
 /// Checks what a PEX_ROOT holds for the PEX at `pex` against the PEX, file by file, and
