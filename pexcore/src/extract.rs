@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{self, BufReader, Read};
 
 use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
 
 use crate::fs::enclosed;
 use crate::hash::Sha256Digest;
@@ -65,8 +66,8 @@ pub struct ExtractReport {
 
 /// Checks that the PEX at `pex` is what its PEX-INFO says, before a tool (`extract`, `verify`,
 /// `venv`) installs any of it into a PEX_ROOT that other PEX files may share: its boot code and
-/// every file of its wheels commit to the names their installs get. `own` is this pex-rs's boot
-/// code. Nothing of the PEX is run: the tools run pex-rs's own boot code.
+/// every file of its wheels commit to the names their installs get. Nothing of the PEX is run:
+/// the tools run pex-rs's own boot code.
 pub(crate) fn check_archive(pex: &Utf8Path, pex_info: &PexInfo) -> Result<(), Error> {
     // One read of the archive's directory (a large one takes long to parse) serves both checks.
     let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
@@ -96,6 +97,10 @@ fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo, archive: &mut Archive) -> Re
             members.entry(wheel.to_owned()).or_default().push((index, rest.to_owned()));
         }
     }
+    // Each RECORD first, then every file against its RECORD, in parallel: hashing the files is
+    // most of the time `pex-rs extract` takes for a PEX of large wheels.
+    let mut records = Vec::new();
+    let mut checks = Vec::new();
     for wheel in pex_info.distributions.keys() {
         let Some(key) = pex_info.pex_rs_installs.get(wheel) else {
             return Err(identity(format!(
@@ -105,14 +110,14 @@ fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo, archive: &mut Archive) -> Re
         let filename: crate::dist::WheelFilename =
             wheel.parse().map_err(|_| identity(format!("`{wheel}` is not a wheel file name")))?;
         let files = members.remove(wheel).unwrap_or_default();
-        let records: Vec<&(usize, String)> = files
+        let found: Vec<&(usize, String)> = files
             .iter()
             .filter(|(_, path)| {
                 path.strip_suffix("/RECORD").is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains('/'))
             })
             .collect();
-        let [(record_index, record_path)] = records.as_slice() else {
-            return Err(identity(format!("`{wheel}` has {} RECORD files, not one", records.len())));
+        let [(record_index, record_path)] = found.as_slice() else {
+            return Err(identity(format!("`{wheel}` has {} RECORD files, not one", found.len())));
         };
         let mut bytes = Vec::new();
         archive
@@ -128,31 +133,46 @@ fn check_wheels(pex: &Utf8Path, pex_info: &PexInfo, archive: &mut Archive) -> Re
         let dist_info = record_path.trim_end_matches("/RECORD");
         let record = crate::wheel::InstalledRecord::parse(&filename, dist_info, &bytes)
             .map_err(|error| identity(format!("the RECORD of `{wheel}`: {error}")))?;
-        let mut present = std::collections::HashSet::new();
         for (index, path) in &files {
-            if path == record_path || path.ends_with(".dist-info/RECORD.jws") || path.ends_with(".dist-info/RECORD.p7s")
-            {
-                continue;
+            let signature = path.ends_with(".dist-info/RECORD.jws") || path.ends_with(".dist-info/RECORD.p7s");
+            if path != record_path && !signature {
+                checks.push((records.len(), *index, path.clone()));
             }
-            let member = archive.by_index(*index).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
-            match record.matches(path, member) {
-                None => return Err(identity(format!("`{wheel}` holds `{path}`, which its RECORD does not list"))),
-                Some(Err(source)) => {
-                    return Err(Error::CorruptMember {
+        }
+        records.push((wheel, record));
+    }
+    let open = || -> Result<Archive, Error> {
+        let file = fs_err::File::open(pex).map_err(|source| Error::Read { path: pex.to_owned(), source })?;
+        crate::zip_limits::open(BufReader::new(file)).map_err(|source| Error::Zip { path: pex.to_owned(), source })
+    };
+    let present = checks
+        .par_iter()
+        .map_init(
+            || None,
+            |archive, (position, index, path)| {
+                if archive.is_none() {
+                    *archive = Some(open()?);
+                }
+                let archive = archive.as_mut().expect("opened above");
+                let (wheel, record) = &records[*position];
+                let member = archive.by_index(*index).map_err(|source| Error::Zip { path: pex.to_owned(), source })?;
+                match record.matches(path, member) {
+                    None => Err(identity(format!("`{wheel}` holds `{path}`, which its RECORD does not list"))),
+                    Some(Err(source)) => Err(Error::CorruptMember {
                         pex: pex.to_owned(),
                         member: format!("{DEPS_DIR}/{wheel}/{path}"),
                         source,
-                    });
+                    }),
+                    Some(Ok(false)) => {
+                        Err(identity(format!("`{wheel}`'s `{path}` is not what its RECORD vouches for")))
+                    }
+                    Some(Ok(true)) => Ok((*position, path.as_str())),
                 }
-                Some(Ok(false)) => {
-                    return Err(identity(format!("`{wheel}`'s `{path}` is not what its RECORD vouches for")));
-                }
-                Some(Ok(true)) => {
-                    present.insert(path.as_str());
-                }
-            }
-        }
-        if let Some(missing) = record.paths().find(|path| !present.contains(path)) {
+            },
+        )
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    for (position, (wheel, record)) in records.iter().enumerate() {
+        if let Some(missing) = record.paths().find(|path| !present.contains(&(position, *path))) {
             return Err(identity(format!("`{wheel}` lacks `{missing}`, which its RECORD lists")));
         }
     }
