@@ -72,6 +72,7 @@ fn a_first_start_imports_the_bytecode_the_pex_carries() {
             format!("__pex_rs__/__pycache__/boot.{tag}.pyc"),
             format!("__pex_rs__/__pycache__/search.{tag}.pyc"),
             format!("__pex_rs__/__pycache__/fit.{tag}.pyc"),
+            format!("__pex_rs__/__pycache__/tools.{tag}.pyc"),
         ] {
             assert!(members.iter().any(|(name, _)| *name == expected), "no `{expected}` in {members:#?}");
         }

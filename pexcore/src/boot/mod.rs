@@ -4,8 +4,9 @@
 //! - `main.py` is the PEX's `__main__.py`. It only loads the others, which live in the archive
 //!   under `__pex_rs__/` (with their bytecode for each interpreter the build knew), into one
 //!   namespace: `runner.py` (the warm path, all a PEX's virtual environment keeps), then, when a
-//!   start is not warm, `boot.py` (the cold path: installs, `pex-rs extract`/`verify`/`venv`),
-//!   and only when an interpreter must be chosen `search.py` and `fit.py`.
+//!   start is not warm, `boot.py` (the cold path: installs, and `pex-rs extract`), only when an
+//!   interpreter must be chosen `search.py` and `fit.py`, and only for `PEX_VERIFY`, `pex-rs
+//!   verify` and `pex-rs venv` `tools.py`.
 //! - `answer.py` is what a candidate interpreter runs when the search probes it, with `fit.py`
 //!   on its stdin; `interpreter/probe.py` follows `fit.py` too, so one text detects platforms.
 //! - [`LOADER`] is how the sh header (and a re-exec) starts the boot code; [`TOOL_LOADER`] is how
@@ -27,6 +28,7 @@ const BOOT: &str = include_str!("boot.py");
 const SEARCH: &str = include_str!("search.py");
 const FIT: &str = include_str!("fit.py");
 const ANSWER: &str = include_str!("answer.py");
+const TOOLS: &str = include_str!("tools.py");
 
 /// Reads the boot code out of the PEX with `zipfile` and runs it, so that archives `zipimport`
 /// cannot read (ZIP64 before Python 3.13) boot too: `__main__.py`, given the open archive as
@@ -71,7 +73,7 @@ impl Module {
 /// The boot modules, sorted by name. `boot.py`'s loader placeholder holds [`LOADER`], so the sh
 /// header and a re-exec start the same way from one text.
 pub(crate) fn modules() -> &'static [Module] {
-    static MODULES: LazyLock<[Module; 5]> = LazyLock::new(|| {
+    static MODULES: LazyLock<[Module; 6]> = LazyLock::new(|| {
         // A Python string literal in double quotes: the loader has neither `"` nor `\`.
         debug_assert!(!LOADER.contains(['"', '\\']), "the loader must fit a plain Python literal");
         let boot = BOOT.replacen("\"@PEX_RS_LOADER@\"", &format!("\"{LOADER}\""), 1);
@@ -82,6 +84,7 @@ pub(crate) fn modules() -> &'static [Module] {
             Module { name: "fit", text: FIT },
             Module { name: "runner", text: RUNNER },
             Module { name: "search", text: SEARCH },
+            Module { name: "tools", text: TOOLS },
         ]
     });
     &*MODULES

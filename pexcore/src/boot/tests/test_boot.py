@@ -20,10 +20,10 @@ def _read(name):
 
 def _load():
     """The boot modules' definitions in one namespace, as __main__.py loads them: runner.py and
-    boot.py, then search.py and fit.py as a start with a choice loads them (importing them only
-    defines things)."""
+    boot.py, then search.py, fit.py and tools.py as the starts that need them load them
+    (importing them only defines things)."""
     namespace = {"__name__": "pex_rs_boot_under_test", "_pex_rs_source": lambda name: _read(name + ".py")}
-    for name in ("runner", "boot", "search", "fit"):
+    for name in ("runner", "boot", "search", "fit", "tools"):
         exec(compile(_read(name + ".py"), name + ".py", "exec"), namespace)
     return namespace
 
