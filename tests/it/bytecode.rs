@@ -22,15 +22,6 @@ fn bytecode_members(pex: &Utf8Path) -> Vec<(String, Vec<u8>)> {
     members
 }
 
-/// The interpreter's `sys.implementation.cache_tag` (`cpython-311`).
-fn cache_tag(python: &Python) -> String {
-    let output = std::process::Command::new(&python.path)
-        .args(["-c", "import sys; print(sys.implementation.cache_tag)"])
-        .output()
-        .unwrap();
-    stdout_of(&output).trim().to_owned()
-}
-
 /// Two wheels sharing the namespace package `ns` (PEP 420), one with a top-level module, and
 /// user code: every kind of place a module can be.
 fn build_project(context: &TestContext, extra: &[&str]) -> Utf8PathBuf {
@@ -62,7 +53,7 @@ fn a_first_start_imports_the_bytecode_the_pex_carries() {
     let pex = build_project(&context, &args);
     let members = bytecode_members(&pex);
     for python in pythons {
-        let tag = cache_tag(python);
+        let tag = python.cache_tag();
         for expected in [
             format!(".deps/first-1.0-py3-none-any.whl/ns/first/__pycache__/__init__.{tag}.pyc"),
             format!(".deps/first-1.0-py3-none-any.whl/__pycache__/top.{tag}.pyc"),
@@ -202,7 +193,7 @@ fn a_wheel_is_compiled_only_by_the_interpreters_that_install_it() {
     ]);
     let names: Vec<String> =
         bytecode_members(&context.dir.join("tagged.pex")).into_iter().map(|(name, _)| name).collect();
-    let (old_tag, new_tag) = (cache_tag(old), cache_tag(new));
+    let (old_tag, new_tag) = (old.cache_tag(), new.cache_tag());
     for (wheel, tag, other) in [("cp38", &old_tag, &new_tag), ("cp311", &new_tag, &old_tag)] {
         let prefix = format!(".deps/tagged-1.0-{wheel}-none-any.whl/__pycache__/tagged.");
         assert!(names.contains(&format!("{prefix}{tag}.pyc")), "{names:#?}");
@@ -224,7 +215,7 @@ fn two_interpreters_of_one_cache_tag_share_its_bytecode() {
     let system: Vec<Python> =
         ["/usr/bin/python3", "/usr/local/bin/python3"].iter().filter_map(|path| crate::support::probe(path)).collect();
     for python in pythons().iter().chain(&system) {
-        let entry = by_tag.entry(cache_tag(python)).or_default();
+        let entry = by_tag.entry(python.cache_tag()).or_default();
         if !entry.iter().any(|other| other.path == python.path) {
             entry.push(python);
         }

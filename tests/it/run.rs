@@ -436,15 +436,8 @@ fn a_warm_python_app_pex_runs_in_its_own_process_as_the_venv_does() {
         assert!(warm_log.contains("pex-rs: runner: PEX "), "{}:\n{warm_log}", python.name);
         assert_eq!(warm, first, "{}", python.name);
         assert!(warm.contains("\nran\nhello child\n"), "{}: {warm}", python.name);
-        assert!(!warm.contains(&format!("'{}", python_site_packages(python))), "{}: {warm}", python.name);
+        // The interpreter's own site-packages, not any venv's.
+        let own = python.print("__import__('sysconfig').get_paths()['purelib']");
+        assert!(!warm.contains(&format!("'{own}")), "{}: {warm}", python.name);
     }
-}
-
-/// The site-packages directory of the interpreter itself (not of any venv).
-fn python_site_packages(python: &Python) -> String {
-    let output = std::process::Command::new(&python.path)
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-        .output()
-        .unwrap();
-    stdout_of(&output).trim().to_owned()
 }

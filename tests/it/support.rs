@@ -114,6 +114,19 @@ pub(crate) struct Python {
     pub(crate) version: (u32, u32),
 }
 
+impl Python {
+    /// What this interpreter prints for `expression`, trimmed.
+    pub(crate) fn print(&self, expression: &str) -> String {
+        let output = Command::new(&self.path).args(["-c", &format!("print({expression})")]).output().unwrap();
+        stdout_of(&output).trim().to_owned()
+    }
+
+    /// Its `sys.implementation.cache_tag` (`cpython-311`).
+    pub(crate) fn cache_tag(&self) -> String {
+        self.print("__import__('sys').implementation.cache_tag")
+    }
+}
+
 /// `python3` and every `python3.8` ... `python3.13` that runs here, each once. A missing one
 /// is reported on stderr, once per test binary, and skipped.
 pub(crate) fn pythons() -> &'static [Python] {
