@@ -457,11 +457,11 @@ def _point_sh(vdir, key):
             os.unlink(link)
 
 
-def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, points_sh, everything):
-    """Install what root lacks (of `everything` too, the entries of every interpreter, in
-    install-only mode), then the venv of this PEX for this interpreter; its path."""
-    wanted = entries + [e for e in everything if e not in entries]
-    missing = [e for e in wanted if not e.locate(root)]
+def _materialize(zf, pex, root, entries, pex_hash, exe, key, boot, info_text, points_sh, install):
+    """Install what root lacks of `install` (`entries`, the venv's, or in install-only mode every
+    entry of the PEX, which includes them), then the venv of this PEX for this interpreter; its
+    path."""
+    missing = [e for e in install if not e.locate(root)]
     if missing:
         _install_all(zf, pex, root, missing)
     vdir = os.path.join(root, _VENVS, _LAYOUT, pex_hash)
@@ -588,7 +588,7 @@ def _boot_source(zf, pex):
     return text, bytecode
 
 
-def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh, everything):
+def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, points_sh, install):
     """Install into root, or into a temporary root when root is not writable; returns the venv
     and the temporary root (None when root was used)."""
     import errno
@@ -603,7 +603,7 @@ def _cold(pex, root, entries, pex_hash, exe, key, info_text, install_only, point
         except (OSError, zipfile.BadZipFile) as e:
             raise _Error("cannot read %s as a zip archive: %s" % (pex, e))
     with zf:
-        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text, points_sh, everything)
+        args = (pex_hash, exe, key, _boot_source(zf, pex), info_text, points_sh, install)
 
         usable = os.path.isabs(root)
         why = "no home directory to expand ~ to"
@@ -814,7 +814,7 @@ def boot(pex_info_text):
         complete = os.path.isabs(root) and os.path.isfile(os.path.join(venv, "pex"))
         # `pex-rs extract` fills a root for any interpreter: every entry of the PEX, not only the
         # wheels this one chooses.
-        everything = entries if install_only else []
+        every = entries
         if install_only and complete:
             complete = all(e.locate(root) for e in entries)
         # An existing venv was made for this interpreter, which fitted then: a warm start decides
@@ -835,7 +835,8 @@ def boot(pex_info_text):
         else:
             _log("cold: no %s" % venv)
             venv, tmp = _cold(
-                pex, root, entries, pex_hash, exe, key, pex_info_text, install_only, points_sh, everything)
+                pex, root, entries, pex_hash, exe, key, pex_info_text, install_only, points_sh,
+                every if install_only else entries)
         dest = os.environ.get(_STANDALONE)
         if dest:
             scope = os.environ.get(_STANDALONE + "_SCOPE", "all")

@@ -12,8 +12,10 @@ import sys
 _PEX_RS_MODULE = "__pex_rs__/%s.py"
 _PEX_RS_BYTECODE = "__pex_rs__/__pycache__/%s.%s.pyc"
 
-if globals().get("__pex_rs_zip__") is not None:
-    _pex_rs_read = __pex_rs_zip__.read  # noqa: F821 (the sh header's loader defines it)
+# The archive the sh header's loader opened, or None under zipimport.
+_pex_rs_zip = globals().get("__pex_rs_zip__")
+if _pex_rs_zip is not None:
+    _pex_rs_read = _pex_rs_zip.read
 else:
     _pex_rs_read = __loader__.get_data  # zipimport's: a member's bytes by its name
 
@@ -44,13 +46,11 @@ def _pex_rs_manifest():
     """The PEX-INFO text, unless the archive says it is larger than any PEX needs (pexcore's
     limit too): a hostile one must not take the memory of a start that only reads it."""
     pex = __file__.rpartition("/")[0]
-    try:
-        size = __pex_rs_zip__.getinfo("PEX-INFO").file_size  # noqa: F821
-    except NameError:
+    if _pex_rs_zip is not None:
+        size = getattr(_pex_rs_zip.NameToInfo.get("PEX-INFO"), "file_size", 0)
+    else:
         toc = getattr(__loader__, "_files", {}).get("PEX-INFO")  # zipimport's entry for it
         size = toc[3] if isinstance(toc, tuple) and len(toc) > 3 else 0
-    except KeyError:
-        size = 0
     if size > 16 << 20:
         _fail("the PEX-INFO of %s is larger than 16 MiB, more than any PEX needs; rebuild it" % pex)  # noqa: F821
     try:
@@ -61,6 +61,6 @@ def _pex_rs_manifest():
 
 _pex_rs_load("runner")
 _pex_rs_info = _pex_rs_manifest()
-if globals().get("__pex_rs_zip__") is not None or not start(_pex_rs_info):  # noqa: F821 (runner.py's)
+if _pex_rs_zip is not None or not start(_pex_rs_info):  # noqa: F821 (runner.py's)
     _pex_rs_load("boot")
     boot(_pex_rs_info)  # noqa: F821 (boot.py's)

@@ -28,7 +28,7 @@ def _load():
     return namespace
 
 
-boot = fit = _load()
+boot = _load()
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_a_probed_candidate_answers_with_the_fit_code():
     question = "%s\n_answer([], {}, [])\n" % _read("fit.py")
     output = subprocess.run([sys.executable, "-E", "-s", "-c", _read("answer.py")], input=question.encode(),
                             stdout=subprocess.PIPE, check=True).stdout.decode().splitlines()
-    assert output[0] == "%s %s" % fit["_identity"]() and output[1] == sys.executable and output[2] == ""
+    assert output[0] == "%s %s" % boot["_identity"]() and output[1] == sys.executable and output[2] == ""
 
 
 @pytest.mark.parametrize(
@@ -177,19 +177,19 @@ def test_a_probed_candidate_answers_with_the_fit_code():
     ],
 )
 def test_interpreter_constraints(constraint, implementation, version, expected):
-    assert fit["_satisfies"](fit["_constraint"](constraint), implementation, version) is expected
+    assert boot["_satisfies"](boot["_constraint"](constraint), implementation, version) is expected
 
 
 @pytest.mark.parametrize("constraint", ["", ">=", "CPython>=x", "~=3", "==3.x"])
 def test_constraints_that_do_not_parse(constraint):
     with pytest.raises(ValueError):
-        fit["_constraint"](constraint)
+        boot["_constraint"](constraint)
 
 
 def test_this_interpreter_has_tags_and_satisfies_its_own_version():
-    implementation, version = fit["_identity"]()
-    assert fit["_satisfies"](fit["_constraint"]("==%s" % version), implementation, version)
-    tags = fit["_sys_tags"](fit["_platform_tags"]())
+    implementation, version = boot["_identity"]()
+    assert boot["_satisfies"](boot["_constraint"]("==%s" % version), implementation, version)
+    tags = boot["_sys_tags"](boot["_platform_tags"]())
     assert "py3-none-any" in tags
     if implementation == "CPython":
         assert tags[0].startswith("cp%d%d-" % sys.version_info[:2])
