@@ -194,6 +194,38 @@ fn each_python_installs_the_best_of_several_wheels_of_a_project() {
 }
 
 #[test]
+fn extract_installs_every_wheel_of_a_project_and_the_venv_of_its_python() {
+    // A first start installs only the wheel its interpreter chooses; `pex-rs extract` (the same
+    // installer, in install-only mode) fills the root for any interpreter.
+    let context = TestContext::new();
+    let native = |tag: &str| {
+        WheelBuilder::new("native", "1.0").tag(tag).file("native.py", format!("WHEEL = {tag:?}\n")).build(&context.dir)
+    };
+    let wheels = [native("py3-none-any"), native("cp39-abi3-manylinux_2_17_x86_64")];
+    context.build(&[wheels[0].as_str(), wheels[1].as_str(), "--no-transitive", "-o", "native.pex"]);
+    let pex = context.dir.join("native.pex");
+    let python = python3();
+    let output = context
+        .pex_rs()
+        .args(["extract", pex.as_str(), "--python", python.path.to_str().unwrap()])
+        .env("PEX_ROOT", &context.pex_root)
+        .output()
+        .unwrap();
+    stdout_of(&output);
+    let installed = fs_err::read_dir(context.pex_root.join("installed_wheels/v1"))
+        .unwrap()
+        .filter(|entry| !entry.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
+        .count();
+    assert_eq!(installed, 2, "both wheels of `native` are installed");
+    let venvs = fs_err::read_dir(pex_dir(&context))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir() && !path.is_symlink() && path.join("pex").is_file())
+        .count();
+    assert_eq!(venvs, 1, "the venv of the given python");
+}
+
+#[test]
 fn an_interpreter_outside_the_constraints_re_executes_into_one_inside() {
     let (Some(py311), Some(py312)) = (python(11), python(12)) else {
         return skip(
